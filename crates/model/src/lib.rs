@@ -1,0 +1,24 @@
+//! dragnet's domain model.
+//!
+//! This crate is pure: no IO, no async, no clock reads except through values passed in.
+//! Everything else in dragnet speaks in these types.
+//!
+//! - [`observable`]: the observable kinds, canonicalisation and validation of raw values.
+//! - [`stix`]: deterministic STIX 2.1 ids of the SCO each observable maps to.
+//! - [`tlp`]: TLP 2.0 levels, their STIX marking ids and the TLP 1.0 mapping.
+//! - [`org`]: organisations, roles, sharing communities and the viewer of a read.
+//! - [`report`]: reports as submitted and as stored.
+//! - [`visibility`]: the one function that decides whether a viewer may see a report.
+
+pub mod observable;
+pub mod org;
+pub mod report;
+pub mod stix;
+pub mod tlp;
+pub mod visibility;
+
+pub use observable::{CanonError, Canonical, CanonicalizeOptions, Flag, Observable, ObservableKind};
+pub use org::{CommunityId, OrgId, Role, Viewer};
+pub use report::{Audience, ReportAccess, ReportKind};
+pub use tlp::Tlp;
+pub use visibility::can_see;
