@@ -1,1 +1,44 @@
-//! store
+//! dragnet's persistent state behind one trait.
+//!
+//! - [`Store`]: what the rest of dragnet may ask of storage (organisations, communities,
+//!   tokens, reports), used as `Arc<dyn Store>`.
+//! - [`SqliteStore`]: the SQLite implementation, one file in a data directory.
+//! - [`testsuite`]: the conformance suite every implementation passes, instantiated per
+//!   backend with [`store_test_suite!`].
+//!
+//! # Stored forms
+//!
+//! - **Ids** (uuids) are 16-byte BLOBs in RFC 9562 (big-endian) byte order, so byte order is
+//!   uuid order and UUIDv7 ids sort by creation time; scans page by id.
+//! - **Times** are integer microseconds since the Unix epoch, UTC.
+//! - **Enums** are text in their model spelling (`intel`, `AMBER+STRICT`, `analyst`, `ipv4`).
+//! - A report's **audience** and **labels** are JSON text; its **observables** are rows of
+//!   `report_observables`, keyed by `(report_id, position)` and indexed by `(kind, value)`.
+//!
+//! Schema migrations are embedded in the binary from `migrations/<backend>/` and applied on open.
+//!
+//! # Time precision
+//!
+//! Times are stored to the microsecond: anything finer is truncated on write. Callers that
+//! compare what they wrote with what they read back should create times at microsecond
+//! precision (e.g. `DateTime::from_timestamp_micros(now.timestamp_micros())`).
+
+mod api;
+mod codec;
+mod error;
+mod sqlite;
+pub mod testsuite;
+
+use std::path::PathBuf;
+
+pub use api::{Store, TokenRecord};
+pub use error::StoreError;
+pub use sqlite::{DB_FILE, SqliteStore};
+
+/// The default data directory: `dragnet-data` in the current directory.
+///
+/// Only a name for defaults and help texts; the CLI passes the directory it uses explicitly
+/// to [`SqliteStore::open`].
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("dragnet-data")
+}

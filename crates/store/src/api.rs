@@ -1,0 +1,111 @@
+//! The [`Store`] trait and the records only the store defines.
+
+use chrono::{DateTime, Utc};
+use model::org::{Community, CommunityId, OrgId, Organization, Role};
+use model::report::Report;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// An API token as stored: never the secret, only its SHA-256.
+///
+/// Times are kept to the microsecond (see the [crate docs](crate#time-precision)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The token's id (UUIDv7, assigned by the caller).
+    pub id: Uuid,
+    /// The organisation the token acts for.
+    pub org: OrgId,
+    /// What the token may do.
+    pub role: Role,
+    /// A human label, e.g. `ingest pipeline`.
+    pub label: String,
+    /// SHA-256 of the secret, computed by the caller. Unique across the instance.
+    pub hash: [u8; 32],
+    pub created_at: DateTime<Utc>,
+    /// After this time the token no longer authenticates; `None` for never.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When the token was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When the token last authenticated a request, if ever.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// dragnet's persistent state: organisations, communities, tokens and reports.
+///
+/// Implementations are shared as `Arc<dyn Store>`. Every implementation passes the
+/// conformance suite in [`crate::testsuite`]; the rules below are what it checks.
+///
+/// - Ids and creation times are assigned by the caller; the store only checks uniqueness.
+/// - Times round-trip exactly at microsecond precision; finer precision is truncated.
+/// - Lists are returned in id order (UUIDv7, so creation order).
+/// - A unique key already taken is [`StoreError::Conflict`]; a reference to something that
+///   does not exist is [`StoreError::NotFound`].
+/// - Every write is durable when the method returns.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ----- organisations -----
+
+    /// Stores a new organisation. Conflict when its id or its name (exact, case-sensitive)
+    /// is taken.
+    async fn create_org(&self, org: &Organization) -> Result<(), StoreError>;
+
+    /// Every organisation, in id order.
+    async fn list_orgs(&self) -> Result<Vec<Organization>, StoreError>;
+
+    // ----- communities -----
+
+    /// Stores a new community with its members. Conflict when its id or name is taken;
+    /// not found when a member organisation does not exist. Members are a set: duplicates
+    /// are dropped and they are listed in id order.
+    async fn create_community(&self, community: &Community) -> Result<(), StoreError>;
+
+    /// Replaces the members of a community. Not found when the community or a member
+    /// organisation does not exist; then nothing changes.
+    async fn set_community_members(&self, id: CommunityId, members: &[OrgId]) -> Result<(), StoreError>;
+
+    /// Every community with its members (sorted by id, no duplicates), in id order.
+    async fn list_communities(&self) -> Result<Vec<Community>, StoreError>;
+
+    // ----- tokens -----
+
+    /// Stores a new token. Conflict when its id or hash is taken; not found when its
+    /// organisation does not exist.
+    async fn create_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
+
+    /// The token whose secret hashes to `hash`, revoked or expired included (the caller
+    /// decides what those mean).
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// The tokens of one organisation, or of every organisation, in id order.
+    async fn list_tokens(&self, org: Option<OrgId>) -> Result<Vec<TokenRecord>, StoreError>;
+
+    /// Marks a token revoked at `at`. False when the token is unknown or already revoked.
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Records that a token was used at `at`. False when the token is unknown.
+    async fn touch_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    // ----- reports -----
+
+    /// Stores a batch of reports in one transaction: all of them or none.
+    ///
+    /// Conflict when a report id is already stored or appears twice in the batch; then
+    /// nothing of the batch is stored. Durable when it returns. An empty batch is a no-op.
+    async fn insert_reports(&self, reports: &[Report]) -> Result<(), StoreError>;
+
+    /// The reports with these ids, in the order asked; unknown ids are skipped (an id asked
+    /// twice is returned twice).
+    async fn get_reports(&self, ids: &[Uuid]) -> Result<Vec<Report>, StoreError>;
+
+    /// Marks a report revoked at `at`. False when the report is unknown or already revoked.
+    async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Up to `limit` reports with ids greater than `after` (all, when `None`), in id order,
+    /// with their observables. Page through every report by passing the last id of each
+    /// page as the next `after`; an empty page means the end.
+    async fn scan_reports(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Report>, StoreError>;
+
+    /// How many reports are stored, revoked ones included.
+    async fn count_reports(&self) -> Result<u64, StoreError>;
+}

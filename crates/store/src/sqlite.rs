@@ -1,0 +1,725 @@
+//! The SQLite backend: one file, `dragnet.db`, in a data directory.
+//!
+//! One writer connection serialises every write (SQLite allows one writer at a time anyway);
+//! reads use a small pool of read-only connections, which WAL mode lets run alongside the
+//! writer. Every write transaction starts with `BEGIN IMMEDIATE` and commits with
+//! `synchronous=FULL`, so it is durable when the method returns.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use model::org::{Community, CommunityId, OrgId, Organization};
+use model::report::{Report, ReportObservable};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, ConnectOptions, Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::codec::{
+    audience_json, from_micros, labels_json, micros, opt_from_micros, opt_micros, parse_audience, parse_kind,
+    parse_labels, parse_observable_kind, parse_role, parse_tlp, uuid_from_bytes,
+};
+use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::{Store, StoreError, TokenRecord};
+
+/// The name of the database file inside the data directory.
+pub const DB_FILE: &str = "dragnet.db";
+
+/// How many read-only connections a file-backed store opens at most.
+const READ_CONNECTIONS: u32 = 4;
+
+/// How long a connection waits for a lock held by another process before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most ids bound in one `IN (…)` list.
+const IN_LIST_CHUNK: usize = 500;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The SQLite implementation of [`Store`].
+///
+/// Cheap to clone: clones share the connection pools.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    path: Option<PathBuf>,
+}
+
+impl SqliteStore {
+    /// Opens (creating when needed) the store in `dir`: the directory is created, the
+    /// database file [`DB_FILE`] inside it is opened in WAL mode with `synchronous=FULL`,
+    /// `foreign_keys=ON` and a busy timeout, and pending migrations are applied.
+    pub async fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        let file = dir.join(DB_FILE);
+        let common = SqliteConnectOptions::new()
+            .filename(&file)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Full)
+            .disable_statement_logging();
+        let writer_options = common
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("cache_size", "-32768")
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(writer_options)
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .connect_with(common.read_only(true))
+            .await?;
+        tracing::debug!(path = %file.display(), "opened sqlite store");
+        Ok(SqliteStore { writer, reader, path: Some(file) })
+    }
+
+    /// Opens a fresh, empty store that lives in memory only, for tests.
+    ///
+    /// An in-memory SQLite database lives as long as its one connection, so this store uses a
+    /// single connection for reads and writes that is never closed while the store lives.
+    pub async fn open_in_memory() -> Result<Self, StoreError> {
+        let options =
+            SqliteConnectOptions::new().in_memory(true).foreign_keys(true).disable_statement_logging();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(SqliteStore { writer: pool.clone(), reader: pool, path: None })
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. Closing lets SQLite
+    /// checkpoint the write-ahead log into the database file. Further calls fail.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The first report of `reports` whose id is already stored, if any.
+    async fn first_stored_report(&self, reports: &[Report]) -> Result<Option<Uuid>, StoreError> {
+        for chunk in reports.chunks(IN_LIST_CHUNK) {
+            let sql = format!("SELECT id FROM reports WHERE id IN ({}) LIMIT 1", placeholders(chunk.len()));
+            let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+            for report in chunk {
+                query = query.bind(report.id.as_bytes().as_slice());
+            }
+            if let Some(row) = query.fetch_optional(&self.writer).await? {
+                return Ok(Some(uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?));
+            }
+        }
+        Ok(None)
+    }
+}
+
+// ----- multi-row inserts -----
+
+/// Rows per multi-row `INSERT` statement, largest first. A batch is cut into statements of
+/// these sizes, so only four distinct statements per table are ever prepared (and cached),
+/// and the largest stays well under SQLite's 32766 bound-parameter limit.
+const LADDER: [usize; 4] = [512, 64, 8, 1];
+
+/// A multi-row `INSERT` statement, built once per [`LADDER`] size.
+struct MultiInsert {
+    head: &'static str,
+    row: &'static str,
+    sql: OnceLock<[String; LADDER.len()]>,
+}
+
+impl MultiInsert {
+    const fn new(head: &'static str, row: &'static str) -> Self {
+        MultiInsert { head, row, sql: OnceLock::new() }
+    }
+
+    /// The largest ladder size not above `remaining` (which is at least 1), and its SQL.
+    fn step(&'static self, remaining: usize) -> (usize, &'static str) {
+        let all = self.sql.get_or_init(|| {
+            LADDER.map(|rows| {
+                let mut sql = String::with_capacity(self.head.len() + rows * (self.row.len() + 1));
+                sql.push_str(self.head);
+                for i in 0..rows {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(self.row);
+                }
+                sql
+            })
+        });
+        let i = LADDER.iter().position(|&rows| rows <= remaining).unwrap_or(LADDER.len() - 1);
+        (LADDER[i], all[i].as_str())
+    }
+}
+
+static INSERT_REPORTS: MultiInsert = MultiInsert::new(
+    "INSERT INTO reports (id, kind, title, narrative, tlp, author_org, audience, labels, \
+     created_at, first_seen, last_seen, revoked_at) VALUES ",
+    "(?,?,?,?,?,?,?,?,?,?,?,?)",
+);
+
+static INSERT_OBSERVABLES: MultiInsert = MultiInsert::new(
+    "INSERT INTO report_observables (report_id, position, kind, value, original, role) VALUES ",
+    "(?,?,?,?,?,?)",
+);
+
+async fn insert_report_rows(
+    tx: &mut Transaction<'static, Sqlite>,
+    reports: &[Report],
+) -> Result<(), sqlx::Error> {
+    let mut rest = reports;
+    while !rest.is_empty() {
+        let (rows, sql) = INSERT_REPORTS.step(rest.len());
+        let (chunk, tail) = rest.split_at(rows);
+        let mut query = sqlx::query(sql);
+        for r in chunk {
+            query = query
+                .bind(r.id.as_bytes().as_slice())
+                .bind(r.kind.as_str())
+                .bind(r.title.as_str())
+                .bind(r.narrative.as_str())
+                .bind(r.tlp.as_str())
+                .bind(r.author.0.as_bytes().as_slice())
+                .bind(audience_json(&r.audience))
+                .bind(labels_json(&r.labels))
+                .bind(micros(r.created_at))
+                .bind(opt_micros(r.first_seen))
+                .bind(opt_micros(r.last_seen))
+                .bind(opt_micros(r.revoked_at));
+        }
+        query.execute(&mut **tx).await?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+async fn insert_observable_rows(
+    tx: &mut Transaction<'static, Sqlite>,
+    rows_to_insert: &[(&Uuid, i64, &ReportObservable)],
+) -> Result<(), sqlx::Error> {
+    let mut rest = rows_to_insert;
+    while !rest.is_empty() {
+        let (rows, sql) = INSERT_OBSERVABLES.step(rest.len());
+        let (chunk, tail) = rest.split_at(rows);
+        let mut query = sqlx::query(sql);
+        for (report_id, position, o) in chunk {
+            query = query
+                .bind(report_id.as_bytes().as_slice())
+                .bind(*position)
+                .bind(o.kind.as_str())
+                .bind(o.value.as_str())
+                .bind(o.original.as_deref())
+                .bind(o.role.as_deref());
+        }
+        query.execute(&mut **tx).await?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+// ----- reading rows -----
+
+macro_rules! report_columns {
+    () => {
+        "id, kind, title, narrative, tlp, author_org, audience, labels, created_at, \
+         first_seen, last_seen, revoked_at"
+    };
+}
+
+fn report_from_row(row: &SqliteRow) -> Result<Report, StoreError> {
+    let id = uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?;
+    let corrupt = |e: StoreError| match e {
+        StoreError::Corrupt(msg) => StoreError::Corrupt(format!("report {id}: {msg}")),
+        other => other,
+    };
+    (|| {
+        Ok(Report {
+            id,
+            kind: parse_kind(row.try_get::<&str, _>(1)?)?,
+            title: row.try_get(2)?,
+            narrative: row.try_get(3)?,
+            tlp: parse_tlp(row.try_get::<&str, _>(4)?)?,
+            author: OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(5)?)?),
+            audience: parse_audience(row.try_get::<&str, _>(6)?)?,
+            labels: parse_labels(row.try_get::<&str, _>(7)?)?,
+            created_at: from_micros(row.try_get(8)?)?,
+            first_seen: opt_from_micros(row.try_get(9)?)?,
+            last_seen: opt_from_micros(row.try_get(10)?)?,
+            observables: Vec::new(),
+            revoked_at: opt_from_micros(row.try_get(11)?)?,
+        })
+    })()
+    .map_err(corrupt)
+}
+
+/// Reads `report_id, kind, value, original, role`.
+fn observable_from_row(row: &SqliteRow) -> Result<(Uuid, ReportObservable), StoreError> {
+    let report_id = uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?;
+    Ok((
+        report_id,
+        ReportObservable {
+            kind: parse_observable_kind(row.try_get::<&str, _>(1)?)?,
+            value: row.try_get(2)?,
+            original: row.try_get(3)?,
+            role: row.try_get(4)?,
+        },
+    ))
+}
+
+fn org_from_row(row: &SqliteRow) -> Result<Organization, StoreError> {
+    Ok(Organization {
+        id: OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?),
+        name: row.try_get(1)?,
+        operator: row.try_get(2)?,
+        created_at: from_micros(row.try_get(3)?)?,
+    })
+}
+
+macro_rules! token_columns {
+    () => {
+        "id, org_id, role, label, hash, created_at, expires_at, revoked_at, last_used_at"
+    };
+}
+
+fn token_from_row(row: &SqliteRow) -> Result<TokenRecord, StoreError> {
+    let hash: &[u8] = row.try_get(4)?;
+    Ok(TokenRecord {
+        id: uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?,
+        org: OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(1)?)?),
+        role: parse_role(row.try_get::<&str, _>(2)?)?,
+        label: row.try_get(3)?,
+        hash: <[u8; 32]>::try_from(hash)
+            .map_err(|_| StoreError::Corrupt(format!("token hash of {} bytes", hash.len())))?,
+        created_at: from_micros(row.try_get(5)?)?,
+        expires_at: opt_from_micros(row.try_get(6)?)?,
+        revoked_at: opt_from_micros(row.try_get(7)?)?,
+        last_used_at: opt_from_micros(row.try_get(8)?)?,
+    })
+}
+
+/// `?,?,…` with `n` placeholders.
+fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 2);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('?');
+    }
+    s
+}
+
+/// Whether a unique violation is about `table.column` (SQLite names it in the message).
+fn violates(err: &sqlx::Error, table_column: &str) -> bool {
+    err.as_database_error().is_some_and(|e| e.message().contains(table_column))
+}
+
+async fn org_exists(tx: &mut Transaction<'static, Sqlite>, id: OrgId) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 FROM organizations WHERE id = ?")
+        .bind(id.0.as_bytes().as_slice())
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some())
+}
+
+/// Checks every member exists, then inserts the (deduplicated) members of `community`.
+async fn insert_members(
+    tx: &mut Transaction<'static, Sqlite>,
+    community: CommunityId,
+    members: &[OrgId],
+) -> Result<(), StoreError> {
+    let mut members = members.to_vec();
+    members.sort_unstable();
+    members.dedup();
+    for &org in &members {
+        if !org_exists(tx, org).await? {
+            return Err(StoreError::not_found(format!("organization {org}")));
+        }
+    }
+    for org in members {
+        sqlx::query("INSERT INTO community_members (community_id, org_id) VALUES (?, ?)")
+            .bind(community.0.as_bytes().as_slice())
+            .bind(org.0.as_bytes().as_slice())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn create_org(&self, org: &Organization) -> Result<(), StoreError> {
+        let result =
+            sqlx::query("INSERT INTO organizations (id, name, operator, created_at) VALUES (?, ?, ?, ?)")
+                .bind(org.id.0.as_bytes().as_slice())
+                .bind(org.name.as_str())
+                .bind(org.operator)
+                .bind(micros(org.created_at))
+                .execute(&self.writer)
+                .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) && violates(&e, "organizations.name") => {
+                Err(StoreError::conflict(format!("organization named {:?}", org.name)))
+            }
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::conflict(format!("organization {}", org.id)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_orgs(&self) -> Result<Vec<Organization>, StoreError> {
+        sqlx::query("SELECT id, name, operator, created_at FROM organizations ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(org_from_row)
+            .collect()
+    }
+
+    async fn create_community(&self, community: &Community) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query("INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(community.id.0.as_bytes().as_slice())
+            .bind(community.name.as_str())
+            .bind(micros(community.created_at))
+            .execute(&mut *tx)
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) && violates(&e, "communities.name") => {
+                return Err(StoreError::conflict(format!("community named {:?}", community.name)));
+            }
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::conflict(format!("community {}", community.id)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        insert_members(&mut tx, community.id, &community.members).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_community_members(&self, id: CommunityId, members: &[OrgId]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query("SELECT 1 FROM communities WHERE id = ?")
+            .bind(id.0.as_bytes().as_slice())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            return Err(StoreError::not_found(format!("community {id}")));
+        }
+        sqlx::query("DELETE FROM community_members WHERE community_id = ?")
+            .bind(id.0.as_bytes().as_slice())
+            .execute(&mut *tx)
+            .await?;
+        insert_members(&mut tx, id, members).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_communities(&self) -> Result<Vec<Community>, StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        // One read transaction so communities and members are one snapshot.
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut communities = sqlx::query("SELECT id, name, created_at FROM communities ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Community {
+                    id: CommunityId(uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?),
+                    name: row.try_get(1)?,
+                    members: Vec::new(),
+                    created_at: from_micros(row.try_get(2)?)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let index: HashMap<CommunityId, usize> =
+            communities.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        let members =
+            sqlx::query("SELECT community_id, org_id FROM community_members ORDER BY community_id, org_id")
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        for row in &members {
+            let community = CommunityId(uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?);
+            let org = OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(1)?)?);
+            if let Some(&i) = index.get(&community) {
+                communities[i].members.push(org);
+            }
+        }
+        Ok(communities)
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        let result = sqlx::query(concat!(
+            "INSERT INTO tokens (",
+            token_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(token.id.as_bytes().as_slice())
+        .bind(token.org.0.as_bytes().as_slice())
+        .bind(token.role.as_str())
+        .bind(token.label.as_str())
+        .bind(token.hash.as_slice())
+        .bind(micros(token.created_at))
+        .bind(opt_micros(token.expires_at))
+        .bind(opt_micros(token.revoked_at))
+        .bind(opt_micros(token.last_used_at))
+        .execute(&self.writer)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) && violates(&e, "tokens.hash") => {
+                Err(StoreError::conflict("token with this secret"))
+            }
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("token {}", token.id))),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found(format!("organization {}", token.org)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
+        sqlx::query(concat!("SELECT ", token_columns!(), " FROM tokens WHERE hash = ?"))
+            .bind(hash.as_slice())
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(token_from_row)
+            .transpose()
+    }
+
+    async fn list_tokens(&self, org: Option<OrgId>) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows = match org {
+            Some(org) => {
+                sqlx::query(concat!("SELECT ", token_columns!(), " FROM tokens WHERE org_id = ? ORDER BY id"))
+                    .bind(org.0.as_bytes().as_slice())
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+            None => {
+                sqlx::query(concat!("SELECT ", token_columns!(), " FROM tokens ORDER BY id"))
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+        };
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(micros(at))
+            .bind(id.as_bytes().as_slice())
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn touch_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE tokens SET last_used_at = ? WHERE id = ?")
+            .bind(micros(at))
+            .bind(id.as_bytes().as_slice())
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_reports(&self, reports: &[Report]) -> Result<(), StoreError> {
+        if reports.is_empty() {
+            return Ok(());
+        }
+        let mut seen = HashSet::with_capacity(reports.len());
+        for report in reports {
+            if !seen.insert(report.id) {
+                return Err(StoreError::conflict(format!("report {}", report.id)));
+            }
+        }
+        drop(seen);
+        let observables: Vec<(&Uuid, i64, &ReportObservable)> = reports
+            .iter()
+            .flat_map(|r| r.observables.iter().enumerate().map(move |(i, o)| (&r.id, i as i64, o)))
+            .collect();
+
+        let started = Instant::now();
+        let mut tx = self.begin_write().await?;
+        let written = match insert_report_rows(&mut tx, reports).await {
+            Ok(()) => insert_observable_rows(&mut tx, &observables).await,
+            Err(e) => Err(e),
+        };
+        match written {
+            Ok(()) => tx.commit().await?,
+            Err(e) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback of a failed report batch failed");
+                }
+                if is_unique_violation(&e) {
+                    let what = match self.first_stored_report(reports).await? {
+                        Some(id) => format!("report {id}"),
+                        None => String::from("a report of the batch"),
+                    };
+                    return Err(StoreError::conflict(what));
+                }
+                return Err(e.into());
+            }
+        }
+        tracing::debug!(
+            reports = reports.len(),
+            observables = observables.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "stored report batch"
+        );
+        Ok(())
+    }
+
+    async fn get_reports(&self, ids: &[Uuid]) -> Result<Vec<Report>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut unique: Vec<Uuid> = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+
+        let mut found: HashMap<Uuid, Report> = HashMap::with_capacity(unique.len());
+        let mut conn = self.reader.acquire().await?;
+        // One read transaction so reports and observables are one snapshot.
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        for chunk in unique.chunks(IN_LIST_CHUNK) {
+            let marks = placeholders(chunk.len());
+            let sql = format!(concat!("SELECT ", report_columns!(), " FROM reports WHERE id IN ({})"), marks);
+            let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+            for id in chunk {
+                query = query.bind(id.as_bytes().as_slice());
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let report = report_from_row(&row)?;
+                found.insert(report.id, report);
+            }
+
+            let sql = format!(
+                "SELECT report_id, kind, value, original, role FROM report_observables \
+                 WHERE report_id IN ({marks}) ORDER BY report_id, position"
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+            for id in chunk {
+                query = query.bind(id.as_bytes().as_slice());
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let (report_id, observable) = observable_from_row(&row)?;
+                if let Some(report) = found.get_mut(&report_id) {
+                    report.observables.push(observable);
+                }
+            }
+        }
+        tx.commit().await?;
+
+        // Hand out each report by value at its last occurrence, clones before that.
+        let last: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut out = Vec::with_capacity(found.len());
+        for (i, id) in ids.iter().enumerate() {
+            let report = if last.get(id) == Some(&i) { found.remove(id) } else { found.get(id).cloned() };
+            out.extend(report);
+        }
+        Ok(out)
+    }
+
+    async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE reports SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(micros(at))
+            .bind(id.as_bytes().as_slice())
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn scan_reports(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Report>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut conn = self.reader.acquire().await?;
+        // One read transaction so reports and observables are one snapshot.
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let rows = match after {
+            Some(after) => {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    report_columns!(),
+                    " FROM reports WHERE id > ? ORDER BY id LIMIT ?"
+                ))
+                .bind(after.as_bytes().as_slice())
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            None => {
+                sqlx::query(concat!("SELECT ", report_columns!(), " FROM reports ORDER BY id LIMIT ?"))
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+        };
+        let mut reports = rows.iter().map(report_from_row).collect::<Result<Vec<_>, _>>()?;
+        drop(rows);
+        let (Some(first), Some(last)) = (reports.first(), reports.last()) else {
+            tx.commit().await?;
+            return Ok(reports);
+        };
+        // The page's observables in one range scan of the (report_id, position) key.
+        let rows = sqlx::query(
+            "SELECT report_id, kind, value, original, role FROM report_observables \
+             WHERE report_id >= ? AND report_id <= ? ORDER BY report_id, position",
+        )
+        .bind(first.id.as_bytes().as_slice())
+        .bind(last.id.as_bytes().as_slice())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        // Both sides are in id order: merge.
+        let mut i = 0;
+        for row in &rows {
+            let (report_id, observable) = observable_from_row(row)?;
+            while i < reports.len() && reports[i].id < report_id {
+                i += 1;
+            }
+            match reports.get_mut(i) {
+                Some(report) if report.id == report_id => report.observables.push(observable),
+                _ => {
+                    return Err(StoreError::Corrupt(format!("observable of unknown report {report_id}")));
+                }
+            }
+        }
+        Ok(reports)
+    }
+
+    async fn count_reports(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.reader).await?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("report count {n}")))
+    }
+}

@@ -1,0 +1,627 @@
+//! The conformance suite every [`Store`] implementation passes.
+//!
+//! Instantiate it once per backend with [`store_test_suite!`](crate::store_test_suite) in an
+//! integration test; the crate using it needs `tokio` (with `macros` and `rt`) as a
+//! dev-dependency. The factory expression is awaited once per check and must give a fresh,
+//! empty store each time:
+//!
+//! ```ignore
+//! store::store_test_suite!(sqlite_memory, async {
+//!     store::SqliteStore::open_in_memory().await.expect("open")
+//! });
+//! // A backend that is only tested when configured gives an `Option`; `None` skips every
+//! // check with a message.
+//! store::store_test_suite!(postgres, optional async {
+//!     match std::env::var("DRAGNET_TEST_POSTGRES_URL") {
+//!         Ok(url) => Some(fresh_postgres_store(&url).await),
+//!         Err(_) => None,
+//!     }
+//! });
+//! ```
+//!
+//! The factory may return a [`Harness`] instead of a store, e.g. a wrapper that deletes a
+//! temporary directory when dropped.
+//!
+//! Each check is a public async function taking `&dyn Store`, so a backend can also run one
+//! by hand.
+
+use chrono::{DateTime, Duration, Utc};
+use model::org::{Community, CommunityId, OrgId, Organization, Role};
+use model::report::{Audience, Report, ReportKind, ReportObservable};
+use model::{ObservableKind, Tlp};
+use uuid::Uuid;
+
+use crate::{Store, StoreError, TokenRecord};
+
+/// What a backend factory gives the suite: a store, or something that owns one.
+pub trait Harness: Send + Sync {
+    /// The store under test.
+    fn store(&self) -> &dyn Store;
+}
+
+impl<S: Store> Harness for S {
+    fn store(&self) -> &dyn Store {
+        self
+    }
+}
+
+/// Expands to a module `$backend` with one `#[tokio::test]` per check of the
+/// [conformance suite](crate::testsuite).
+///
+/// `store_test_suite!(name, async { store })` runs every check on a fresh store from the
+/// factory; `store_test_suite!(name, optional async { Some(store) or None })` skips every
+/// check with a message when the factory gives `None`.
+#[macro_export]
+macro_rules! store_test_suite {
+    ($backend:ident, optional $make:expr) => {
+        $crate::__store_test_suite!($backend, $make);
+    };
+    ($backend:ident, $make:expr) => {
+        $crate::__store_test_suite!($backend, async { ::std::option::Option::Some($make.await) });
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_test_suite {
+    ($backend:ident, $make:expr) => {
+        #[allow(unused_imports)]
+        mod $backend {
+            use super::*;
+
+            async fn __harness() -> ::std::option::Option<impl $crate::testsuite::Harness> {
+                $make.await
+            }
+
+            $crate::__store_test_suite!(@checks
+                orgs_create_and_list,
+                orgs_conflicts,
+                communities_create_and_list,
+                communities_set_members,
+                communities_errors,
+                tokens_create_and_lookup,
+                tokens_list_by_org,
+                tokens_revoke_and_touch,
+                tokens_errors,
+                reports_insert_and_get_in_order,
+                reports_round_trip_every_field,
+                reports_duplicate_in_batch_is_atomic_conflict,
+                reports_duplicate_of_stored_is_atomic_conflict,
+                reports_empty_batch,
+                reports_revoke,
+                reports_scan_pagination,
+                reports_large_batch_round_trip,
+                reports_count,
+                concurrent_writes_and_reads,
+            );
+        }
+    };
+    (@checks $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let ::std::option::Option::Some(harness) = __harness().await else {
+                    eprintln!(
+                        "skipping {}::{}: backend not configured",
+                        module_path!(),
+                        stringify!($check)
+                    );
+                    return;
+                };
+                $crate::testsuite::$check($crate::testsuite::Harness::store(&harness)).await;
+            }
+        )*
+    };
+}
+
+// ----- fixtures -----
+
+/// A time `micros` microseconds after the Unix epoch (microsecond precision, as stored).
+pub fn at(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).expect("time in range")
+}
+
+/// 2025-06-15T12:26:40.123456Z, a base time for fixtures.
+pub fn base_time() -> DateTime<Utc> {
+    at(1_750_000_000_123_456)
+}
+
+/// A new organisation named `name`.
+pub fn org(name: &str) -> Organization {
+    Organization {
+        id: OrgId(Uuid::now_v7()),
+        name: name.to_string(),
+        operator: false,
+        created_at: base_time(),
+    }
+}
+
+/// A new token of `org` whose secret hash is `hash_byte` repeated.
+pub fn token(org: OrgId, role: Role, hash_byte: u8) -> TokenRecord {
+    TokenRecord {
+        id: Uuid::now_v7(),
+        org,
+        role,
+        label: format!("token {hash_byte}"),
+        hash: [hash_byte; 32],
+        created_at: base_time(),
+        expires_at: None,
+        revoked_at: None,
+        last_used_at: None,
+    }
+}
+
+/// A new report by `author` with `observables` observables; `seed` varies its contents.
+pub fn report(author: OrgId, seed: usize, observables: usize) -> Report {
+    let kinds = ObservableKind::ALL;
+    Report {
+        id: Uuid::now_v7(),
+        kind: if seed.is_multiple_of(2) { ReportKind::Scam } else { ReportKind::Intel },
+        title: format!("report {seed}"),
+        narrative: format!("narrative of report {seed}"),
+        tlp: Tlp::ALL[seed % Tlp::ALL.len()],
+        audience: Audience::default(),
+        author,
+        labels: vec![format!("label-{}", seed % 7)],
+        created_at: base_time() + Duration::microseconds(seed as i64),
+        first_seen: None,
+        last_seen: None,
+        observables: (0..observables)
+            .map(|i| ReportObservable {
+                kind: kinds[(seed + i) % kinds.len()],
+                value: format!("value-{seed}-{i}"),
+                original: (i % 2 == 1).then(|| format!("Value-{seed}-{i}")),
+                role: (i % 3 == 0).then(|| String::from("scammer-phone")),
+            })
+            .collect(),
+        revoked_at: None,
+    }
+}
+
+fn sorted_by_id(mut reports: Vec<Report>) -> Vec<Report> {
+    reports.sort_by_key(|r| r.id);
+    reports
+}
+
+async fn all_reports(store: &dyn Store, page: usize) -> Vec<Report> {
+    let mut out: Vec<Report> = Vec::new();
+    let mut after = None;
+    loop {
+        let batch = store.scan_reports(after, page).await.expect("scan");
+        assert!(batch.len() <= page, "a page holds at most `limit` reports");
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        out.extend(batch);
+    }
+    out
+}
+
+#[track_caller]
+fn assert_conflict(result: Result<(), StoreError>) {
+    match result {
+        Err(StoreError::Conflict { what }) => assert!(!what.is_empty()),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_not_found(result: Result<(), StoreError>) {
+    match result {
+        Err(StoreError::NotFound { what }) => assert!(!what.is_empty()),
+        other => panic!("expected not found, got {other:?}"),
+    }
+}
+
+// ----- organisations -----
+
+/// Organisations round-trip and are listed in id order.
+pub async fn orgs_create_and_list(store: &dyn Store) {
+    assert!(store.list_orgs().await.expect("list").is_empty());
+    let mut a = org("Bank of Ñowhere — fraud team");
+    a.operator = true;
+    let b = org("acme");
+    let c = org("ACME");
+    for o in [&b, &a, &c] {
+        store.create_org(o).await.expect("create");
+    }
+    let mut expected = vec![a, b, c];
+    expected.sort_by_key(|o| o.id);
+    assert_eq!(store.list_orgs().await.expect("list"), expected);
+}
+
+/// A taken organisation name or id is a conflict and changes nothing.
+pub async fn orgs_conflicts(store: &dyn Store) {
+    let a = org("acme");
+    store.create_org(&a).await.expect("create");
+    let same_name = org("acme");
+    assert_conflict(store.create_org(&same_name).await);
+    let mut same_id = org("other");
+    same_id.id = a.id;
+    assert_conflict(store.create_org(&same_id).await);
+    assert_eq!(store.list_orgs().await.expect("list"), vec![a]);
+}
+
+// ----- communities -----
+
+/// Communities round-trip with their members, sorted and deduplicated.
+pub async fn communities_create_and_list(store: &dyn Store) {
+    let orgs: Vec<Organization> = (0..3).map(|i| org(&format!("org {i}"))).collect();
+    for o in &orgs {
+        store.create_org(o).await.expect("create org");
+    }
+    let empty = Community {
+        id: CommunityId(Uuid::now_v7()),
+        name: String::from("empty"),
+        members: vec![],
+        created_at: base_time(),
+    };
+    let banks = Community {
+        id: CommunityId(Uuid::now_v7()),
+        name: String::from("banks 🏦"),
+        members: vec![orgs[2].id, orgs[0].id, orgs[2].id],
+        created_at: base_time() + Duration::seconds(1),
+    };
+    store.create_community(&banks).await.expect("create banks");
+    store.create_community(&empty).await.expect("create empty");
+
+    let mut expected_banks = banks.clone();
+    expected_banks.members = vec![orgs[0].id, orgs[2].id];
+    expected_banks.members.sort();
+    let mut expected = vec![empty, expected_banks];
+    expected.sort_by_key(|c| c.id);
+    assert_eq!(store.list_communities().await.expect("list"), expected);
+}
+
+/// Setting members replaces them.
+pub async fn communities_set_members(store: &dyn Store) {
+    let orgs: Vec<Organization> = (0..4).map(|i| org(&format!("org {i}"))).collect();
+    for o in &orgs {
+        store.create_org(o).await.expect("create org");
+    }
+    let mut community = Community {
+        id: CommunityId(Uuid::now_v7()),
+        name: String::from("telcos"),
+        members: vec![orgs[0].id, orgs[1].id],
+        created_at: base_time(),
+    };
+    store.create_community(&community).await.expect("create");
+
+    store.set_community_members(community.id, &[orgs[3].id, orgs[1].id]).await.expect("set");
+    community.members = vec![orgs[1].id, orgs[3].id];
+    assert_eq!(store.list_communities().await.expect("list"), vec![community.clone()]);
+
+    store.set_community_members(community.id, &[]).await.expect("clear");
+    community.members.clear();
+    assert_eq!(store.list_communities().await.expect("list"), vec![community]);
+}
+
+/// Taken names and ids conflict; unknown communities and organisations are not found, and a
+/// failed change leaves the community as it was.
+pub async fn communities_errors(store: &dyn Store) {
+    let a = org("a");
+    store.create_org(&a).await.expect("create org");
+    let community = Community {
+        id: CommunityId(Uuid::now_v7()),
+        name: String::from("isacs"),
+        members: vec![a.id],
+        created_at: base_time(),
+    };
+    store.create_community(&community).await.expect("create");
+
+    let mut same_name = community.clone();
+    same_name.id = CommunityId(Uuid::now_v7());
+    assert_conflict(store.create_community(&same_name).await);
+    let mut same_id = community.clone();
+    same_id.name = String::from("other");
+    assert_conflict(store.create_community(&same_id).await);
+
+    let ghost = OrgId(Uuid::now_v7());
+    let with_ghost = Community {
+        id: CommunityId(Uuid::now_v7()),
+        name: String::from("ghosts"),
+        members: vec![a.id, ghost],
+        created_at: base_time(),
+    };
+    assert_not_found(store.create_community(&with_ghost).await);
+    assert_not_found(store.set_community_members(CommunityId(Uuid::now_v7()), &[a.id]).await);
+    assert_not_found(store.set_community_members(community.id, &[ghost]).await);
+
+    assert_eq!(store.list_communities().await.expect("list"), vec![community]);
+}
+
+// ----- tokens -----
+
+/// Tokens are found by hash with every field intact, expiry included.
+pub async fn tokens_create_and_lookup(store: &dyn Store) {
+    let a = org("a");
+    store.create_org(&a).await.expect("create org");
+    let plain = token(a.id, Role::Reader, 1);
+    let mut full = token(a.id, Role::Admin, 2);
+    full.label = String::from("ingest — pipeline ✓");
+    full.expires_at = Some(base_time() + Duration::days(90));
+    full.revoked_at = Some(base_time() + Duration::days(1));
+    full.last_used_at = Some(base_time() + Duration::microseconds(7));
+    for t in [&plain, &full] {
+        store.create_token(t).await.expect("create token");
+    }
+    assert_eq!(store.token_by_hash(&[1; 32]).await.expect("lookup"), Some(plain));
+    assert_eq!(store.token_by_hash(&[2; 32]).await.expect("lookup"), Some(full));
+    assert_eq!(store.token_by_hash(&[3; 32]).await.expect("lookup"), None);
+}
+
+/// Tokens list by organisation, or all, in id order.
+pub async fn tokens_list_by_org(store: &dyn Store) {
+    let a = org("a");
+    let b = org("b");
+    store.create_org(&a).await.expect("create org");
+    store.create_org(&b).await.expect("create org");
+    let tokens =
+        [token(a.id, Role::Admin, 1), token(b.id, Role::Analyst, 2), token(a.id, Role::Contributor, 3)];
+    for t in tokens.iter().rev() {
+        store.create_token(t).await.expect("create token");
+    }
+    let mut of_a = vec![tokens[0].clone(), tokens[2].clone()];
+    of_a.sort_by_key(|t| t.id);
+    assert_eq!(store.list_tokens(Some(a.id)).await.expect("list"), of_a);
+    assert_eq!(store.list_tokens(Some(b.id)).await.expect("list"), vec![tokens[1].clone()]);
+    assert!(store.list_tokens(Some(OrgId(Uuid::now_v7()))).await.expect("list").is_empty());
+    let mut all = tokens.to_vec();
+    all.sort_by_key(|t| t.id);
+    assert_eq!(store.list_tokens(None).await.expect("list"), all);
+}
+
+/// Revoking works once; touching records the last use.
+pub async fn tokens_revoke_and_touch(store: &dyn Store) {
+    let a = org("a");
+    store.create_org(&a).await.expect("create org");
+    let mut t = token(a.id, Role::Analyst, 9);
+    store.create_token(&t).await.expect("create token");
+
+    let used = base_time() + Duration::minutes(5);
+    assert!(store.touch_token(t.id, used).await.expect("touch"));
+    assert!(!store.touch_token(Uuid::now_v7(), used).await.expect("touch"));
+    t.last_used_at = Some(used);
+
+    let revoked = base_time() + Duration::hours(1);
+    assert!(store.revoke_token(t.id, revoked).await.expect("revoke"));
+    assert!(!store.revoke_token(t.id, revoked + Duration::hours(1)).await.expect("revoke"));
+    assert!(!store.revoke_token(Uuid::now_v7(), revoked).await.expect("revoke"));
+    t.revoked_at = Some(revoked);
+    assert_eq!(store.token_by_hash(&[9; 32]).await.expect("lookup"), Some(t));
+}
+
+/// Taken ids and hashes conflict; a token of an unknown organisation is not found.
+pub async fn tokens_errors(store: &dyn Store) {
+    let a = org("a");
+    store.create_org(&a).await.expect("create org");
+    let t = token(a.id, Role::Reader, 1);
+    store.create_token(&t).await.expect("create token");
+    assert_conflict(store.create_token(&token(a.id, Role::Admin, 1)).await);
+    let mut same_id = token(a.id, Role::Admin, 2);
+    same_id.id = t.id;
+    assert_conflict(store.create_token(&same_id).await);
+    assert_not_found(store.create_token(&token(OrgId(Uuid::now_v7()), Role::Admin, 3)).await);
+    assert_eq!(store.list_tokens(None).await.expect("list"), vec![t]);
+}
+
+// ----- reports -----
+
+/// Reports come back in the order asked; unknown ids are skipped, repeated ids repeated.
+pub async fn reports_insert_and_get_in_order(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let reports: Vec<Report> = (0..10).map(|i| report(author, i, i % 4)).collect();
+    store.insert_reports(&reports).await.expect("insert");
+
+    let unknown = Uuid::now_v7();
+    let ids = [reports[7].id, unknown, reports[2].id, reports[9].id, reports[2].id];
+    let got = store.get_reports(&ids).await.expect("get");
+    let expected = vec![reports[7].clone(), reports[2].clone(), reports[9].clone(), reports[2].clone()];
+    assert_eq!(got, expected);
+    assert!(store.get_reports(&[]).await.expect("get").is_empty());
+    assert!(store.get_reports(&[unknown]).await.expect("get").is_empty());
+
+    let all: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+    assert_eq!(store.get_reports(&all).await.expect("get"), reports);
+}
+
+/// Every field of every variant round-trips exactly.
+pub async fn reports_round_trip_every_field(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let mut reports = Vec::new();
+    for (i, tlp) in Tlp::ALL.into_iter().enumerate() {
+        for kind in [ReportKind::Intel, ReportKind::Scam] {
+            let mut r = report(author, i, 0);
+            r.kind = kind;
+            r.tlp = tlp;
+            reports.push(r);
+        }
+    }
+    // Everything set, unicode everywhere.
+    let full = Report {
+        id: Uuid::now_v7(),
+        kind: ReportKind::Scam,
+        title: String::from("Fake parcel SMS — «DHL» 📦 Zustellung fehlgeschlagen"),
+        narrative: String::from(
+            "Line one\nline two\ttabbed; quotes \" ' and \\ backslash; 中文; العربية; \u{0}nul",
+        ),
+        tlp: Tlp::AmberStrict,
+        audience: Audience {
+            organizations: vec![OrgId(Uuid::now_v7()), OrgId(Uuid::now_v7())],
+            communities: vec![CommunityId(Uuid::now_v7())],
+        },
+        author,
+        labels: vec![
+            String::from("smishing"),
+            String::from("parcel"),
+            String::from("ünïcödé"),
+            String::new(),
+        ],
+        created_at: base_time(),
+        first_seen: Some(at(-1_234_567_890_123_456)),
+        last_seen: Some(base_time() + Duration::microseconds(1)),
+        observables: ObservableKind::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| ReportObservable {
+                kind,
+                value: format!("{kind}-välue-{i}"),
+                original: (i.is_multiple_of(2)).then(|| format!(" {kind}-VÄLUE-{i} ")),
+                role: (i % 3 != 0).then(|| format!("role-{i} ☎")),
+            })
+            .collect(),
+        revoked_at: Some(base_time() + Duration::days(3)),
+    };
+    reports.push(full);
+    // Nothing optional set, empty strings.
+    let mut bare = report(author, 99, 1);
+    bare.title = String::new();
+    bare.narrative = String::new();
+    bare.labels.clear();
+    bare.observables[0].original = None;
+    bare.observables[0].role = None;
+    reports.push(bare);
+    // Same value twice in one report, at different positions.
+    let mut twice = report(author, 100, 2);
+    twice.observables[1] = twice.observables[0].clone();
+    reports.push(twice);
+
+    store.insert_reports(&reports).await.expect("insert");
+    let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+    assert_eq!(store.get_reports(&ids).await.expect("get"), reports);
+    assert_eq!(all_reports(store, 1000).await, sorted_by_id(reports));
+}
+
+/// An id repeated within a batch is a conflict and nothing of the batch is stored.
+pub async fn reports_duplicate_in_batch_is_atomic_conflict(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let mut batch: Vec<Report> = (0..20).map(|i| report(author, i, 3)).collect();
+    let mut dup = report(author, 99, 2);
+    dup.id = batch[3].id;
+    batch.push(dup);
+    assert_conflict(store.insert_reports(&batch).await);
+    assert_eq!(store.count_reports().await.expect("count"), 0);
+    assert!(store.scan_reports(None, 100).await.expect("scan").is_empty());
+}
+
+/// An id already stored is a conflict, nothing of the batch is stored and what was stored
+/// before is intact.
+pub async fn reports_duplicate_of_stored_is_atomic_conflict(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let first: Vec<Report> = (0..5).map(|i| report(author, i, 2)).collect();
+    store.insert_reports(&first).await.expect("insert");
+
+    // The duplicate sits after enough reports and observables to span several statements.
+    let mut second: Vec<Report> = (10..1300).map(|i| report(author, i, 5)).collect();
+    let mut dup = report(author, 4242, 1);
+    dup.id = first[2].id;
+    second.push(dup);
+    second.push(report(author, 4243, 1));
+    assert_conflict(store.insert_reports(&second).await);
+
+    assert_eq!(store.count_reports().await.expect("count"), 5);
+    assert_eq!(all_reports(store, 100).await, sorted_by_id(first.clone()));
+    let ids: Vec<Uuid> = second.iter().map(|r| r.id).collect();
+    assert_eq!(store.get_reports(&ids).await.expect("get"), vec![first[2].clone()]);
+
+    // The store still takes writes.
+    let third = vec![report(author, 5000, 1)];
+    store.insert_reports(&third).await.expect("insert after conflict");
+    assert_eq!(store.count_reports().await.expect("count"), 6);
+}
+
+/// An empty batch stores nothing and succeeds.
+pub async fn reports_empty_batch(store: &dyn Store) {
+    store.insert_reports(&[]).await.expect("insert");
+    assert_eq!(store.count_reports().await.expect("count"), 0);
+}
+
+/// Revoking sets the time once; unknown reports are not revoked.
+pub async fn reports_revoke(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let reports: Vec<Report> = (0..3).map(|i| report(author, i, 1)).collect();
+    store.insert_reports(&reports).await.expect("insert");
+    let when = base_time() + Duration::hours(2);
+    assert!(store.revoke_report(reports[1].id, when).await.expect("revoke"));
+    assert!(!store.revoke_report(reports[1].id, when + Duration::hours(1)).await.expect("revoke"));
+    assert!(!store.revoke_report(Uuid::now_v7(), when).await.expect("revoke"));
+
+    let got = store.get_reports(&[reports[1].id, reports[0].id]).await.expect("get");
+    let mut revoked = reports[1].clone();
+    revoked.revoked_at = Some(when);
+    assert_eq!(got, vec![revoked, reports[0].clone()]);
+}
+
+/// Paging with any page size visits every report exactly once, in id order.
+pub async fn reports_scan_pagination(store: &dyn Store) {
+    assert!(store.scan_reports(None, 10).await.expect("scan").is_empty());
+    let author = OrgId(Uuid::now_v7());
+    // Inserted out of order, in several batches, some without observables.
+    let mut reports: Vec<Report> = (0..157).map(|i| report(author, i, i % 6)).collect();
+    reports.reverse();
+    for batch in reports.chunks(40) {
+        store.insert_reports(batch).await.expect("insert");
+    }
+    let expected = sorted_by_id(reports);
+    for page in [1, 7, 50, 156, 157, 158, 10_000] {
+        assert_eq!(all_reports(store, page).await, expected, "page size {page}");
+    }
+    assert!(store.scan_reports(None, 0).await.expect("scan").is_empty());
+    let last = expected.last().expect("reports").id;
+    assert!(store.scan_reports(Some(last), 10).await.expect("scan").is_empty());
+    // `after` need not be a stored id.
+    let middle = &expected[80];
+    let mut bytes = *middle.id.as_bytes();
+    bytes[15] = bytes[15].wrapping_sub(1);
+    let before_middle = Uuid::from_bytes(bytes);
+    if before_middle < middle.id && before_middle > expected[79].id {
+        let page = store.scan_reports(Some(before_middle), 2).await.expect("scan");
+        assert_eq!(page, expected[80..82].to_vec());
+    }
+}
+
+/// A batch large enough to need many statements round-trips exactly.
+pub async fn reports_large_batch_round_trip(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    // 1 + 8 + 64 + 512 + 512 rows: every statement size, several observable layouts.
+    let reports: Vec<Report> = (0..1097).map(|i| report(author, i, (i * 7) % 11)).collect();
+    store.insert_reports(&reports).await.expect("insert");
+    assert_eq!(store.count_reports().await.expect("count"), 1097);
+    assert_eq!(all_reports(store, 300).await, sorted_by_id(reports.clone()));
+    let ids: Vec<Uuid> = reports.iter().rev().map(|r| r.id).collect();
+    let mut reversed = reports;
+    reversed.reverse();
+    assert_eq!(store.get_reports(&ids).await.expect("get"), reversed);
+}
+
+/// The count follows inserts; revoked reports still count.
+pub async fn reports_count(store: &dyn Store) {
+    assert_eq!(store.count_reports().await.expect("count"), 0);
+    let author = OrgId(Uuid::now_v7());
+    let a: Vec<Report> = (0..12).map(|i| report(author, i, 1)).collect();
+    store.insert_reports(&a).await.expect("insert");
+    assert_eq!(store.count_reports().await.expect("count"), 12);
+    store.insert_reports(&[report(author, 12, 0)]).await.expect("insert");
+    assert!(store.revoke_report(a[0].id, base_time()).await.expect("revoke"));
+    assert_eq!(store.count_reports().await.expect("count"), 13);
+}
+
+/// Concurrent writes and reads through one store all land.
+pub async fn concurrent_writes_and_reads(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let batches: Vec<Vec<Report>> =
+        (0..4).map(|b| (0..50).map(|i| report(author, b * 100 + i, 2)).collect()).collect();
+    let (r0, r1, r2, r3, count) = tokio::join!(
+        store.insert_reports(&batches[0]),
+        store.insert_reports(&batches[1]),
+        store.insert_reports(&batches[2]),
+        store.insert_reports(&batches[3]),
+        store.count_reports(),
+    );
+    for r in [r0, r1, r2, r3] {
+        r.expect("insert");
+    }
+    let count = count.expect("count");
+    assert!(count <= 200 && count.is_multiple_of(50), "a batch is seen whole or not at all: {count}");
+    let all: Vec<Report> = batches.into_iter().flatten().collect();
+    assert_eq!(all_reports(store, 64).await, sorted_by_id(all));
+}

@@ -1,0 +1,4 @@
+//! The store's integration tests: the conformance suite on SQLite (in memory and on disk),
+//! durability across reopening, and migrations.
+
+mod sqlite;
