@@ -1,1 +1,19 @@
-//! engine
+//! dragnet's application layer.
+//!
+//! The [`Engine`] owns the store, the in-memory correlation index and the directory of
+//! organisations and communities. The HTTP server and the CLI both drive it; neither talks to
+//! the store directly. Every read goes through [`model::can_see`] via the correlation index.
+
+mod error;
+mod views;
+
+pub use error::EngineError;
+pub use views::*;
+mod directory;
+mod engine;
+
+pub use engine::{
+    BATCH_MAX_REPORTS, CHECK_MAX_SELECTORS, CHECK_REPORT_IDS_LIMIT, Engine, EngineOptions,
+    OCCURRENCES_DEFAULT, OCCURRENCES_MAX, PAGE_DEFAULT, PAGE_MAX, REPORT_MAX_OBSERVABLES, error_body,
+    token_hash,
+};

@@ -1,0 +1,815 @@
+//! The engine: every use case of dragnet, on top of a [`Store`] and the correlation index.
+
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use graph::CorrelationIndex;
+use model::observable::{canonicalize, infer_kind};
+use model::{
+    Audience, CanonicalizeOptions, Community, CommunityId, Observable, ObservableKind, OrgId, Organization,
+    Report, ReportInput, ReportObservable, Role, Tlp, Viewer,
+};
+use sha2::{Digest, Sha256};
+use store::{Store, TokenRecord};
+use uuid::Uuid;
+
+use crate::directory::{Directory, name_key};
+use crate::*;
+
+/// Most selectors one bulk check may hold.
+pub const CHECK_MAX_SELECTORS: usize = 10_000;
+/// Most report ids returned per checked selector (the count is always complete).
+pub const CHECK_REPORT_IDS_LIMIT: usize = 100;
+/// Most records one batch may hold.
+pub const BATCH_MAX_REPORTS: usize = 10_000;
+/// Most observables one report may hold.
+pub const REPORT_MAX_OBSERVABLES: usize = 5_000;
+/// Default and maximum page sizes of listings.
+pub const PAGE_DEFAULT: usize = 50;
+pub const PAGE_MAX: usize = 1_000;
+/// Default and maximum occurrences returned by a lookup.
+pub const OCCURRENCES_DEFAULT: usize = 100;
+pub const OCCURRENCES_MAX: usize = 1_000;
+
+const TOKEN_PREFIX: &str = "dn_";
+const ROLE_DERIVED: &str = "derived";
+
+/// Settings of an engine.
+#[derive(Clone, Debug, Default)]
+pub struct EngineOptions {
+    /// Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2).
+    pub default_region: Option<String>,
+}
+
+/// See the crate docs.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    index: RwLock<CorrelationIndex>,
+    directory: RwLock<Directory>,
+    canon: CanonicalizeOptions,
+    /// Serialises writes so that the store and the index see them in the same order.
+    writes: tokio::sync::Mutex<()>,
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// The SHA-256 of a token secret: what the store keeps.
+pub fn token_hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+impl Engine {
+    /// Opens an engine on a store: loads the directory and rebuilds the correlation index.
+    pub async fn open(store: Arc<dyn Store>, options: EngineOptions) -> Result<Engine, EngineError> {
+        let directory = Directory::new(store.list_orgs().await?, store.list_communities().await?);
+        let mut index = CorrelationIndex::new();
+        let mut after = None;
+        loop {
+            let page = store.scan_reports(after, 5_000).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for r in &page {
+                index.insert(r);
+            }
+        }
+        tracing::info!(
+            reports = index.report_count(),
+            values = index.value_count(),
+            occurrences = index.occurrence_count(),
+            "correlation index rebuilt"
+        );
+        Ok(Engine {
+            store,
+            index: RwLock::new(index),
+            directory: RwLock::new(directory),
+            canon: CanonicalizeOptions { default_region: options.default_region },
+            writes: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    fn index(&self) -> RwLockReadGuard<'_, CorrelationIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn directory(&self) -> RwLockReadGuard<'_, Directory> {
+        self.directory.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Index sizes, for metrics: (reports, distinct values, occurrences).
+    pub fn index_sizes(&self) -> (usize, usize, usize) {
+        let idx = self.index();
+        (idx.report_count(), idx.value_count(), idx.occurrence_count())
+    }
+
+    // ---- principals -------------------------------------------------------------------------
+
+    fn principal_for(&self, org: OrgId, role: Role, token_id: Option<Uuid>) -> Option<Principal> {
+        let dir = self.directory();
+        let o = dir.org(org)?;
+        Some(Principal {
+            viewer: Viewer::new(org, role, dir.memberships(org)),
+            org_name: o.name.clone(),
+            operator: o.operator,
+            token_id,
+        })
+    }
+
+    /// Authenticates a bearer token.
+    pub async fn authenticate(&self, secret: &str) -> Result<Principal, EngineError> {
+        if !secret.starts_with(TOKEN_PREFIX) {
+            return Err(EngineError::Unauthenticated);
+        }
+        let record =
+            self.store.token_by_hash(&token_hash(secret)).await?.ok_or(EngineError::Unauthenticated)?;
+        if record.revoked_at.is_some() || record.expires_at.is_some_and(|t| t <= Utc::now()) {
+            return Err(EngineError::Unauthenticated);
+        }
+        self.principal_for(record.org, record.role, Some(record.id)).ok_or(EngineError::Unauthenticated)
+    }
+
+    /// A principal for local access to the data directory (the CLI): the named organisation
+    /// acting as admin.
+    pub fn local_principal(&self, org_name: &str) -> Result<Principal, EngineError> {
+        let org = self.directory().org_by_name(org_name).map(|o| o.id);
+        org.and_then(|id| self.principal_for(id, Role::Admin, None))
+            .ok_or_else(|| EngineError::not_found(format!("organisation {org_name:?}")))
+    }
+
+    fn require_operator(actor: Option<&Principal>) -> Result<(), EngineError> {
+        match actor {
+            None => Ok(()),
+            Some(p) if p.operator && p.viewer.role.is_admin() => Ok(()),
+            Some(_) => {
+                Err(EngineError::Forbidden("only admins of an operator organisation may do this".into()))
+            }
+        }
+    }
+
+    // ---- organisations and communities ------------------------------------------------------
+
+    fn org_view(o: &Organization) -> OrganizationView {
+        OrganizationView { id: o.id.0, name: o.name.clone(), operator: o.operator, created_at: o.created_at }
+    }
+
+    fn community_view(&self, c: &Community) -> CommunityView {
+        let dir = self.directory();
+        let mut members: Vec<String> = c.members.iter().map(|m| dir.org_name(*m)).collect();
+        members.sort();
+        CommunityView { id: c.id.0, name: c.name.clone(), members, created_at: c.created_at }
+    }
+
+    fn check_name(field: &str, name: &str) -> Result<String, EngineError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(EngineError::invalid(field, "must not be empty"));
+        }
+        if name.chars().count() > 200 {
+            return Err(EngineError::invalid(field, "longer than 200 characters"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(EngineError::invalid(field, "must not contain control characters"));
+        }
+        Ok(name.to_string())
+    }
+
+    /// Creates an organisation. `actor` `None` is local CLI access.
+    pub async fn create_org(
+        &self,
+        actor: Option<&Principal>,
+        name: &str,
+        operator: bool,
+    ) -> Result<OrganizationView, EngineError> {
+        Self::require_operator(actor)?;
+        let name = Self::check_name("name", name)?;
+        let _w = self.writes.lock().await;
+        if self.directory().org_by_name(&name).is_some() {
+            return Err(EngineError::Conflict(format!("an organisation named {name:?} exists")));
+        }
+        let org = Organization { id: OrgId(Uuid::now_v7()), name, operator, created_at: now() };
+        self.store.create_org(&org).await?;
+        let view = Self::org_view(&org);
+        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
+        Ok(view)
+    }
+
+    /// Every organisation of the instance (names are not secret among members).
+    pub fn list_orgs(&self) -> Vec<OrganizationView> {
+        let mut v: Vec<_> = self.directory().orgs().map(Self::org_view).collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    fn resolve_orgs(&self, field: &str, names: &[String]) -> Result<Vec<OrgId>, EngineError> {
+        let dir = self.directory();
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                dir.org_by_name(n).map(|o| o.id).ok_or_else(|| {
+                    EngineError::invalid(format!("{field}[{i}]"), format!("unknown organisation {n:?}"))
+                })
+            })
+            .collect()
+    }
+
+    /// Creates a sharing community with its member organisations (by name).
+    pub async fn create_community(
+        &self,
+        actor: Option<&Principal>,
+        name: &str,
+        members: &[String],
+    ) -> Result<CommunityView, EngineError> {
+        Self::require_operator(actor)?;
+        let name = Self::check_name("name", name)?;
+        let mut members = self.resolve_orgs("members", members)?;
+        members.sort_unstable();
+        members.dedup();
+        let _w = self.writes.lock().await;
+        if self.directory().community_by_name(&name).is_some() {
+            return Err(EngineError::Conflict(format!("a community named {name:?} exists")));
+        }
+        let c = Community { id: CommunityId(Uuid::now_v7()), name, members, created_at: now() };
+        self.store.create_community(&c).await?;
+        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone());
+        Ok(self.community_view(&c))
+    }
+
+    /// Replaces the members of a community.
+    pub async fn set_community_members(
+        &self,
+        actor: Option<&Principal>,
+        community: &str,
+        members: &[String],
+    ) -> Result<CommunityView, EngineError> {
+        Self::require_operator(actor)?;
+        let mut members = self.resolve_orgs("members", members)?;
+        members.sort_unstable();
+        members.dedup();
+        let _w = self.writes.lock().await;
+        let mut c = self
+            .directory()
+            .community_by_name(community)
+            .cloned()
+            .ok_or_else(|| EngineError::not_found(format!("community {community:?}")))?;
+        self.store.set_community_members(c.id, &members).await?;
+        c.members = members;
+        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone());
+        Ok(self.community_view(&c))
+    }
+
+    /// Every community with its members.
+    pub fn list_communities(&self) -> Vec<CommunityView> {
+        let all: Vec<Community> = self.directory().communities().cloned().collect();
+        let mut v: Vec<_> = all.iter().map(|c| self.community_view(c)).collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    // ---- tokens -----------------------------------------------------------------------------
+
+    fn token_view(&self, t: &TokenRecord) -> TokenView {
+        TokenView {
+            id: t.id,
+            organization: self.directory().org_name(t.org),
+            role: t.role,
+            label: t.label.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+
+    /// Whether `actor` may manage the tokens of `org`.
+    fn may_manage_tokens(actor: Option<&Principal>, org: OrgId) -> bool {
+        match actor {
+            None => true,
+            Some(p) => p.viewer.role.is_admin() && (p.operator || p.viewer.org == org),
+        }
+    }
+
+    /// Creates a token for an organisation and role; the secret is returned this once.
+    pub async fn create_token(
+        &self,
+        actor: Option<&Principal>,
+        org_name: &str,
+        role: Role,
+        label: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<CreatedToken, EngineError> {
+        if let Some(p) = actor
+            && !p.viewer.role.is_admin()
+        {
+            return Err(EngineError::Forbidden("only admins may create tokens".into()));
+        }
+        let org = self
+            .directory()
+            .org_by_name(org_name)
+            .map(|o| o.id)
+            .ok_or_else(|| EngineError::not_found(format!("organisation {org_name:?}")))?;
+        if !Self::may_manage_tokens(actor, org) {
+            return Err(EngineError::Forbidden(
+                "admins may create tokens for their own organisation only".into(),
+            ));
+        }
+        if expires_at.is_some_and(|t| t <= Utc::now()) {
+            return Err(EngineError::invalid("expires_at", "must be in the future"));
+        }
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        let secret = format!("{TOKEN_PREFIX}{}", hex(&bytes));
+        let record = TokenRecord {
+            id: Uuid::now_v7(),
+            org,
+            role,
+            label: label.trim().to_string(),
+            hash: token_hash(&secret),
+            created_at: now(),
+            expires_at: expires_at.map(|t| t.trunc_subsecs(6)),
+            revoked_at: None,
+            last_used_at: None,
+        };
+        self.store.create_token(&record).await?;
+        Ok(CreatedToken { info: self.token_view(&record), token: secret })
+    }
+
+    /// Tokens the actor may manage: its organisation's, or every one for operator admins.
+    pub async fn list_tokens(&self, actor: Option<&Principal>) -> Result<Vec<TokenView>, EngineError> {
+        let filter = match actor {
+            None => None,
+            Some(p) if !p.viewer.role.is_admin() => {
+                return Err(EngineError::Forbidden("only admins may list tokens".into()));
+            }
+            Some(p) if p.operator => None,
+            Some(p) => Some(p.viewer.org),
+        };
+        let tokens = self.store.list_tokens(filter).await?;
+        Ok(tokens.iter().map(|t| self.token_view(t)).collect())
+    }
+
+    /// Revokes a token the actor may manage; others answer not found.
+    pub async fn revoke_token(&self, actor: Option<&Principal>, id: Uuid) -> Result<(), EngineError> {
+        if let Some(p) = actor
+            && !p.viewer.role.is_admin()
+        {
+            return Err(EngineError::Forbidden("only admins may revoke tokens".into()));
+        }
+        let filter = actor.filter(|p| !p.operator).map(|p| p.viewer.org);
+        let known =
+            self.store.list_tokens(filter).await?.into_iter().any(|t| t.id == id && t.revoked_at.is_none());
+        if !known || !self.store.revoke_token(id, now()).await? {
+            return Err(EngineError::not_found("token"));
+        }
+        Ok(())
+    }
+
+    // ---- reports: writes --------------------------------------------------------------------
+
+    /// Validates and canonicalises one submitted report (no IO).
+    fn prepare(
+        &self,
+        author: &Principal,
+        input: ReportInput,
+        created_at: DateTime<Utc>,
+    ) -> Result<Report, EngineError> {
+        let title = input.title.trim();
+        if title.is_empty() {
+            return Err(EngineError::invalid("title", "must not be empty"));
+        }
+        if title.chars().count() > 500 {
+            return Err(EngineError::invalid("title", "longer than 500 characters"));
+        }
+        if input.narrative.len() > 200_000 {
+            return Err(EngineError::invalid("narrative", "longer than 200,000 bytes"));
+        }
+        let tlp = Tlp::parse(&input.tlp).map_err(|e| EngineError::invalid("tlp", e.to_string()))?;
+        let organizations = self.resolve_orgs("audience.organizations", &input.audience.organizations)?;
+        let communities = {
+            let dir = self.directory();
+            input
+                .audience
+                .communities
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    dir.community_by_name(n).map(|c| c.id).ok_or_else(|| {
+                        EngineError::invalid(
+                            format!("audience.communities[{i}]"),
+                            format!("unknown community {n:?}"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let mut labels = Vec::with_capacity(input.labels.len());
+        for (i, l) in input.labels.iter().enumerate() {
+            let l = l.trim();
+            if l.is_empty() || l.chars().count() > 100 || l.chars().any(char::is_control) {
+                return Err(EngineError::invalid(
+                    format!("labels[{i}]"),
+                    "must be 1 to 100 printable characters",
+                ));
+            }
+            if !labels.iter().any(|x: &String| x == l) {
+                labels.push(l.to_string());
+            }
+        }
+        if labels.len() > 100 {
+            return Err(EngineError::invalid("labels", "more than 100 labels"));
+        }
+        let first_seen = input.first_seen.map(|t| t.trunc_subsecs(6));
+        let last_seen = input.last_seen.map(|t| t.trunc_subsecs(6));
+        if let (Some(f), Some(l)) = (first_seen, last_seen)
+            && l < f
+        {
+            return Err(EngineError::invalid("last_seen", "is before first_seen"));
+        }
+        if input.observables.len() > REPORT_MAX_OBSERVABLES {
+            return Err(EngineError::TooMany {
+                what: "observables".into(),
+                limit: REPORT_MAX_OBSERVABLES,
+                got: input.observables.len(),
+            });
+        }
+        let mut observables: Vec<ReportObservable> = Vec::with_capacity(input.observables.len() + 2);
+        let mut derived: Vec<Observable> = Vec::new();
+        for (i, o) in input.observables.iter().enumerate() {
+            let role = o.role.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if let Some(r) = role
+                && (r.len() > 64 || r.chars().any(char::is_control))
+            {
+                return Err(EngineError::invalid(
+                    format!("observables[{i}].role"),
+                    "must be 1 to 64 printable characters",
+                ));
+            }
+            let c = self.canonical(o.kind, &o.value, &format!("observables[{i}]"))?;
+            let value = c.observable.value;
+            let entry = ReportObservable {
+                kind: c.observable.kind,
+                original: (value != o.value).then(|| o.value.clone()),
+                value,
+                role: role.map(str::to_string),
+            };
+            if !observables
+                .iter()
+                .any(|x| x.kind == entry.kind && x.value == entry.value && x.role == entry.role)
+            {
+                observables.push(entry);
+            }
+            derived.extend(c.related);
+        }
+        // Implied observables (a URL's host, a domain's registrable domain) correlate too.
+        for d in derived {
+            if !observables.iter().any(|x| x.kind == d.kind && x.value == d.value) {
+                observables.push(ReportObservable {
+                    kind: d.kind,
+                    value: d.value,
+                    original: None,
+                    role: Some(ROLE_DERIVED.into()),
+                });
+            }
+        }
+        Ok(Report {
+            id: Uuid::now_v7(),
+            kind: input.kind,
+            title: title.to_string(),
+            narrative: input.narrative,
+            tlp,
+            audience: Audience { organizations, communities },
+            author: author.viewer.org,
+            labels,
+            created_at,
+            first_seen,
+            last_seen,
+            observables,
+            revoked_at: None,
+        })
+    }
+
+    /// Canonicalises a raw value, inferring its kind when not given. `field` names the input.
+    fn canonical(
+        &self,
+        kind: Option<ObservableKind>,
+        raw: &str,
+        field: &str,
+    ) -> Result<model::Canonical, EngineError> {
+        let kind = match kind.or_else(|| infer_kind(raw)) {
+            Some(k) => k,
+            None => {
+                return Err(EngineError::invalid(
+                    format!("{field}.kind"),
+                    format!("cannot infer the kind of {:?}; give a kind", truncate(raw, 80)),
+                ));
+            }
+        };
+        canonicalize(kind, raw, &self.canon)
+            .map_err(|source| EngineError::InvalidObservable { field: format!("{field}.value"), source })
+    }
+
+    fn require_writer(author: &Principal) -> Result<(), EngineError> {
+        if author.viewer.role.can_write() {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden("readers may not submit reports".into()))
+        }
+    }
+
+    /// Submits one report; it is durable when this returns.
+    pub async fn submit(&self, author: &Principal, input: ReportInput) -> Result<ReportView, EngineError> {
+        Self::require_writer(author)?;
+        let _w = self.writes.lock().await;
+        let report = self.prepare(author, input, now())?;
+        self.store.insert_reports(std::slice::from_ref(&report)).await?;
+        self.index.write().unwrap_or_else(|e| e.into_inner()).insert(&report);
+        Ok(self.view(&report))
+    }
+
+    /// Submits a batch of records, each already parsed or the reason it could not be. Good
+    /// records are stored (durably, in one transaction) and bad ones reported by position.
+    pub async fn submit_batch(
+        &self,
+        author: &Principal,
+        records: Vec<Result<ReportInput, String>>,
+    ) -> Result<BatchOutcome, EngineError> {
+        self.import(records.into_iter().map(|r| (author, r)).collect()).await
+    }
+
+    /// Like [`Engine::submit_batch`], with an author per record: bulk loads and the demo.
+    pub async fn import(
+        &self,
+        records: Vec<(&Principal, Result<ReportInput, String>)>,
+    ) -> Result<BatchOutcome, EngineError> {
+        for (author, _) in &records {
+            Self::require_writer(author)?;
+        }
+        if records.len() > BATCH_MAX_REPORTS {
+            return Err(EngineError::TooMany {
+                what: "reports".into(),
+                limit: BATCH_MAX_REPORTS,
+                got: records.len(),
+            });
+        }
+        let _w = self.writes.lock().await;
+        let created_at = now();
+        let mut outcome = BatchOutcome::default();
+        let mut good = Vec::with_capacity(records.len());
+        for (index, (author, record)) in records.into_iter().enumerate() {
+            let prepared = match record {
+                Ok(input) => self.prepare(author, input, created_at),
+                Err(message) => Err(EngineError::invalid("record", message)),
+            };
+            match prepared {
+                Ok(r) => {
+                    outcome.accepted.push(Accepted { index, id: r.id });
+                    good.push(r);
+                }
+                Err(e) => outcome.rejected.push(Rejected { index, error: error_body(&e) }),
+            }
+        }
+        if !good.is_empty() {
+            self.store.insert_reports(&good).await?;
+            let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+            for r in &good {
+                idx.insert(r);
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Revokes a report of the actor's organisation. Reports of other organisations answer
+    /// not found, as if they did not exist.
+    pub async fn revoke_report(&self, actor: &Principal, id: Uuid) -> Result<ReportView, EngineError> {
+        let own = self.index().report(&actor.viewer, id).is_some_and(|r| r.access.author == actor.viewer.org);
+        if !own {
+            return Err(EngineError::not_found("report"));
+        }
+        if !actor.viewer.role.can_revoke() {
+            return Err(EngineError::Forbidden("only analysts and admins may revoke reports".into()));
+        }
+        let _w = self.writes.lock().await;
+        self.store.revoke_report(id, now()).await?;
+        self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
+        self.get_report(&actor.viewer, id).await
+    }
+
+    // ---- reports: reads ---------------------------------------------------------------------
+
+    fn view(&self, r: &Report) -> ReportView {
+        let dir = self.directory();
+        ReportView {
+            id: r.id,
+            kind: r.kind,
+            title: r.title.clone(),
+            narrative: r.narrative.clone(),
+            tlp: r.tlp,
+            audience: AudienceView {
+                organizations: r.audience.organizations.iter().map(|o| dir.org_name(*o)).collect(),
+                communities: r.audience.communities.iter().map(|c| dir.community_name(*c)).collect(),
+            },
+            author: dir.org_name(r.author),
+            labels: r.labels.clone(),
+            created_at: r.created_at,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+            revoked_at: r.revoked_at,
+            observables: r
+                .observables
+                .iter()
+                .map(|o| {
+                    let obs = Observable { kind: o.kind, value: o.value.clone() };
+                    ObservableView {
+                        kind: o.kind,
+                        stix_id: model::stix::stix_id(&obs),
+                        value: obs.value,
+                        original: o.original.clone(),
+                        role: o.role.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// A report, if the viewer may see it; otherwise not found.
+    pub async fn get_report(&self, viewer: &Viewer, id: Uuid) -> Result<ReportView, EngineError> {
+        if self.index().report(viewer, id).is_none() {
+            return Err(EngineError::not_found("report"));
+        }
+        let report =
+            self.store.get_reports(&[id]).await?.pop().ok_or_else(|| EngineError::not_found("report"))?;
+        Ok(self.view(&report))
+    }
+
+    /// Visible reports, newest first, filtered, one page at a time.
+    pub async fn list_reports(
+        &self,
+        viewer: &Viewer,
+        filter: &ReportFilter,
+        cursor: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<ReportView>, EngineError> {
+        let limit = limit.unwrap_or(PAGE_DEFAULT);
+        if limit == 0 || limit > PAGE_MAX {
+            return Err(EngineError::invalid("limit", format!("must be between 1 and {PAGE_MAX}")));
+        }
+        let after = cursor
+            .map(|c| {
+                Uuid::parse_str(c)
+                    .map_err(|_| EngineError::invalid("cursor", "not a cursor from a previous page"))
+            })
+            .transpose()?;
+        let holding = match &filter.observable {
+            Some((kind, raw)) => Some(self.canonical(*kind, raw, "observable")?.observable),
+            None => None,
+        };
+        let author = match &filter.author {
+            Some(name) => match self.directory().org_by_name(name) {
+                Some(o) => Some(o.id),
+                // An unknown author holds no reports: an empty page, like any other filter.
+                None => return Ok(Page { items: vec![], next_cursor: None }),
+            },
+            None => None,
+        };
+        let (ids, more) = {
+            let idx = self.index();
+            let (page, more) = idx.list(viewer, holding.as_ref(), after, limit, |r| {
+                filter.kind.is_none_or(|k| r.kind == k)
+                    && filter.tlp.is_none_or(|t| r.access.tlp == t)
+                    && author.is_none_or(|a| r.access.author == a)
+                    && filter.since.is_none_or(|t| r.created_at >= t)
+                    && filter.until.is_none_or(|t| r.created_at < t)
+                    && filter.label.as_ref().is_none_or(|l| r.labels.iter().any(|x| x == l))
+                    && (filter.include_revoked || !r.access.revoked)
+            });
+            (page.iter().map(|r| r.id).collect::<Vec<_>>(), more)
+        };
+        let reports = self.store.get_reports(&ids).await?;
+        let next_cursor = if more { ids.last().map(|id| id.to_string()) } else { None };
+        Ok(Page { items: reports.iter().map(|r| self.view(r)).collect(), next_cursor })
+    }
+
+    /// Looks an observable up: its canonical form, STIX id and visible occurrences.
+    /// A value no visible report holds answers the same shape with `count: 0`.
+    pub fn lookup(
+        &self,
+        viewer: &Viewer,
+        kind: Option<ObservableKind>,
+        raw: &str,
+        limit: Option<usize>,
+    ) -> Result<LookupView, EngineError> {
+        let limit = limit.unwrap_or(OCCURRENCES_DEFAULT);
+        if limit > OCCURRENCES_MAX {
+            return Err(EngineError::invalid("limit", format!("must be at most {OCCURRENCES_MAX}")));
+        }
+        let c = self.canonical(kind, raw, "observable")?;
+        let obs = c.observable;
+        let idx = self.index();
+        let dir = self.directory();
+        let summary = idx.summary(viewer, &obs);
+        let occurrences = idx
+            .occurrences(viewer, &obs)
+            .take(limit)
+            .map(|o| OccurrenceView {
+                report_id: o.report.id,
+                report_kind: o.report.kind,
+                organization: dir.org_name(o.report.access.author),
+                tlp: o.report.access.tlp,
+                role: o.role.map(str::to_string),
+                first_seen: o.report.first_seen,
+                last_seen: o.report.last_seen,
+            })
+            .collect();
+        Ok(LookupView {
+            kind: obs.kind,
+            stix_id: model::stix::stix_id(&obs),
+            canonical: obs.value,
+            flags: c.flags,
+            related: c.related.into_iter().map(|r| RelatedView { kind: r.kind, value: r.value }).collect(),
+            count: summary.count,
+            first_seen: summary.first_seen,
+            last_seen: summary.last_seen,
+            organizations: summary.organizations.iter().map(|o| dir.org_name(*o)).collect(),
+            occurrences,
+        })
+    }
+
+    /// Number of visible reports holding a canonical value (the in-process hot path).
+    pub fn count(&self, viewer: &Viewer, obs: &Observable) -> usize {
+        self.index().count(viewer, obs)
+    }
+
+    /// Checks many raw selectors at once; one answer per selector, in order.
+    pub fn check(
+        &self,
+        viewer: &Viewer,
+        selectors: &[SelectorInput],
+    ) -> Result<Vec<CheckResult>, EngineError> {
+        if selectors.len() > CHECK_MAX_SELECTORS {
+            return Err(EngineError::TooMany {
+                what: "selectors".into(),
+                limit: CHECK_MAX_SELECTORS,
+                got: selectors.len(),
+            });
+        }
+        let idx = self.index();
+        Ok(selectors
+            .iter()
+            .enumerate()
+            .map(|(index, s)| match self.canonical(s.kind, &s.value, &format!("selectors[{index}]")) {
+                Ok(c) => {
+                    let obs = c.observable;
+                    let mut count = 0;
+                    let mut report_ids = Vec::new();
+                    for o in idx.occurrences(viewer, &obs) {
+                        count += 1;
+                        if report_ids.len() < CHECK_REPORT_IDS_LIMIT {
+                            report_ids.push(o.report.id);
+                        }
+                    }
+                    CheckResult {
+                        index,
+                        kind: Some(obs.kind),
+                        canonical: Some(obs.value),
+                        hit: count > 0,
+                        count,
+                        report_ids,
+                        error: None,
+                    }
+                }
+                Err(e) => CheckResult {
+                    index,
+                    kind: s.kind,
+                    canonical: None,
+                    hit: false,
+                    count: 0,
+                    report_ids: vec![],
+                    error: Some(error_body(&e)),
+                },
+            })
+            .collect())
+    }
+}
+
+/// The machine-readable form of an error.
+pub fn error_body(e: &EngineError) -> ErrorBody {
+    ErrorBody { code: e.code().to_string(), message: e.to_string() }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn f<T: Send + Sync>() {}
+    f::<Engine>();
+    let _ = name_key;
+}
