@@ -1,1 +1,172 @@
-//! server
+//! dragnet's HTTP edge: the REST API under `/api/v1`, its OpenAPI document, health and metrics.
+//!
+//! The server is thin: every handler authenticates the caller, parses the request and calls one
+//! [`Engine`] method; the engine decides everything, including visibility. [`app`] builds the
+//! whole [`Router`] from an [`AppState`]; tests drive it in-process with `tower::ServiceExt::oneshot`
+//! and [`serve`] runs it on a TCP listener.
+//!
+//! # Routes
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /healthz` | liveness, no authentication |
+//! | `GET /metrics` | Prometheus metrics, no authentication (serve it on an internal network) |
+//! | `GET /api/v1/openapi.json` | the OpenAPI 3.1 document, no authentication |
+//! | `GET, POST /api/v1/organizations` | list, create (operator admins) |
+//! | `GET, POST /api/v1/communities` | list, create (operator admins) |
+//! | `PUT /api/v1/communities/{name}/members` | replace the members (operator admins) |
+//! | `GET, POST /api/v1/tokens`, `DELETE /api/v1/tokens/{id}` | tokens (admins) |
+//! | `GET, POST /api/v1/reports` | list visible reports (filters, cursor), submit one |
+//! | `POST /api/v1/reports/batch` | submit many; bad records are reported, good ones kept |
+//! | `GET /api/v1/reports/{id}`, `POST /api/v1/reports/{id}/revoke` | one report |
+//! | `GET /api/v1/observables/{kind}/{value}` | look an observable up |
+//! | `POST /api/v1/check` | hit/no-hit screening of up to 10,000 selectors |
+//!
+//! Errors have one shape and one table: see [`error`].
+//!
+//! # Limits
+//!
+//! Request bodies are limited to [`ServerOptions::body_limit`] (4 MiB by default) except the
+//! batch route, limited to [`ServerOptions::batch_body_limit`] (32 MiB); requests time out after
+//! [`ServerOptions::request_timeout`] (30 s).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use engine::Engine;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+pub mod error;
+pub mod json;
+pub mod metrics;
+
+mod auth;
+mod extract;
+mod middleware;
+mod openapi;
+mod routes;
+
+pub use error::{ApiError, ErrorResponse};
+pub use metrics::Metrics;
+pub use openapi::openapi;
+
+/// Settings of the HTTP edge.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerOptions {
+    /// Largest request body accepted, in bytes, except on the batch route.
+    pub body_limit: usize,
+    /// Largest body accepted by `POST /api/v1/reports/batch`, in bytes.
+    pub batch_body_limit: usize,
+    /// Requests running longer are cancelled with `503 timeout`.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            body_limit: 4 * 1024 * 1024,
+            batch_body_limit: 32 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler shares: the engine, the metrics registry and the settings. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub metrics: Arc<Metrics>,
+    pub options: ServerOptions,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// A state with the default [`ServerOptions`].
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Self::with_options(engine, ServerOptions::default())
+    }
+
+    /// A state with the given options.
+    pub fn with_options(engine: Arc<Engine>, options: ServerOptions) -> Self {
+        AppState { engine, metrics: Arc::new(Metrics::new()), options }
+    }
+}
+
+/// The whole application: every route, the error fallbacks and the cross-cutting layers.
+pub fn app(state: AppState) -> Router {
+    let layers = ServiceBuilder::new()
+        .layer(
+            TraceLayer::new_for_http().make_span_with(middleware::make_span).on_response(
+                DefaultOnResponse::new()
+                    .level(tracing::Level::INFO)
+                    .latency_unit(tower_http::LatencyUnit::Micros),
+            ),
+        )
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::timeout))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(DefaultBodyLimit::max(state.options.body_limit));
+    routes::router(&state.options)
+        .fallback(middleware::route_not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(layers)
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until ctrl-c or SIGTERM, then finishes the requests
+/// in flight and returns.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    serve_with_shutdown(listener, state, shutdown_signal()).await
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then finishes the requests
+/// in flight and returns.
+pub async fn serve_with_shutdown(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Completes on ctrl-c or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received, finishing requests in flight");
+}

@@ -1,0 +1,56 @@
+//! Bearer-token authentication: [`Principal`] as an extractor.
+//!
+//! A handler that takes a [`Principal`] requires `Authorization: Bearer <token>`; the token is
+//! checked by [`engine::Engine::authenticate`]. A missing, malformed, unknown, expired or revoked
+//! token answers `401 unauthenticated` with a `WWW-Authenticate: Bearer` challenge, before the
+//! body is read.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use engine::Principal;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
+        Ok(state.engine.authenticate(token).await?)
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 7235).
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn token_of(header: Option<&str>) -> Option<String> {
+        let mut req = Request::builder();
+        if let Some(h) = header {
+            req = req.header(AUTHORIZATION, h);
+        }
+        let (parts, ()) = req.body(()).unwrap().into_parts();
+        bearer_token(&parts).map(str::to_string)
+    }
+
+    #[test]
+    fn parses_bearer_headers() {
+        assert_eq!(token_of(Some("Bearer dn_abc")).as_deref(), Some("dn_abc"));
+        assert_eq!(token_of(Some("bearer   dn_abc ")).as_deref(), Some("dn_abc"));
+        assert_eq!(token_of(Some("Basic dXNlcjpwYXNz")), None);
+        assert_eq!(token_of(Some("Bearer ")), None);
+        assert_eq!(token_of(Some("dn_abc")), None);
+        assert_eq!(token_of(None), None);
+    }
+}

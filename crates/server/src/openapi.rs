@@ -1,0 +1,73 @@
+//! The OpenAPI 3.1 document of the API, generated from the handlers and the engine's types.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ErrorResponse;
+use crate::routes::{check, communities, meta, observables, orgs, reports, tokens};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "dragnet",
+        description = "A self-hosted cybercrime intelligence exchange. Every read answers only \
+            what the caller's organisation may see under TLP 2.0; a hidden report answers exactly \
+            like one that does not exist. Errors are `{\"error\": {\"code\", \"message\"}}` with a \
+            stable snake_case code.",
+        license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
+    ),
+    paths(
+        meta::healthz,
+        meta::metrics,
+        meta::openapi,
+        orgs::list,
+        orgs::create,
+        communities::list,
+        communities::create,
+        communities::set_members,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
+        reports::list,
+        reports::create,
+        reports::batch,
+        reports::get_one,
+        reports::revoke,
+        observables::lookup,
+        check::check,
+    ),
+    components(schemas(ErrorResponse, engine::ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "reports", description = "Submit, read, list and revoke reports"),
+        (name = "observables", description = "Look observables up and screen selectors"),
+        (name = "organizations", description = "Member organisations"),
+        (name = "communities", description = "Sharing communities"),
+        (name = "tokens", description = "API tokens"),
+        (name = "service", description = "Health, metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` security scheme the authenticated routes require.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token: `Authorization: Bearer dn_…`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

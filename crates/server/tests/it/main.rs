@@ -1,0 +1,12 @@
+//! The server's integration tests: one binary, in-process through `app(state)` and
+//! `tower::ServiceExt::oneshot`, plus a few over real TCP.
+
+mod auth;
+mod batch;
+mod check;
+mod errors;
+mod harness;
+mod pagination;
+mod reports;
+mod tcp;
+mod visibility;
