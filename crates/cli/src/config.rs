@@ -1,0 +1,107 @@
+//! One configuration for every command: a TOML file < `DRAGNET_*` environment variables < flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{ArgMatches, Args, parser::ValueSource};
+use serde::Deserialize;
+
+/// The default data directory, relative to the current directory.
+pub const DEFAULT_DATA_DIR: &str = "dragnet-data";
+/// The default data directory of `dragnet demo`.
+pub const DEFAULT_DEMO_DIR: &str = "dragnet-demo";
+/// The configuration file read when present and no `--config` is given.
+pub const DEFAULT_CONFIG_FILE: &str = "dragnet.toml";
+
+/// Settings shared by the commands. Each may come from the configuration file (same names,
+/// `snake_case`), from the environment (`DRAGNET_` + upper case) or from a flag; flags win
+/// over the environment, which wins over the file.
+#[derive(Args, Clone, Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Data directory of the embedded store [default: ./dragnet-data, ./dragnet-demo for demo]
+    #[arg(long, global = true, env = "DRAGNET_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Database URL of a shared store instead of the data directory (`sqlite://PATH`)
+    #[arg(long, global = true, env = "DRAGNET_DATABASE_URL", value_name = "URL", conflicts_with = "data")]
+    pub database: Option<String>,
+
+    /// Address the server listens on [default: 127.0.0.1:8080]
+    #[arg(long, global = true, env = "DRAGNET_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Region (ISO 3166-1 alpha-2) for phone numbers written without a country code, e.g. US
+    #[arg(long, global = true, env = "DRAGNET_DEFAULT_REGION", value_name = "CC")]
+    pub default_region: Option<String>,
+
+    /// Log filter, e.g. `info`, `dragnet=debug,tower_http=debug`
+    #[arg(long, global = true, env = "DRAGNET_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+
+    /// URL of a running dragnet server for `lookup` and `check` (instead of the data directory)
+    #[arg(long, global = true, env = "DRAGNET_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Bearer token for `--server`
+    #[arg(long, global = true, env = "DRAGNET_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+impl Settings {
+    /// Fills every setting that was given neither as a flag nor in the environment from `file`.
+    pub fn merge_file(&mut self, file: Settings, matches: &ArgMatches) {
+        fn given(m: &ArgMatches, id: &str) -> bool {
+            matches!(m.value_source(id), Some(ValueSource::CommandLine | ValueSource::EnvVariable))
+        }
+        // Global args are visible in the subcommand matches too; look at the deepest one.
+        let mut m = matches;
+        while let Some((_, sub)) = m.subcommand() {
+            m = sub;
+        }
+        macro_rules! fill {
+            ($($field:ident),*) => {$(
+                if !given(m, stringify!($field)) && !given(matches, stringify!($field)) && file.$field.is_some() {
+                    self.$field = file.$field;
+                }
+            )*};
+        }
+        fill!(data, database, listen, default_region, log, server, token);
+    }
+
+    /// Reads a configuration file; a missing default file is no error.
+    pub fn read_file(path: Option<&Path>) -> anyhow::Result<Settings> {
+        let (path, explicit) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read config file {}", path.display())),
+        };
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    pub fn data_dir(&self, default: &str) -> PathBuf {
+        self.data.clone().unwrap_or_else(|| PathBuf::from(default))
+    }
+
+    pub fn listen(&self) -> SocketAddr {
+        self.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)))
+    }
+
+    /// The embedded store's directory: `--data`, or the path of a `sqlite://` `--database` URL.
+    pub fn store_dir(&self, default: &str) -> anyhow::Result<PathBuf> {
+        match &self.database {
+            None => Ok(self.data_dir(default)),
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) => Ok(PathBuf::from(path)),
+                None => bail!(
+                    "unsupported database url {url:?}: this build stores data in SQLite (sqlite://DIR or --data DIR)"
+                ),
+            },
+        }
+    }
+}

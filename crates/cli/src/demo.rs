@@ -1,0 +1,121 @@
+//! `dragnet demo`: a fresh data directory with a realistic dataset, then the server.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use model::Role;
+
+use crate::config::{DEFAULT_DEMO_DIR, Settings};
+
+/// File marking a directory as created by `dragnet demo` (so it may be recreated).
+const MARKER: &str = ".dragnet-demo";
+/// Tokens of the demo organisations, tab-separated: organisation, role, token.
+pub const TOKENS_FILE: &str = "demo-tokens.tsv";
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Seed of the generator: the same seed gives the same dataset.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of reports to generate.
+    #[arg(long, default_value_t = 12_000)]
+    reports: usize,
+    /// Create the data directory and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            bail!(
+                "refusing to overwrite {}: it is not a directory made by `dragnet demo` (choose another --data)",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER), "created by `dragnet demo`; recreated by every run\n")?;
+    Ok(())
+}
+
+pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
+    let dir = settings.data_dir(DEFAULT_DEMO_DIR);
+    fresh_dir(&dir)?;
+    let started = std::time::Instant::now();
+    let dataset =
+        demo::generate(&demo::DemoConfig { seed: args.seed, reports: args.reports, ..Default::default() });
+    let engine = crate::open_engine(&dir, settings).await?;
+
+    for o in &dataset.orgs {
+        engine.create_org(None, &o.name, o.operator).await?;
+    }
+    for c in &dataset.communities {
+        engine.create_community(None, &c.name, &c.members).await?;
+    }
+    let mut tokens = Vec::new();
+    for o in &dataset.orgs {
+        let role = if o.operator { Role::Admin } else { Role::Analyst };
+        let t = engine.create_token(None, &o.name, role, "demo", None).await?;
+        tokens.push((o.name.clone(), role, t.token));
+    }
+    let mut file = std::fs::File::create(dir.join(TOKENS_FILE))?;
+    for (org, role, token) in &tokens {
+        writeln!(file, "{org}\t{role}\t{token}")?;
+    }
+
+    let principals: HashMap<&str, engine::Principal> = dataset
+        .orgs
+        .iter()
+        .map(|o| Ok((o.name.as_str(), engine.local_principal(&o.name)?)))
+        .collect::<anyhow::Result<_>>()?;
+    let bar = ProgressBar::new(dataset.reports.len() as u64).with_style(
+        ProgressStyle::with_template("loading reports {wide_bar} {pos}/{len} ({per_sec})")
+            .expect("valid template"),
+    );
+    let (mut accepted, mut rejected) = (0, 0);
+    for chunk in dataset.reports.chunks(2_000) {
+        let records = chunk.iter().map(|r| (&principals[r.author.as_str()], Ok(r.input.clone()))).collect();
+        let outcome = engine.import(records).await?;
+        accepted += outcome.accepted.len();
+        rejected += outcome.rejected.len();
+        if let Some(r) = outcome.rejected.first() {
+            tracing::warn!(index = r.index, reason = %r.error.message, "demo report rejected");
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    let (reports, values, occurrences) = engine.index_sizes();
+    eprintln!(
+        "demo data in {}: {} organisations, {} communities, {reports} reports ({rejected} rejected), {values} distinct observables, {occurrences} occurrences, {} planted networks — {:.1} s",
+        dir.display(),
+        dataset.orgs.len(),
+        dataset.communities.len(),
+        dataset.networks.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let _ = accepted;
+    if args.no_serve {
+        print_tokens(&tokens, None, &dir);
+        return Ok(());
+    }
+    crate::serve::serve_engine(engine, settings, |addr| print_tokens(&tokens, Some(addr), &dir)).await
+}
+
+fn print_tokens(tokens: &[(String, Role, String)], addr: Option<std::net::SocketAddr>, dir: &Path) {
+    if let Some(addr) = addr {
+        println!("dragnet demo is serving on http://{addr}");
+        println!("  API: http://{addr}/api/v1  ·  OpenAPI: http://{addr}/api/v1/openapi.json");
+    }
+    println!("one token per organisation (also in {}):", dir.join(TOKENS_FILE).display());
+    for (org, role, token) in tokens {
+        println!("  {org:<45} {role:<8} {token}");
+    }
+    let _ = std::io::stdout().flush();
+}

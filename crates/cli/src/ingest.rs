@@ -1,0 +1,100 @@
+//! `dragnet ingest`: bulk load of JSON Lines reports into the data directory.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use model::ReportInput;
+
+use crate::config::Settings;
+
+/// Lines per stored batch (one transaction each).
+const BATCH_LINES: usize = 2_000;
+/// Rejections printed in full; the rest are counted.
+const SHOWN_REJECTIONS: usize = 50;
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// The organisation that authors the reports.
+    #[arg(long)]
+    org: String,
+    /// JSON Lines file, one report per line (`-` for standard input).
+    file: PathBuf,
+}
+
+pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<i32> {
+    let engine = crate::open_configured(settings).await?;
+    let author = engine.local_principal(&args.org)?;
+    let (reader, len): (Box<dyn BufRead>, Option<u64>) = if args.file.as_os_str() == "-" {
+        (Box::new(BufReader::new(std::io::stdin())), None)
+    } else {
+        let f = std::fs::File::open(&args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))?;
+        let len = f.metadata().ok().map(|m| m.len());
+        (Box::new(BufReader::with_capacity(1 << 20, f)), len)
+    };
+    let bar = match len {
+        Some(n) => ProgressBar::new(n).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta}) {msg}",
+            )
+            .expect("valid template"),
+        ),
+        None => ProgressBar::new_spinner(),
+    };
+    let started = std::time::Instant::now();
+    let (mut accepted, mut rejected) = (0usize, 0usize);
+    let mut shown = Vec::new();
+    let mut batch: Vec<Result<ReportInput, String>> = Vec::with_capacity(BATCH_LINES);
+    let mut batch_lines: Vec<usize> = Vec::with_capacity(BATCH_LINES);
+    let mut lines = reader.lines();
+    let mut line_no = 0usize;
+    loop {
+        let line = lines.next().transpose().context("cannot read the input")?;
+        if let Some(line) = &line {
+            line_no += 1;
+            bar.inc(line.len() as u64 + 1);
+            if !line.trim().is_empty() {
+                batch.push(
+                    serde_json::from_str::<ReportInput>(line)
+                        .map_err(|e| format!("invalid report json: {e}")),
+                );
+                batch_lines.push(line_no);
+            }
+        }
+        if batch.len() >= BATCH_LINES || (line.is_none() && !batch.is_empty()) {
+            let outcome = engine.submit_batch(&author, std::mem::take(&mut batch)).await?;
+            accepted += outcome.accepted.len();
+            rejected += outcome.rejected.len();
+            for r in outcome.rejected {
+                if shown.len() < SHOWN_REJECTIONS {
+                    shown.push(format!(
+                        "line {}: {} ({})",
+                        batch_lines[r.index], r.error.message, r.error.code
+                    ));
+                }
+            }
+            batch_lines.clear();
+            bar.set_message(format!("{accepted} accepted, {rejected} rejected"));
+        }
+        if line.is_none() {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    for s in &shown {
+        eprintln!("rejected {s}");
+    }
+    if rejected > shown.len() {
+        eprintln!("… and {} more rejected lines", rejected - shown.len());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "ingested {}: {accepted} accepted, {rejected} rejected in {secs:.2} s ({:.0} reports/s)",
+        args.file.display(),
+        accepted as f64 / secs.max(1e-9)
+    );
+    Ok(if rejected == 0 { 0 } else { 1 })
+}

@@ -1,0 +1,172 @@
+//! The `dragnet` binary end to end, on temporary data directories.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let p = std::env::temp_dir().join(format!("dragnet-cli-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn dragnet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dragnet"));
+    cmd.current_dir(cwd).args(args);
+    for var in ["DRAGNET_DATA", "DRAGNET_DATABASE_URL", "DRAGNET_CONFIG", "DRAGNET_SERVER", "DRAGNET_TOKEN"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("dragnet runs")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "dragnet failed: {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn admin_ingest_lookup_and_check_on_a_data_dir() {
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data, "--operator"], &[]));
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Bank", "--data", data], &[]));
+    ok(dragnet(
+        &tmp.0,
+        &["admin", "community", "create", "Fraud", "--member", "Hotline", "--member", "Bank", "--data", data],
+        &[],
+    ));
+    let out = ok(dragnet(
+        &tmp.0,
+        &["admin", "token", "create", "--org", "Bank", "--role", "reader", "--data", data],
+        &[],
+    ));
+    let last = out.lines().last().unwrap();
+    assert!(last.starts_with("dn_") && last.len() == 67 && !last.contains(' '), "token line: {last:?}");
+    let listed = ok(dragnet(&tmp.0, &["admin", "token", "list", "--data", data], &[]));
+    assert!(listed.contains("Bank") && !listed.contains(last), "token list must not show secrets");
+
+    let jsonl = tmp.0.join("reports.jsonl");
+    std::fs::write(
+        &jsonl,
+        [
+            r#"{"kind":"scam","title":"pop-up","tlp":"GREEN","observables":[{"kind":"phone","value":"+1 888 839 1214","role":"scammer-phone"}]}"#,
+            r#"{"kind":"scam","title":"broken"#,
+            r#"{"kind":"scam","title":"mule","tlp":"AMBER","audience":{"communities":["Fraud"]},"observables":[{"kind":"iban","value":"GB82 WEST 1234 5698 7654 32"}]}"#,
+            r#"{"kind":"scam","title":"bad iban","tlp":"GREEN","observables":[{"kind":"iban","value":"GB82 WEST 1234 5698 7654 33"}]}"#,
+            "",
+            r#"{"kind":"intel","title":"red","tlp":"RED","observables":[{"kind":"phone","value":"+18888391214"}]}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = dragnet(&tmp.0, &["ingest", "--org", "Hotline", "--data", data, jsonl.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1), "some lines were rejected");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("3 accepted, 2 rejected"), "{stdout}");
+    assert!(stderr.contains("line 2:") && stderr.contains("line 4:"), "{stderr}");
+    assert!(stderr.contains("observables[0].value"), "{stderr}");
+
+    // The author sees both phone reports; the bank sees the GREEN one only (RED is hidden).
+    let own = ok(dragnet(
+        &tmp.0,
+        &[
+            "lookup",
+            "phone",
+            "(888) 839-1214",
+            "--org",
+            "Hotline",
+            "--data",
+            data,
+            "--default-region",
+            "US",
+            "--json",
+        ],
+        &[],
+    ));
+    let own: serde_json::Value = serde_json::from_str(&own).unwrap();
+    assert_eq!(own["canonical"], "+18888391214");
+    assert_eq!(own["count"], 2);
+    let bank = ok(dragnet(
+        &tmp.0,
+        &["lookup", "auto", "+1 888 839 1214", "--org", "Bank", "--data", data, "--json"],
+        &[],
+    ));
+    let bank: serde_json::Value = serde_json::from_str(&bank).unwrap();
+    assert_eq!(bank["count"], 1);
+
+    let selectors = tmp.0.join("selectors.txt");
+    std::fs::write(&selectors, "+1 888 839 1214\niban\tGB82WEST12345698765432\nexample.org\n").unwrap();
+    let out =
+        ok(dragnet(&tmp.0, &["check", selectors.to_str().unwrap(), "--org", "Bank", "--data", data], &[]));
+    let counts: Vec<&str> = out.lines().map(|l| l.rsplit('\t').next().unwrap()).collect();
+    assert_eq!(counts, ["1", "1", "0"], "{out}");
+}
+
+#[test]
+fn settings_come_from_file_then_env_then_flags() {
+    let tmp = TempDir::new();
+    for name in ["a", "b", "c"] {
+        let dir = tmp.0.join(name);
+        ok(dragnet(
+            &tmp.0,
+            &["admin", "org", "create", &format!("org-{name}"), "--data", dir.to_str().unwrap()],
+            &[],
+        ));
+    }
+    std::fs::write(tmp.0.join("dragnet.toml"), format!("data = {:?}\n", tmp.0.join("a").to_str().unwrap()))
+        .unwrap();
+    let b = tmp.0.join("b");
+    let c = tmp.0.join("c");
+    let from_file = ok(dragnet(&tmp.0, &["admin", "org", "list"], &[]));
+    assert!(from_file.contains("org-a"), "{from_file}");
+    let from_env = ok(dragnet(&tmp.0, &["admin", "org", "list"], &[("DRAGNET_DATA", b.to_str().unwrap())]));
+    assert!(from_env.contains("org-b"), "{from_env}");
+    let from_flag = ok(dragnet(
+        &tmp.0,
+        &["admin", "org", "list", "--data", c.to_str().unwrap()],
+        &[("DRAGNET_DATA", b.to_str().unwrap())],
+    ));
+    assert!(from_flag.contains("org-c"), "{from_flag}");
+    let bad = dragnet(&tmp.0, &["--config", "missing.toml", "admin", "org", "list"], &[]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("missing.toml"));
+}
+
+#[test]
+fn demo_builds_a_dataset_and_refuses_foreign_directories() {
+    let tmp = TempDir::new();
+    let dir = tmp.0.join("demo");
+    let out = ok(dragnet(
+        &tmp.0,
+        &["demo", "--data", dir.to_str().unwrap(), "--reports", "600", "--no-serve"],
+        &[],
+    ));
+    let tokens: Vec<&str> = out.split_whitespace().filter(|w| w.starts_with("dn_")).collect();
+    assert!(tokens.len() >= 7, "one token per organisation: {out}");
+    // Running again recreates the demo directory.
+    ok(dragnet(&tmp.0, &["demo", "--data", dir.to_str().unwrap(), "--reports", "600", "--no-serve"], &[]));
+    let foreign = tmp.0.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("precious.txt"), "keep me").unwrap();
+    let refused = dragnet(&tmp.0, &["demo", "--data", foreign.to_str().unwrap(), "--no-serve"], &[]);
+    assert!(!refused.status.success());
+    assert!(foreign.join("precious.txt").exists());
+}

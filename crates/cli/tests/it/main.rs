@@ -1,0 +1,4 @@
+//! Integration tests of the `dragnet` binary and of the workspace's architecture.
+
+mod architecture;
+mod cli;
