@@ -24,18 +24,28 @@ pub fn make_span(req: &Request) -> Span {
     tracing::info_span!("request", method = %req.method(), route = %route_of(req))
 }
 
+/// The method label of a request: a standard method, or `other` so that clients cannot grow
+/// the metrics without bound with made-up methods.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Counts requests and records their latency by method, route and status.
 pub async fn metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let route = route_of(&req);
     let response = next.run(req).await;
-    state.metrics.observe_request(
-        method.as_str(),
-        &route,
-        response.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
+    state.metrics.observe_request(method, &route, response.status().as_u16(), start.elapsed().as_secs_f64());
     response
 }
 
@@ -57,7 +67,8 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
-/// Cancels requests that run longer than the configured timeout: `503 timeout`.
+/// Cancels requests that run longer than the configured timeout: `503 timeout`. (Work handed
+/// to `block_in_place` — a batch being canonicalised — finishes before the timeout can fire.)
 pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match tokio::time::timeout(state.options.request_timeout, next.run(req)).await {
         Ok(response) => response,
@@ -83,4 +94,23 @@ pub async fn route_not_found(method: Method, req: Request) -> ApiError {
 /// A route has this path, not this method: `405 method_not_allowed` (axum adds `Allow`).
 pub async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::MethodNotAllowed { method }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    #[test]
+    fn panics_answer_a_generic_500() {
+        let r = panic_response(Box::new(String::from("secret detail")));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+    }
+
+    #[test]
+    fn method_labels_are_bounded() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+    }
 }

@@ -55,13 +55,18 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(result?)))
 }
 
-/// The body of `POST /api/v1/reports/batch`, in its object form (for the OpenAPI document:
-/// [`records`] reads the body record by record).
-#[derive(Debug, ToSchema)]
+/// The body of `POST /api/v1/reports/batch`: an array of reports or `{"reports": [...]}`, at
+/// most 10,000 records. For the OpenAPI document only: [`records`] reads the body record by
+/// record.
+#[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
-pub struct BatchRequest {
-    /// At most 10,000 records.
-    pub reports: Vec<ReportInput>,
+#[serde(untagged)]
+pub enum BatchRequest {
+    List(Vec<ReportInput>),
+    Object {
+        /// At most 10,000 records.
+        reports: Vec<ReportInput>,
+    },
 }
 
 /// Splits a batch body into its records, each parsed on its own: a malformed record becomes the
@@ -102,7 +107,7 @@ fn records(body: &[u8]) -> Result<Vec<Result<ReportInput, String>>, ApiError> {
 #[utoipa::path(
     post, path = "/api/v1/reports/batch", tag = "reports",
     security(("bearer" = [])),
-    request_body(content = BatchRequest, description = "a JSON array of reports, or this object"),
+    request_body = BatchRequest,
     responses(
         (status = 200, description = "what happened to each record", body = BatchOutcome),
         (status = 400, description = "the body is not json", body = ErrorResponse),
