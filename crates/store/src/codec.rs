@@ -1,8 +1,8 @@
 //! Conversions between model values and their stored forms, shared by the backends.
 
 use chrono::{DateTime, Utc};
-use model::report::{Audience, ReportKind};
-use model::{ObservableKind, Role, Tlp};
+use model::Role;
+use model::report::Audience;
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -33,20 +33,8 @@ pub(crate) fn uuid_from_bytes(bytes: &[u8]) -> Result<Uuid, StoreError> {
     Uuid::from_slice(bytes).map_err(|_| StoreError::Corrupt(format!("uuid of {} bytes", bytes.len())))
 }
 
-pub(crate) fn parse_kind(s: &str) -> Result<ReportKind, StoreError> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("unknown report kind {s:?}")))
-}
-
-pub(crate) fn parse_tlp(s: &str) -> Result<Tlp, StoreError> {
-    Tlp::parse(s).map_err(|_| StoreError::Corrupt(format!("unknown tlp {s:?}")))
-}
-
 pub(crate) fn parse_role(s: &str) -> Result<Role, StoreError> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("unknown role {s:?}")))
-}
-
-pub(crate) fn parse_observable_kind(s: &str) -> Result<ObservableKind, StoreError> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("unknown observable kind {s:?}")))
 }
 
 /// The audience as stored: `{"organizations":[…],"communities":[…]}`.
@@ -55,15 +43,29 @@ pub(crate) fn audience_json(a: &Audience) -> String {
     serde_json::to_string(a).unwrap_or_else(|_| String::from("{}"))
 }
 
-pub(crate) fn parse_audience(s: &str) -> Result<Audience, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("audience: {e}")))
-}
-
 /// The labels as stored: a JSON array of strings.
 pub(crate) fn labels_json(labels: &[String]) -> String {
     serde_json::to_string(labels).unwrap_or_else(|_| String::from("[]"))
 }
 
-pub(crate) fn parse_labels(s: &str) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("labels: {e}")))
+#[cfg(test)]
+mod tests {
+    use model::report::ReportKind;
+    use model::{ObservableKind, Tlp};
+
+    /// Enums are written with `as_str` and read back with serde (from SQLite-built JSON):
+    /// the two spellings must agree.
+    #[test]
+    fn stored_enum_spellings_are_the_serde_names() {
+        let json = |s: &str| format!("\"{s}\"");
+        for k in [ReportKind::Intel, ReportKind::Scam] {
+            assert_eq!(serde_json::from_str::<ReportKind>(&json(k.as_str())).ok(), Some(k));
+        }
+        for t in Tlp::ALL {
+            assert_eq!(serde_json::from_str::<Tlp>(&json(t.as_str())).ok(), Some(t));
+        }
+        for k in ObservableKind::ALL {
+            assert_eq!(serde_json::from_str::<ObservableKind>(&json(k.as_str())).ok(), Some(k));
+        }
+    }
 }

@@ -471,6 +471,13 @@ pub async fn reports_round_trip_every_field(store: &dyn Store) {
             .collect(),
         revoked_at: Some(base_time() + Duration::days(3)),
     };
+    let mut full = full;
+    full.observables.push(ReportObservable {
+        kind: ObservableKind::Url,
+        value: String::from("https://example.test/a?b=\"c\"&d=\\e"),
+        original: Some(String::from("[\"json\", null, \u{0}, \u{1f}]")),
+        role: Some(String::from("{\"role\": 1}")),
+    });
     reports.push(full);
     // Nothing optional set, empty strings.
     let mut bare = report(author, 99, 1);

@@ -137,3 +137,33 @@ fn sorted(reports: &[model::report::Report]) -> Vec<model::report::Report> {
     reports.sort_by_key(|r| r.id);
     reports
 }
+
+/// Throughput sanity check: `cargo test -p store -- --ignored --nocapture insert_throughput`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measures time; run by hand"]
+async fn insert_throughput() {
+    let tmp = TempDir::new();
+    let store = SqliteStore::open(tmp.path()).await.expect("open");
+    let author = OrgId(Uuid::now_v7());
+    for round in 0..3 {
+        let reports: Vec<_> = (0..20_000).map(|i| testsuite::report(author, round * 20_000 + i, 5)).collect();
+        let started = std::time::Instant::now();
+        store.insert_reports(&reports).await.expect("insert");
+        let elapsed = started.elapsed();
+        eprintln!(
+            "round {round}: 20000 reports x 5 observables in {elapsed:?} ({:.0} reports/s)",
+            20_000.0 / elapsed.as_secs_f64()
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut after = None;
+    let mut n = 0;
+    loop {
+        let page = store.scan_reports(after, 5_000).await.expect("scan");
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        n += page.len();
+    }
+    eprintln!("scanned {n} reports in {:?}", started.elapsed());
+    store.close().await;
+}
