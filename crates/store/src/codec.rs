@@ -1,8 +1,10 @@
 //! Conversions between model values and their stored forms, shared by the backends.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use model::Role;
-use model::report::Audience;
+use model::report::{Audience, Report};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -46,6 +48,48 @@ pub(crate) fn audience_json(a: &Audience) -> String {
 /// The labels as stored: a JSON array of strings.
 pub(crate) fn labels_json(labels: &[String]) -> String {
     serde_json::to_string(labels).unwrap_or_else(|_| String::from("[]"))
+}
+
+/// Rejects text a backend cannot keep: a NUL character. `what` names the field.
+pub(crate) fn check_text(what: impl FnOnce() -> String, text: &str) -> Result<(), StoreError> {
+    if text.contains('\0') {
+        return Err(StoreError::Invalid(format!("{} contains a nul character", what())));
+    }
+    Ok(())
+}
+
+/// Checks a batch before it is written: ids unique within the batch, text storable.
+pub(crate) fn check_batch(reports: &[Report]) -> Result<(), StoreError> {
+    let mut seen = HashSet::with_capacity(reports.len());
+    for r in reports {
+        if !seen.insert(r.id) {
+            return Err(StoreError::conflict(format!("report {}", r.id)));
+        }
+        check_text(|| format!("title of report {}", r.id), &r.title)?;
+        check_text(|| format!("narrative of report {}", r.id), &r.narrative)?;
+        for label in &r.labels {
+            check_text(|| format!("a label of report {}", r.id), label)?;
+        }
+        for (i, o) in r.observables.iter().enumerate() {
+            let what = || format!("observable {i} of report {}", r.id);
+            check_text(what, &o.value)?;
+            check_text(what, o.original.as_deref().unwrap_or_default())?;
+            check_text(what, o.role.as_deref().unwrap_or_default())?;
+        }
+    }
+    Ok(())
+}
+
+/// Orders `found` as `ids` asks: unknown ids skipped, repeated ids repeated (each report is
+/// moved out at its last occurrence and cloned before that).
+pub(crate) fn in_requested_order(ids: &[Uuid], mut found: HashMap<Uuid, Report>) -> Vec<Report> {
+    let last: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut out = Vec::with_capacity(found.len());
+    for (i, id) in ids.iter().enumerate() {
+        let report = if last.get(id) == Some(&i) { found.remove(id) } else { found.get(id).cloned() };
+        out.extend(report);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@ pub enum StoreError {
         /// What is missing.
         what: String,
     },
+    /// A value the store cannot keep, e.g. text with a NUL character (which PostgreSQL
+    /// rejects, so no backend accepts it). Nothing was stored.
+    #[error("invalid input: {0}")]
+    Invalid(String),
     /// The data directory could not be created or opened.
     #[error("cannot use data directory {path}: {source}")]
     Io {

@@ -5,7 +5,7 @@
 //! writer. Every write transaction starts with `BEGIN IMMEDIATE` and commits with
 //! `synchronous=FULL`, so it is durable when the method returns.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -21,7 +21,8 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::codec::{
-    audience_json, from_micros, labels_json, micros, opt_from_micros, opt_micros, parse_role, uuid_from_bytes,
+    audience_json, check_batch, check_text, from_micros, in_requested_order, labels_json, micros,
+    opt_from_micros, opt_micros, parse_role, uuid_from_bytes,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, TokenRecord};
@@ -435,6 +436,7 @@ async fn insert_members(
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn create_org(&self, org: &Organization) -> Result<(), StoreError> {
+        check_text(|| String::from("organization name"), &org.name)?;
         let result =
             sqlx::query("INSERT INTO organizations (id, name, operator, created_at) VALUES (?, ?, ?, ?)")
                 .bind(org.id.0.as_bytes().as_slice())
@@ -465,6 +467,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_community(&self, community: &Community) -> Result<(), StoreError> {
+        check_text(|| String::from("community name"), &community.name)?;
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query("INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)")
             .bind(community.id.0.as_bytes().as_slice())
@@ -541,6 +544,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        check_text(|| String::from("token label"), &token.label)?;
         let result = sqlx::query(concat!(
             "INSERT INTO tokens (",
             token_columns!(),
@@ -619,13 +623,7 @@ impl Store for SqliteStore {
         if reports.is_empty() {
             return Ok(());
         }
-        let mut seen = HashSet::with_capacity(reports.len());
-        for report in reports {
-            if !seen.insert(report.id) {
-                return Err(StoreError::conflict(format!("report {}", report.id)));
-            }
-        }
-        drop(seen);
+        check_batch(reports)?;
         let observables: Vec<(&Uuid, i64, &ReportObservable)> = reports
             .iter()
             .flat_map(|r| r.observables.iter().enumerate().map(move |(i, o)| (&r.id, i as i64, o)))
@@ -684,14 +682,7 @@ impl Store for SqliteStore {
             found.extend(parse_reports(&json)?.into_iter().map(|r| (r.id, r)));
         }
 
-        // Hand out each report by value at its last occurrence, clones before that.
-        let last: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let mut out = Vec::with_capacity(found.len());
-        for (i, id) in ids.iter().enumerate() {
-            let report = if last.get(id) == Some(&i) { found.remove(id) } else { found.get(id).cloned() };
-            out.extend(report);
-        }
-        Ok(out)
+        Ok(in_requested_order(ids, found))
     }
 
     async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {

@@ -92,6 +92,7 @@ macro_rules! __store_test_suite {
                 reports_scan_pagination,
                 reports_large_batch_round_trip,
                 reports_count,
+                text_with_nul_is_invalid,
                 concurrent_writes_and_reads,
             );
         }
@@ -442,7 +443,7 @@ pub async fn reports_round_trip_every_field(store: &dyn Store) {
         kind: ReportKind::Scam,
         title: String::from("Fake parcel SMS — «DHL» 📦 Zustellung fehlgeschlagen"),
         narrative: String::from(
-            "Line one\nline two\ttabbed; quotes \" ' and \\ backslash; 中文; العربية; \u{0}nul",
+            "Line one\nline two\ttabbed; quotes \" ' and \\ backslash; 中文; العربية; \u{7}bell",
         ),
         tlp: Tlp::AmberStrict,
         audience: Audience {
@@ -475,7 +476,7 @@ pub async fn reports_round_trip_every_field(store: &dyn Store) {
     full.observables.push(ReportObservable {
         kind: ObservableKind::Url,
         value: String::from("https://example.test/a?b=\"c\"&d=\\e"),
-        original: Some(String::from("[\"json\", null, \u{0}, \u{1f}]")),
+        original: Some(String::from("[\"json\", null, \u{1}, \u{1f}]")),
         role: Some(String::from("{\"role\": 1}")),
     });
     reports.push(full);
@@ -610,6 +611,29 @@ pub async fn reports_count(store: &dyn Store) {
     store.insert_reports(&[report(author, 12, 0)]).await.expect("insert");
     assert!(store.revoke_report(a[0].id, base_time()).await.expect("revoke"));
     assert_eq!(store.count_reports().await.expect("count"), 13);
+}
+
+/// Text with a NUL character is refused by every backend, and nothing is stored.
+pub async fn text_with_nul_is_invalid(store: &dyn Store) {
+    let invalid = |result: Result<(), StoreError>| match result {
+        Err(StoreError::Invalid(reason)) => assert!(reason.contains("nul"), "{reason}"),
+        other => panic!("expected invalid input, got {other:?}"),
+    };
+    invalid(store.create_org(&org("nul\0org")).await);
+    assert!(store.list_orgs().await.expect("list").is_empty());
+
+    let author = OrgId(Uuid::now_v7());
+    let fine = report(author, 1, 2);
+    let mut narrative = report(author, 2, 2);
+    narrative.narrative.push('\0');
+    invalid(store.insert_reports(&[fine.clone(), narrative]).await);
+    let mut original = report(author, 3, 2);
+    original.observables[1].original = Some(String::from("a\0b"));
+    invalid(store.insert_reports(&[fine.clone(), original]).await);
+    let mut label = report(author, 4, 0);
+    label.labels.push(String::from("\0"));
+    invalid(store.insert_reports(&[label]).await);
+    assert_eq!(store.count_reports().await.expect("count"), 0);
 }
 
 /// Concurrent writes and reads through one store all land.
