@@ -3,6 +3,7 @@
 //! - [`Store`]: what the rest of dragnet may ask of storage (organisations, communities,
 //!   tokens, reports), used as `Arc<dyn Store>`.
 //! - [`SqliteStore`]: the SQLite implementation, one file in a data directory.
+//! - `PgStore` (cargo feature `postgres`): the PostgreSQL implementation.
 //! - [`testsuite`]: the conformance suite every implementation passes, instantiated per
 //!   backend with [`store_test_suite!`].
 //!
@@ -26,6 +27,8 @@
 mod api;
 mod codec;
 mod error;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 pub mod testsuite;
 
@@ -33,6 +36,8 @@ use std::path::PathBuf;
 
 pub use api::{Store, TokenRecord};
 pub use error::StoreError;
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use sqlite::{DB_FILE, SqliteStore};
 
 /// The default data directory: `dragnet-data` in the current directory.

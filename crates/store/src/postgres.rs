@@ -1,0 +1,574 @@
+//! The PostgreSQL backend (cargo feature `postgres`).
+//!
+//! Same tables as the SQLite backend in native types (see `migrations/postgres`). Batches of
+//! reports are written with one `INSERT … SELECT FROM UNNEST(…)` per table, one array per
+//! column, so a batch of any size is two statements in one transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use model::org::{Community, CommunityId, OrgId, Organization};
+use model::report::{Report, ReportObservable};
+use model::{ObservableKind, Tlp};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{ConnectOptions, Postgres, Row, Transaction};
+use uuid::Uuid;
+
+use crate::codec::{
+    audience_json, check_batch, check_text, from_micros, in_requested_order, labels_json, micros, parse_role,
+};
+use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::{Store, StoreError, TokenRecord};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How many connections a [`PgStore`] opens at most.
+const MAX_CONNECTIONS: u32 = 8;
+
+/// The PostgreSQL implementation of [`Store`].
+///
+/// Cheap to clone: clones share the connection pool.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`) and applies pending
+    /// migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options: PgConnectOptions = url.parse()?;
+        Self::connect_with(options).await
+    }
+
+    /// Connects with explicit options (e.g. a `search_path` that selects a schema) and
+    /// applies pending migrations.
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options.disable_statement_logging())
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A time as stored: truncated to the microsecond, like every backend.
+fn trunc(t: DateTime<Utc>) -> DateTime<Utc> {
+    from_micros(micros(t)).unwrap_or(t)
+}
+
+fn opt_trunc(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    t.map(trunc)
+}
+
+/// The constraint a unique or foreign-key violation names, if any.
+fn constraint(err: &sqlx::Error) -> Option<&str> {
+    err.as_database_error().and_then(|e| e.constraint())
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn org_from_row(row: &PgRow) -> Result<Organization, StoreError> {
+    Ok(Organization {
+        id: OrgId(row.try_get(0)?),
+        name: row.try_get(1)?,
+        operator: row.try_get(2)?,
+        created_at: row.try_get(3)?,
+    })
+}
+
+macro_rules! token_columns {
+    () => {
+        "id, org_id, role, label, hash, created_at, expires_at, revoked_at, last_used_at"
+    };
+}
+
+fn token_from_row(row: &PgRow) -> Result<TokenRecord, StoreError> {
+    let hash: Vec<u8> = row.try_get(4)?;
+    Ok(TokenRecord {
+        id: row.try_get(0)?,
+        org: OrgId(row.try_get(1)?),
+        role: parse_role(row.try_get::<&str, _>(2)?)?,
+        label: row.try_get(3)?,
+        hash: <[u8; 32]>::try_from(hash.as_slice())
+            .map_err(|_| corrupt(format!("token hash of {} bytes", hash.len())))?,
+        created_at: row.try_get(5)?,
+        expires_at: row.try_get(6)?,
+        revoked_at: row.try_get(7)?,
+        last_used_at: row.try_get(8)?,
+    })
+}
+
+macro_rules! report_columns {
+    () => {
+        "id, kind, title, narrative, tlp, author_org, audience::text, labels::text, created_at, \
+         first_seen, last_seen, revoked_at"
+    };
+}
+
+fn report_from_row(row: &PgRow) -> Result<Report, StoreError> {
+    let id: Uuid = row.try_get(0)?;
+    let bad = |what: &str, e: &dyn std::fmt::Display| corrupt(format!("report {id}: {what}: {e}"));
+    let kind: &str = row.try_get(1)?;
+    let tlp: &str = row.try_get(4)?;
+    let audience: &str = row.try_get(6)?;
+    let labels: &str = row.try_get(7)?;
+    Ok(Report {
+        id,
+        kind: kind.parse().map_err(|e: String| bad("kind", &e))?,
+        title: row.try_get(2)?,
+        narrative: row.try_get(3)?,
+        tlp: Tlp::parse(tlp).map_err(|e| bad("tlp", &e))?,
+        author: OrgId(row.try_get(5)?),
+        audience: serde_json::from_str(audience).map_err(|e| bad("audience", &e))?,
+        labels: serde_json::from_str(labels).map_err(|e| bad("labels", &e))?,
+        created_at: row.try_get(8)?,
+        first_seen: row.try_get(9)?,
+        last_seen: row.try_get(10)?,
+        observables: Vec::new(),
+        revoked_at: row.try_get(11)?,
+    })
+}
+
+/// Fills in the observables of `reports` (keyed by id) in one query.
+async fn attach_observables<'c, E>(executor: E, reports: &mut HashMap<Uuid, Report>) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    if reports.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = reports.keys().copied().collect();
+    let rows = sqlx::query(
+        "SELECT report_id, kind, value, original, role FROM report_observables \
+         WHERE report_id = ANY($1) ORDER BY report_id, position",
+    )
+    .bind(ids)
+    .fetch_all(executor)
+    .await?;
+    for row in &rows {
+        let report_id: Uuid = row.try_get(0)?;
+        let kind: &str = row.try_get(1)?;
+        let observable = ReportObservable {
+            kind: kind.parse::<ObservableKind>().map_err(|e| corrupt(format!("report {report_id}: {e}")))?,
+            value: row.try_get(2)?,
+            original: row.try_get(3)?,
+            role: row.try_get(4)?,
+        };
+        if let Some(report) = reports.get_mut(&report_id) {
+            report.observables.push(observable);
+        }
+    }
+    Ok(())
+}
+
+async fn insert_batch(
+    tx: &mut Transaction<'static, Postgres>,
+    reports: &[Report],
+) -> Result<(), sqlx::Error> {
+    let n = reports.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut titles = Vec::with_capacity(n);
+    let mut narratives = Vec::with_capacity(n);
+    let mut tlps = Vec::with_capacity(n);
+    let mut authors = Vec::with_capacity(n);
+    let mut audiences = Vec::with_capacity(n);
+    let mut labels = Vec::with_capacity(n);
+    let mut created = Vec::with_capacity(n);
+    let mut first_seen = Vec::with_capacity(n);
+    let mut last_seen = Vec::with_capacity(n);
+    let mut revoked = Vec::with_capacity(n);
+    for r in reports {
+        ids.push(r.id);
+        kinds.push(r.kind.as_str());
+        titles.push(r.title.as_str());
+        narratives.push(r.narrative.as_str());
+        tlps.push(r.tlp.as_str());
+        authors.push(r.author.0);
+        audiences.push(audience_json(&r.audience));
+        labels.push(labels_json(&r.labels));
+        created.push(trunc(r.created_at));
+        first_seen.push(opt_trunc(r.first_seen));
+        last_seen.push(opt_trunc(r.last_seen));
+        revoked.push(opt_trunc(r.revoked_at));
+    }
+    sqlx::query(
+        "INSERT INTO reports (id, kind, title, narrative, tlp, author_org, audience, labels, created_at, \
+                              first_seen, last_seen, revoked_at) \
+         SELECT id, kind, title, narrative, tlp, author_org, audience::jsonb, labels::jsonb, created_at, \
+                first_seen, last_seen, revoked_at \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], \
+                     $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], \
+                     $12::timestamptz[]) \
+              AS t (id, kind, title, narrative, tlp, author_org, audience, labels, created_at, first_seen, \
+                    last_seen, revoked_at)",
+    )
+    .bind(ids)
+    .bind(kinds)
+    .bind(titles)
+    .bind(narratives)
+    .bind(tlps)
+    .bind(authors)
+    .bind(audiences)
+    .bind(labels)
+    .bind(created)
+    .bind(first_seen)
+    .bind(last_seen)
+    .bind(revoked)
+    .execute(&mut **tx)
+    .await?;
+
+    let m: usize = reports.iter().map(|r| r.observables.len()).sum();
+    if m == 0 {
+        return Ok(());
+    }
+    let mut report_ids = Vec::with_capacity(m);
+    let mut positions = Vec::with_capacity(m);
+    let mut kinds = Vec::with_capacity(m);
+    let mut values = Vec::with_capacity(m);
+    let mut originals = Vec::with_capacity(m);
+    let mut roles = Vec::with_capacity(m);
+    for r in reports {
+        for (i, o) in r.observables.iter().enumerate() {
+            report_ids.push(r.id);
+            positions.push(i32::try_from(i).unwrap_or(i32::MAX));
+            kinds.push(o.kind.as_str());
+            values.push(o.value.as_str());
+            originals.push(o.original.as_deref());
+            roles.push(o.role.as_deref());
+        }
+    }
+    sqlx::query(
+        "INSERT INTO report_observables (report_id, position, kind, value, original, role) \
+         SELECT * FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::text[])",
+    )
+    .bind(report_ids)
+    .bind(positions)
+    .bind(kinds)
+    .bind(values)
+    .bind(originals)
+    .bind(roles)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Checks every member exists, then inserts the (deduplicated) members of `community`.
+async fn insert_members(
+    tx: &mut Transaction<'static, Postgres>,
+    community: CommunityId,
+    members: &[OrgId],
+) -> Result<(), StoreError> {
+    let mut members: Vec<Uuid> = members.iter().map(|m| m.0).collect();
+    members.sort_unstable();
+    members.dedup();
+    if members.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = ANY($1)")
+        .bind(&members)
+        .fetch_all(&mut **tx)
+        .await?;
+    if let Some(missing) = members.iter().find(|m| !known.contains(m)) {
+        return Err(StoreError::not_found(format!("organization {missing}")));
+    }
+    sqlx::query("INSERT INTO community_members (community_id, org_id) SELECT $1, UNNEST($2::uuid[])")
+        .bind(community.0)
+        .bind(&members)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    async fn create_org(&self, org: &Organization) -> Result<(), StoreError> {
+        check_text(|| String::from("organization name"), &org.name)?;
+        let result =
+            sqlx::query("INSERT INTO organizations (id, name, operator, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(org.id.0)
+                .bind(org.name.as_str())
+                .bind(org.operator)
+                .bind(trunc(org.created_at))
+                .execute(&self.pool)
+                .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) && constraint(&e) == Some("organizations_name_key") => {
+                Err(StoreError::conflict(format!("organization named {:?}", org.name)))
+            }
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::conflict(format!("organization {}", org.id)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_orgs(&self) -> Result<Vec<Organization>, StoreError> {
+        sqlx::query("SELECT id, name, operator, created_at FROM organizations ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(org_from_row)
+            .collect()
+    }
+
+    async fn create_community(&self, community: &Community) -> Result<(), StoreError> {
+        check_text(|| String::from("community name"), &community.name)?;
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query("INSERT INTO communities (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(community.id.0)
+            .bind(community.name.as_str())
+            .bind(trunc(community.created_at))
+            .execute(&mut *tx)
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) && constraint(&e) == Some("communities_name_key") => {
+                return Err(StoreError::conflict(format!("community named {:?}", community.name)));
+            }
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::conflict(format!("community {}", community.id)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        insert_members(&mut tx, community.id, &community.members).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_community_members(&self, id: CommunityId, members: &[OrgId]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM communities WHERE id = $1 FOR UPDATE")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            return Err(StoreError::not_found(format!("community {id}")));
+        }
+        sqlx::query("DELETE FROM community_members WHERE community_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        insert_members(&mut tx, id, members).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_communities(&self) -> Result<Vec<Community>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.name, c.created_at, \
+                    COALESCE(ARRAY(SELECT m.org_id FROM community_members m \
+                                   WHERE m.community_id = c.id ORDER BY m.org_id), '{}') \
+             FROM communities c ORDER BY c.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let members: Vec<Uuid> = row.try_get(3)?;
+                Ok(Community {
+                    id: CommunityId(row.try_get(0)?),
+                    name: row.try_get(1)?,
+                    members: members.into_iter().map(OrgId).collect(),
+                    created_at: row.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        check_text(|| String::from("token label"), &token.label)?;
+        let result = sqlx::query(concat!(
+            "INSERT INTO tokens (",
+            token_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(token.id)
+        .bind(token.org.0)
+        .bind(token.role.as_str())
+        .bind(token.label.as_str())
+        .bind(token.hash.as_slice())
+        .bind(trunc(token.created_at))
+        .bind(opt_trunc(token.expires_at))
+        .bind(opt_trunc(token.revoked_at))
+        .bind(opt_trunc(token.last_used_at))
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) && constraint(&e) == Some("tokens_hash_key") => {
+                Err(StoreError::conflict("token with this secret"))
+            }
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("token {}", token.id))),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found(format!("organization {}", token.org)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
+        sqlx::query(concat!("SELECT ", token_columns!(), " FROM tokens WHERE hash = $1"))
+            .bind(hash.as_slice())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(token_from_row)
+            .transpose()
+    }
+
+    async fn list_tokens(&self, org: Option<OrgId>) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows = match org {
+            Some(org) => {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    token_columns!(),
+                    " FROM tokens WHERE org_id = $1 ORDER BY id"
+                ))
+                .bind(org.0)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(concat!("SELECT ", token_columns!(), " FROM tokens ORDER BY id"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(trunc(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn touch_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(trunc(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_reports(&self, reports: &[Report]) -> Result<(), StoreError> {
+        if reports.is_empty() {
+            return Ok(());
+        }
+        check_batch(reports)?;
+        let mut tx = self.pool.begin().await?;
+        match insert_batch(&mut tx, reports).await {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(())
+            }
+            Err(e) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback of a failed report batch failed");
+                }
+                if !is_unique_violation(&e) {
+                    return Err(e.into());
+                }
+                let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+                let stored: Option<Uuid> =
+                    sqlx::query_scalar("SELECT id FROM reports WHERE id = ANY($1) ORDER BY id LIMIT 1")
+                        .bind(ids)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Err(StoreError::conflict(match stored {
+                    Some(id) => format!("report {id}"),
+                    None => String::from("a report of the batch"),
+                }))
+            }
+        }
+    }
+
+    async fn get_reports(&self, ids: &[Uuid]) -> Result<Vec<Report>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut unique = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(concat!("SELECT ", report_columns!(), " FROM reports WHERE id = ANY($1)"))
+            .bind(unique)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let report = report_from_row(row)?;
+            found.insert(report.id, report);
+        }
+        attach_observables(&mut *tx, &mut found).await?;
+        tx.commit().await?;
+        Ok(in_requested_order(ids, found))
+    }
+
+    async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE reports SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(trunc(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn scan_reports(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Report>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut tx = self.pool.begin().await?;
+        let rows = match after {
+            Some(after) => {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    report_columns!(),
+                    " FROM reports WHERE id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            None => {
+                sqlx::query(concat!("SELECT ", report_columns!(), " FROM reports ORDER BY id LIMIT $1"))
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+        };
+        let mut order = Vec::with_capacity(rows.len());
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let report = report_from_row(row)?;
+            order.push(report.id);
+            found.insert(report.id, report);
+        }
+        attach_observables(&mut *tx, &mut found).await?;
+        tx.commit().await?;
+        Ok(in_requested_order(&order, found))
+    }
+
+    async fn count_reports(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.pool).await?;
+        u64::try_from(n).map_err(|_| corrupt(format!("report count {n}")))
+    }
+}
