@@ -9,14 +9,25 @@
 //!
 //! # Stored forms
 //!
+//! Both backends have the same tables: `organizations`, `communities`, `community_members`,
+//! `tokens`, `reports` and `report_observables` (keyed by `(report_id, position)`, indexed by
+//! `(kind, value)`). In SQLite:
+//!
 //! - **Ids** (uuids) are 16-byte BLOBs in RFC 9562 (big-endian) byte order, so byte order is
 //!   uuid order and UUIDv7 ids sort by creation time; scans page by id.
 //! - **Times** are integer microseconds since the Unix epoch, UTC.
 //! - **Enums** are text in their model spelling (`intel`, `AMBER+STRICT`, `analyst`, `ipv4`).
-//! - A report's **audience** and **labels** are JSON text; its **observables** are rows of
-//!   `report_observables`, keyed by `(report_id, position)` and indexed by `(kind, value)`.
+//! - A report's **audience** and **labels** are JSON text.
 //!
-//! Schema migrations are embedded in the binary from `migrations/<backend>/` and applied on open.
+//! PostgreSQL uses `UUID`, `TIMESTAMPTZ` and `JSONB` for the same values.
+//!
+//! Schema migrations are embedded in the binary from `migrations/<backend>/` and applied on
+//! open; applying them again is a no-op.
+//!
+//! # Text
+//!
+//! Text may be any UTF-8 except the NUL character, which PostgreSQL cannot store: every
+//! backend refuses it with [`StoreError::Invalid`] rather than storing it on one backend only.
 //!
 //! # Time precision
 //!
