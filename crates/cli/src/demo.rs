@@ -115,7 +115,7 @@ fn print_tokens(tokens: &[(String, Role, String)], addr: Option<std::net::Socket
     }
     println!("one token per organisation (also in {}):", dir.join(TOKENS_FILE).display());
     for (org, role, token) in tokens {
-        println!("  {org:<45} {role:<8} {token}");
+        println!("  {org:<45} {:<8} {token}", role.as_str());
     }
     let _ = std::io::stdout().flush();
 }
