@@ -9,6 +9,7 @@ use model::{
     Audience, CanonicalizeOptions, Community, CommunityId, Observable, ObservableKind, OrgId, Organization,
     Report, ReportInput, ReportObservable, Role, Tlp, Viewer,
 };
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use store::{Store, TokenRecord};
 use uuid::Uuid;
@@ -32,6 +33,8 @@ pub const OCCURRENCES_DEFAULT: usize = 100;
 pub const OCCURRENCES_MAX: usize = 1_000;
 
 const TOKEN_PREFIX: &str = "dn_";
+/// Batches and checks at least this large are spread over the cores (rayon).
+const PARALLEL_THRESHOLD: usize = 256;
 const ROLE_DERIVED: &str = "derived";
 
 /// Settings of an engine.
@@ -63,6 +66,8 @@ pub fn token_hash(secret: &str) -> [u8; 32] {
 impl Engine {
     /// Opens an engine on a store: loads the directory and rebuilds the correlation index.
     pub async fn open(store: Arc<dyn Store>, options: EngineOptions) -> Result<Engine, EngineError> {
+        // Compile the phone-number tables while the index loads, not on the first request.
+        let warm_up = std::thread::spawn(model::observable::warm_up);
         let directory = Directory::new(store.list_orgs().await?, store.list_communities().await?);
         let mut index = CorrelationIndex::new();
         let mut after = None;
@@ -73,6 +78,9 @@ impl Engine {
             for r in &page {
                 index.insert(r);
             }
+        }
+        if warm_up.join().is_err() {
+            tracing::warn!("warming up the phone-number tables failed; they are built on first use");
         }
         tracing::info!(
             reports = index.report_count(),
@@ -444,7 +452,7 @@ impl Engine {
                     "must be 1 to 64 printable characters",
                 ));
             }
-            let c = self.canonical(o.kind, &o.value, &format!("observables[{i}]"))?;
+            let c = self.canonical(o.kind, &o.value, || format!("observables[{i}]"))?;
             let value = c.observable.value;
             let entry = ReportObservable {
                 kind: c.observable.kind,
@@ -472,7 +480,8 @@ impl Engine {
             }
         }
         Ok(Report {
-            id: Uuid::now_v7(),
+            // Assigned under the write lock, in submission order.
+            id: Uuid::nil(),
             kind: input.kind,
             title: title.to_string(),
             narrative: input.narrative,
@@ -489,23 +498,24 @@ impl Engine {
     }
 
     /// Canonicalises a raw value, inferring its kind when not given. `field` names the input.
+    /// `field` is only called on error (the bulk-check path must not allocate per selector).
     fn canonical(
         &self,
         kind: Option<ObservableKind>,
         raw: &str,
-        field: &str,
+        field: impl Fn() -> String,
     ) -> Result<model::Canonical, EngineError> {
         let kind = match kind.or_else(|| infer_kind(raw)) {
             Some(k) => k,
             None => {
                 return Err(EngineError::invalid(
-                    format!("{field}.kind"),
+                    format!("{}.kind", field()),
                     format!("cannot infer the kind of {:?}; give a kind", truncate(raw, 80)),
                 ));
             }
         };
         canonicalize(kind, raw, &self.canon)
-            .map_err(|source| EngineError::InvalidObservable { field: format!("{field}.value"), source })
+            .map_err(|source| EngineError::InvalidObservable { field: format!("{}.value", field()), source })
     }
 
     fn require_writer(author: &Principal) -> Result<(), EngineError> {
@@ -519,8 +529,9 @@ impl Engine {
     /// Submits one report; it is durable when this returns.
     pub async fn submit(&self, author: &Principal, input: ReportInput) -> Result<ReportView, EngineError> {
         Self::require_writer(author)?;
+        let mut report = self.prepare(author, input, now())?;
         let _w = self.writes.lock().await;
-        let report = self.prepare(author, input, now())?;
+        report.id = Uuid::now_v7();
         self.store.insert_reports(std::slice::from_ref(&report)).await?;
         self.index.write().unwrap_or_else(|e| e.into_inner()).insert(&report);
         Ok(self.view(&report))
@@ -551,17 +562,24 @@ impl Engine {
                 got: records.len(),
             });
         }
-        let _w = self.writes.lock().await;
         let created_at = now();
+        let prepare = |(author, record): (&Principal, Result<ReportInput, String>)| match record {
+            Ok(input) => self.prepare(author, input, created_at),
+            Err(message) => Err(EngineError::invalid("record", message)),
+        };
+        // Validation and canonicalisation are pure: spread large batches over the cores.
+        let prepared: Vec<Result<Report, EngineError>> = if records.len() >= PARALLEL_THRESHOLD {
+            records.into_par_iter().map(prepare).collect()
+        } else {
+            records.into_iter().map(prepare).collect()
+        };
+        let _w = self.writes.lock().await;
         let mut outcome = BatchOutcome::default();
-        let mut good = Vec::with_capacity(records.len());
-        for (index, (author, record)) in records.into_iter().enumerate() {
-            let prepared = match record {
-                Ok(input) => self.prepare(author, input, created_at),
-                Err(message) => Err(EngineError::invalid("record", message)),
-            };
+        let mut good = Vec::with_capacity(prepared.len());
+        for (index, prepared) in prepared.into_iter().enumerate() {
             match prepared {
-                Ok(r) => {
+                Ok(mut r) => {
+                    r.id = Uuid::now_v7();
                     outcome.accepted.push(Accepted { index, id: r.id });
                     good.push(r);
                 }
@@ -589,8 +607,10 @@ impl Engine {
             return Err(EngineError::Forbidden("only analysts and admins may revoke reports".into()));
         }
         let _w = self.writes.lock().await;
+        let report =
+            self.store.get_reports(&[id]).await?.pop().ok_or_else(|| EngineError::not_found("report"))?;
         self.store.revoke_report(id, now()).await?;
-        self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
+        self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
         self.get_report(&actor.viewer, id).await
     }
 
@@ -660,7 +680,7 @@ impl Engine {
             })
             .transpose()?;
         let holding = match &filter.observable {
-            Some((kind, raw)) => Some(self.canonical(*kind, raw, "observable")?.observable),
+            Some((kind, raw)) => Some(self.canonical(*kind, raw, || "observable".into())?.observable),
             None => None,
         };
         let author = match &filter.author {
@@ -702,7 +722,7 @@ impl Engine {
         if limit > OCCURRENCES_MAX {
             return Err(EngineError::invalid("limit", format!("must be at most {OCCURRENCES_MAX}")));
         }
-        let c = self.canonical(kind, raw, "observable")?;
+        let c = self.canonical(kind, raw, || "observable".into())?;
         let obs = c.observable;
         let idx = self.index();
         let dir = self.directory();
@@ -753,41 +773,45 @@ impl Engine {
             });
         }
         let idx = self.index();
-        Ok(selectors
-            .iter()
-            .enumerate()
-            .map(|(index, s)| match self.canonical(s.kind, &s.value, &format!("selectors[{index}]")) {
-                Ok(c) => {
-                    let obs = c.observable;
-                    let mut count = 0;
-                    let mut report_ids = Vec::new();
-                    for o in idx.occurrences(viewer, &obs) {
-                        count += 1;
-                        if report_ids.len() < CHECK_REPORT_IDS_LIMIT {
-                            report_ids.push(o.report.id);
-                        }
-                    }
-                    CheckResult {
-                        index,
-                        kind: Some(obs.kind),
-                        canonical: Some(obs.value),
-                        hit: count > 0,
-                        count,
-                        report_ids,
-                        error: None,
+        let idx: &CorrelationIndex = &idx;
+        let one = |(index, s): (usize, &SelectorInput)| match self
+            .canonical(s.kind, &s.value, || format!("selectors[{index}]"))
+        {
+            Ok(c) => {
+                let obs = c.observable;
+                let mut count = 0;
+                let mut report_ids = Vec::new();
+                for o in idx.occurrences(viewer, &obs) {
+                    count += 1;
+                    if report_ids.len() < CHECK_REPORT_IDS_LIMIT {
+                        report_ids.push(o.report.id);
                     }
                 }
-                Err(e) => CheckResult {
+                CheckResult {
                     index,
-                    kind: s.kind,
-                    canonical: None,
-                    hit: false,
-                    count: 0,
-                    report_ids: vec![],
-                    error: Some(error_body(&e)),
-                },
-            })
-            .collect())
+                    kind: Some(obs.kind),
+                    canonical: Some(obs.value),
+                    hit: count > 0,
+                    count,
+                    report_ids,
+                    error: None,
+                }
+            }
+            Err(e) => CheckResult {
+                index,
+                kind: s.kind,
+                canonical: None,
+                hit: false,
+                count: 0,
+                report_ids: vec![],
+                error: Some(error_body(&e)),
+            },
+        };
+        Ok(if selectors.len() >= PARALLEL_THRESHOLD {
+            selectors.par_iter().enumerate().map(one).collect()
+        } else {
+            selectors.iter().enumerate().map(one).collect()
+        })
     }
 }
 

@@ -18,7 +18,10 @@ pub mod tlp;
 pub mod visibility;
 
 pub use observable::{CanonError, Canonical, CanonicalizeOptions, Flag, Observable, ObservableKind};
+pub use org::{Community, Organization};
 pub use org::{CommunityId, OrgId, Role, Viewer};
-pub use report::{Audience, ReportAccess, ReportKind};
+pub use report::{
+    Audience, AudienceInput, ObservableInput, Report, ReportAccess, ReportInput, ReportKind, ReportObservable,
+};
 pub use tlp::Tlp;
-pub use visibility::can_see;
+pub use visibility::{can_see, visible_to_all};

@@ -33,6 +33,15 @@ pub fn can_see(viewer: &Viewer, report: &ReportAccess) -> bool {
     }
 }
 
+/// Whether every viewer on the instance may see the report: CLEAR or GREEN and not revoked.
+///
+/// Indexes use it to count such reports without asking [`can_see`] per viewer; it is part of
+/// the visibility function's definition, and `visible_to_all(r)` implies `can_see(v, r)` for
+/// every viewer `v` (tested below).
+pub fn visible_to_all(report: &ReportAccess) -> bool {
+    !report.revoked && matches!(report.tlp, Tlp::Clear | Tlp::Green)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,7 +80,9 @@ mod tests {
             assert_eq!(can_see(&named_v, &r), n, "{tlp} named");
             assert_eq!(can_see(&member_v, &r), m, "{tlp} member");
             assert_eq!(can_see(&outsider_v, &r), o, "{tlp} outsider");
+            assert_eq!(visible_to_all(&r), o, "{tlp}: visible to all exactly when an outsider sees it");
             let revoked = ReportAccess::new(author, tlp, &audience, true);
+            assert!(!visible_to_all(&revoked));
             assert!(can_see(&author_v, &revoked));
             for v in [&named_v, &member_v, &outsider_v] {
                 assert!(!can_see(v, &revoked), "{tlp} revoked");
