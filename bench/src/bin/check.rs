@@ -1,6 +1,7 @@
 //! Bulk-check and lookup throughput, in process and over HTTP, and canonicalisation per kind.
 //!
-//! 1. Loads `--reports` reports (5 observables each; 200,000 → 1M stored observables).
+//! 1. Loads `--reports` reports (5 observables each; 200,000 → 1M stored observables), 40% of
+//!    them addressed to one partner organisation only.
 //! 2. In-process visibility-filtered lookups of canonical values (`Engine::count`), side by side
 //!    with an unfiltered hash-map lookup of the same values (the floor: no visibility at all).
 //! 3. In-process bulk checks of 10,000 raw mixed-kind selectors (`Engine::check`).
@@ -18,6 +19,10 @@ use model::{CanonicalizeOptions, Observable, ObservableKind, Role};
 use rustc_hash::FxHashMap;
 use store::{SqliteStore, Store};
 
+/// mimalloc: ingest and bulk checks allocate many small values from several threads.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let n: usize = arg("reports", 200_000);
     let rounds: usize = arg("rounds", 30);
@@ -25,7 +30,19 @@ fn main() -> anyhow::Result<()> {
     let dir = TempDir::new("check");
 
     eprintln!("loading {n} reports with 5 observables each…");
-    let inputs = demo::reports_with_observables(11, n, 5);
+    // 60% CLEAR/GREEN, 40% addressed to the partner organisation only (AMBER, AMBER+STRICT,
+    // RED): the viewer below, an outsider, sees the first kind only, so visibility is exercised.
+    let mut inputs = demo::reports_with_observables(11, n, 5);
+    for (i, r) in inputs.iter_mut().enumerate() {
+        let tlp = match i % 10 {
+            0..=2 => "AMBER",
+            3 => "AMBER+STRICT",
+            4 => "RED",
+            _ => continue,
+        };
+        r.tlp = tlp.into();
+        r.audience.organizations = vec!["partner".into()];
+    }
     let (engine, store) = rt.block_on(async {
         let store = Arc::new(SqliteStore::open(&dir.0).await?);
         let engine = Arc::new(Engine::open(store.clone(), EngineOptions::default()).await?);
@@ -65,14 +82,14 @@ fn main() -> anyhow::Result<()> {
         visible += engine.count(&viewer, o);
     }
     let lookup_secs = started.elapsed().as_secs_f64();
-    let mut plain: FxHashMap<(ObservableKind, String), Vec<u32>> = FxHashMap::default();
+    let mut plain: Vec<FxHashMap<String, Vec<u32>>> = vec![FxHashMap::default(); ObservableKind::ALL.len()];
     for (i, o) in stored.iter().enumerate() {
-        plain.entry((o.kind, o.value.clone())).or_default().push(i as u32);
+        plain[o.kind as usize].entry(o.value.clone()).or_default().push(i as u32);
     }
     let started = Instant::now();
     let mut found = 0usize;
     for o in &stored {
-        found += plain.get(&(o.kind, o.value.clone())).map_or(0, Vec::len);
+        found += plain[o.kind as usize].get(o.value.as_str()).map_or(0, Vec::len);
     }
     let plain_secs = started.elapsed().as_secs_f64();
     let lookup_rate = stored.len() as f64 / lookup_secs;
@@ -85,7 +102,8 @@ fn main() -> anyhow::Result<()> {
     );
 
     // 3. in-process bulk checks of raw selectors.
-    let raw = demo::selectors(5, 10_000);
+    // The same seed as the reports: every other selector is a value they hold.
+    let raw = demo::selectors(11, 10_000);
     let selectors: Vec<SelectorInput> = raw
         .iter()
         .enumerate()
@@ -106,12 +124,40 @@ fn main() -> anyhow::Result<()> {
         rate(10_000.0 / in_process)
     );
 
+    // Where an HTTP check's time goes besides checking: JSON in and out.
+    #[derive(serde::Deserialize)]
+    struct Request {
+        #[allow(dead_code)]
+        selectors: Vec<SelectorInput>,
+    }
+    let body = serde_json::to_vec(&serde_json::json!({ "selectors": selectors }))?;
+    let results = engine.check(&viewer, &selectors)?;
+    let (mut parse, mut serialise) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let parsed: Request = serde_json::from_slice(&body)?;
+        parse.push(started.elapsed().as_secs_f64());
+        drop(parsed);
+        let started = Instant::now();
+        #[derive(serde::Serialize)]
+        struct Answer<'a> {
+            results: &'a [engine::CheckResult],
+        }
+        let out = serde_json::to_vec(&Answer { results: &results })?;
+        serialise.push(started.elapsed().as_secs_f64());
+        drop(out);
+    }
+    println!(
+        "JSON of a 10,000-selector check: parse request {:.2} ms, serialise answer {:.2} ms",
+        median(&mut parse) * 1e3,
+        median(&mut serialise) * 1e3
+    );
+
     // 4. over HTTP on loopback.
     let token = rt.block_on(engine.create_token(None, "outsider", Role::Reader, "bench", None))?.token;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     rt.spawn(server::serve(listener, server::AppState::new(engine.clone())));
-    let body = serde_json::to_vec(&serde_json::json!({ "selectors": selectors }))?;
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/api/v1/check");
     let mut http_times = Vec::with_capacity(rounds);
@@ -134,6 +180,22 @@ fn main() -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })?;
+    // The server's own view of the same requests (from its metrics): time inside the server.
+    let metrics =
+        rt.block_on(async { client.get(format!("http://{addr}/metrics")).send().await?.text().await })?;
+    let metric = |name: &str| -> Option<f64> {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l.contains("route=\"/api/v1/check\""))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    if let (Some(sum), Some(count)) = (
+        metric("dragnet_http_request_duration_seconds_sum"),
+        metric("dragnet_http_request_duration_seconds_count"),
+    ) {
+        println!("server-side time per check request (mean, from /metrics): {:.2} ms", sum / count * 1e3);
+    }
     let http_p50 = median(&mut http_times);
     let http_p95 = http_times[(http_times.len() * 95 / 100).min(http_times.len() - 1)];
     println!(

@@ -16,6 +16,10 @@ use engine::{Engine, EngineOptions};
 
 use crate::config::Settings;
 
+/// mimalloc: ingest and bulk checks allocate many small values from several threads.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// dragnet — a self-hosted cybercrime intelligence exchange.
 ///
 /// Police cyber units, agencies, banks, CSIRTs, platforms and victim hotlines share reports

@@ -20,7 +20,7 @@ use crate::*;
 /// Most selectors one bulk check may hold.
 pub const CHECK_MAX_SELECTORS: usize = 10_000;
 /// Most report ids returned per checked selector (the count is always complete).
-pub const CHECK_REPORT_IDS_LIMIT: usize = 100;
+pub const CHECK_REPORT_IDS_LIMIT: usize = 10;
 /// Most records one batch may hold.
 pub const BATCH_MAX_REPORTS: usize = 10_000;
 /// Most observables one report may hold.
@@ -779,14 +779,7 @@ impl Engine {
         {
             Ok(c) => {
                 let obs = c.observable;
-                let mut count = 0;
-                let mut report_ids = Vec::new();
-                for o in idx.occurrences(viewer, &obs) {
-                    count += 1;
-                    if report_ids.len() < CHECK_REPORT_IDS_LIMIT {
-                        report_ids.push(o.report.id);
-                    }
-                }
+                let (count, report_ids) = idx.hits(viewer, &obs, CHECK_REPORT_IDS_LIMIT);
                 CheckResult {
                     index,
                     kind: Some(obs.kind),

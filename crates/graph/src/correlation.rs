@@ -5,9 +5,12 @@
 //! one small record per report plus eight bytes per occurrence and the value strings once.
 //!
 //! A value's occurrences are kept in two sorted lists: those in reports every viewer may see
-//! ([`model::visible_to_all`]: CLEAR or GREEN, not revoked) and the rest, which are checked
-//! with [`model::can_see`] one by one. Counting a value is then O(restricted occurrences), not
-//! O(all occurrences): a hosting IP seen in 100,000 GREEN reports counts in constant time.
+//! ([`model::visible_to_all`]: CLEAR or GREEN, not revoked) and the rest. Reports that share
+//! the same [`ReportAccess`] (author, TLP, audience, revocation) form an *access class*; each
+//! value also counts its restricted occurrences per class. Counting a value for a viewer is
+//! then the number of public occurrences plus, for each class [`model::can_see`] allows, its
+//! count: O(classes of the value), not O(occurrences) — a hosting IP seen in 100,000 reports
+//! counts as fast as a one-off.
 //!
 //! Architecture invariant: nothing leaves this module without passing [`model::can_see`] for the
 //! viewer asking. Counts, first/last seen and organisation lists are computed over visible
@@ -65,6 +68,26 @@ struct Postings {
     public: Vec<Slot>,
     /// In every other report: checked with `can_see` per viewer.
     restricted: Vec<Slot>,
+    /// `restricted`, counted per access class: (class, count), counts above zero.
+    classes: Vec<(u32, u32)>,
+}
+
+impl Postings {
+    fn add_to_class(&mut self, class: u32) {
+        match self.classes.iter_mut().find(|(c, _)| *c == class) {
+            Some((_, n)) => *n += 1,
+            None => self.classes.push((class, 1)),
+        }
+    }
+
+    fn remove_from_class(&mut self, class: u32) {
+        if let Some(i) = self.classes.iter().position(|(c, _)| *c == class) {
+            self.classes[i].1 -= 1;
+            if self.classes[i].1 == 0 {
+                self.classes.swap_remove(i);
+            }
+        }
+    }
 }
 
 impl Postings {
@@ -89,12 +112,17 @@ impl Postings {
     }
 }
 
-static EMPTY: Postings = Postings { public: Vec::new(), restricted: Vec::new() };
+static EMPTY: Postings = Postings { public: Vec::new(), restricted: Vec::new(), classes: Vec::new() };
 
 /// The in-memory correlation index. See the module docs.
 #[derive(Default)]
 pub struct CorrelationIndex {
     reports: Vec<IndexedReport>,
+    /// The access class of each report, by slot.
+    report_class: Vec<u32>,
+    /// Distinct access facts, by class id.
+    classes: Vec<ReportAccess>,
+    class_ids: FxHashMap<ReportAccess, u32>,
     slot_of: FxHashMap<Uuid, u32>,
     /// One map per observable kind, indexed by `kind as usize`.
     values: Vec<FxHashMap<Box<str>, Postings>>,
@@ -144,6 +172,8 @@ impl CorrelationIndex {
             last_seen: report.last_seen.unwrap_or(first_seen).max(first_seen),
         });
         self.slot_of.insert(report.id, slot);
+        let class = self.intern_class(&report.access());
+        self.report_class.push(class);
         let public = visible_to_all(&self.reports[slot as usize].access);
         for obs in &report.observables {
             let role = match obs.role.as_deref() {
@@ -157,8 +187,21 @@ impl CorrelationIndex {
                 continue;
             }
             list.push(Slot { report: slot, role });
+            if !public {
+                postings.add_to_class(class);
+            }
             self.occurrences += 1;
         }
+    }
+
+    fn intern_class(&mut self, access: &ReportAccess) -> u32 {
+        if let Some(id) = self.class_ids.get(access) {
+            return *id;
+        }
+        let id = u32::try_from(self.classes.len()).expect("more than u32::MAX access classes");
+        self.classes.push(access.clone());
+        self.class_ids.insert(access.clone(), id);
+        id
     }
 
     fn intern_role(&mut self, role: &str) -> u32 {
@@ -177,19 +220,34 @@ impl CorrelationIndex {
     pub fn revoke(&mut self, report: &Report) -> bool {
         let Some(&slot) = self.slot_of.get(&report.id) else { return false };
         let access = &mut self.reports[slot as usize].access;
+        if access.revoked {
+            return true;
+        }
         let was_public = visible_to_all(access);
         access.revoked = true;
-        if was_public {
-            for obs in &report.observables {
-                let Some(postings) = self.values[obs.kind as usize].get_mut(obs.value.as_str()) else {
-                    continue;
-                };
-                if let Ok(i) = postings.public.binary_search_by_key(&slot, |s| s.report) {
-                    let moved = postings.public.remove(i);
-                    let at = postings.restricted.partition_point(|s| s.report < slot);
-                    postings.restricted.insert(at, moved);
-                }
+        let revoked = access.clone();
+        let old_class = self.report_class[slot as usize];
+        let new_class = self.intern_class(&revoked);
+        self.report_class[slot as usize] = new_class;
+        let mut done: Vec<(ObservableKind, &str)> = Vec::with_capacity(report.observables.len());
+        for obs in &report.observables {
+            if done.contains(&(obs.kind, obs.value.as_str())) {
+                continue;
             }
+            done.push((obs.kind, obs.value.as_str()));
+            let Some(postings) = self.values[obs.kind as usize].get_mut(obs.value.as_str()) else { continue };
+            if was_public {
+                let Ok(i) = postings.public.binary_search_by_key(&slot, |s| s.report) else { continue };
+                let moved = postings.public.remove(i);
+                let at = postings.restricted.partition_point(|s| s.report < slot);
+                postings.restricted.insert(at, moved);
+            } else {
+                if postings.restricted.binary_search_by_key(&slot, |s| s.report).is_err() {
+                    continue;
+                }
+                postings.remove_from_class(old_class);
+            }
+            postings.add_to_class(new_class);
         }
         true
     }
@@ -218,15 +276,39 @@ impl CorrelationIndex {
         })
     }
 
-    /// Number of visible reports holding a canonical value.
+    /// Number of visible reports holding a canonical value: O(access classes of the value).
     pub fn count(&self, viewer: &Viewer, obs: &Observable) -> usize {
         let postings = self.postings(obs.kind, &obs.value);
-        postings.public.len()
-            + postings
-                .restricted
-                .iter()
-                .filter(|s| can_see(viewer, &self.reports[s.report as usize].access))
-                .count()
+        let restricted: u32 = postings
+            .classes
+            .iter()
+            .filter(|(class, _)| can_see(viewer, &self.classes[*class as usize]))
+            .map(|(_, n)| *n)
+            .sum();
+        postings.public.len() + restricted as usize
+    }
+
+    /// The visible count of a value and the ids of its newest `limit` visible reports, with one
+    /// look-up of the value (the bulk-check hot path).
+    pub fn hits(&self, viewer: &Viewer, obs: &Observable, limit: usize) -> (usize, Vec<Uuid>) {
+        let postings = self.postings(obs.kind, &obs.value);
+        let restricted: u32 = postings
+            .classes
+            .iter()
+            .filter(|(class, _)| can_see(viewer, &self.classes[*class as usize]))
+            .map(|(_, n)| *n)
+            .sum();
+        let count = postings.public.len() + restricted as usize;
+        if count == 0 {
+            return (0, Vec::new());
+        }
+        let ids = postings
+            .newest_first()
+            .filter(|(s, public)| *public || can_see(viewer, &self.reports[s.report as usize].access))
+            .take(limit.min(count))
+            .map(|(s, _)| self.reports[s.report as usize].id)
+            .collect();
+        (count, ids)
     }
 
     /// Count, first/last seen and author organisations over the visible reports holding a value.
@@ -398,6 +480,8 @@ mod tests {
                 let got: Vec<Uuid> = idx.occurrences(v, &obs).map(|o| o.report.id).collect();
                 assert_eq!(got, expected, "occurrences of {value}");
                 assert_eq!(idx.count(v, &obs), expected.len(), "count of {value}");
+                let (count, newest) = idx.hits(v, &obs, 3);
+                assert_eq!((count, newest.as_slice()), (expected.len(), &expected[..expected.len().min(3)]));
                 let (page, _) = idx.list(v, Some(&obs), None, 1000, |_| true);
                 assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), expected, "list of {value}");
             }

@@ -47,7 +47,7 @@ pub struct Audience {
 
 /// The facts about a report that decide who may see it. Small and cheap to copy around, so
 /// that in-memory indexes can hold one per report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ReportAccess {
     pub author: OrgId,
     pub tlp: Tlp,

@@ -10,8 +10,8 @@
 //! # Stored forms
 //!
 //! Both backends have the same tables: `organizations`, `communities`, `community_members`,
-//! `tokens`, `reports` and `report_observables` (keyed by `(report_id, position)`, indexed by
-//! `(kind, value)`). In SQLite:
+//! `tokens`, `reports` and `report_observables` (keyed by `(report_id, position)`; value
+//! look-ups are the engine's in-memory index, so there is no `(kind, value)` index). In SQLite:
 //!
 //! - **Ids** (uuids) are 16-byte BLOBs in RFC 9562 (big-endian) byte order, so byte order is
 //!   uuid order and UUIDv7 ids sort by creation time; scans page by id.

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorResponse};
-use crate::json::{Json, response_with_capacity};
+use crate::json::{Json, array_response};
 use crate::routes::cpu;
 
 /// Checks smaller than this run inline; larger ones via [`cpu`].
@@ -40,7 +40,7 @@ pub struct CheckResponse {
 }
 
 /// Checks up to 10,000 selectors: for each, whether reports the caller may see hold it, how
-/// many, and their ids (at most 100). A selector that is not a valid observable gets its own
+/// many, and the newest of their ids (at most 10; `count` is always complete). A selector that is not a valid observable gets its own
 /// `error` and does not fail the request. A hit on a report the caller cannot see is
 /// never reported.
 #[utoipa::path(
@@ -62,7 +62,5 @@ pub(crate) async fn check(
     let selectors = body.selectors;
     let run = || state.engine.check(&who.viewer, &selectors);
     let results = if selectors.len() < INLINE_CHECK { run()? } else { cpu(run)? };
-    // ~100 bytes per result; one allocation in the common case.
-    let capacity = 32 + results.len() * 112;
-    Ok(response_with_capacity(StatusCode::OK, &CheckResponse { results }, capacity))
+    Ok(array_response(StatusCode::OK, "results", &results))
 }

@@ -70,4 +70,6 @@ CREATE TABLE report_observables (
     PRIMARY KEY (report_id, position)
 ) WITHOUT ROWID;
 
-CREATE INDEX report_observables_kind_value ON report_observables (kind, value);
+-- No (kind, value) index: value look-ups are answered by the engine's in-memory correlation
+-- index, rebuilt from this table at start. A secondary index here would cost every ingest a
+-- random B-tree insert per observable and serve no query.
