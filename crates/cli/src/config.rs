@@ -24,7 +24,7 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
 
-    /// Database URL of a shared store instead of the data directory (`sqlite://PATH`)
+    /// Database URL of a shared store instead of the data directory (`postgres://USER@HOST/DB`)
     #[arg(long, global = true, env = "DRAGNET_DATABASE_URL", value_name = "URL", conflicts_with = "data")]
     pub database: Option<String>,
 
@@ -92,16 +92,28 @@ impl Settings {
         self.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
 
-    /// The embedded store's directory: `--data`, or the path of a `sqlite://` `--database` URL.
-    pub fn store_dir(&self, default: &str) -> anyhow::Result<PathBuf> {
+    /// Where the store lives: the data directory, or a database URL.
+    pub fn store_location(&self, default: &str) -> anyhow::Result<StoreLocation> {
         match &self.database {
-            None => Ok(self.data_dir(default)),
+            None => Ok(StoreLocation::Dir(self.data_dir(default))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreLocation::Postgres(url.clone()))
+            }
             Some(url) => match url.strip_prefix("sqlite://") {
-                Some(path) => Ok(PathBuf::from(path)),
+                Some(path) => Ok(StoreLocation::Dir(PathBuf::from(path))),
                 None => bail!(
-                    "unsupported database url {url:?}: this build stores data in SQLite (sqlite://DIR or --data DIR)"
+                    "unsupported database url {url:?}: use postgres://USER@HOST:PORT/DB, sqlite://DIR, or --data DIR"
                 ),
             },
         }
     }
+}
+
+/// Where the store lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// The embedded SQLite store in a data directory.
+    Dir(PathBuf),
+    /// A shared PostgreSQL database.
+    Postgres(String),
 }

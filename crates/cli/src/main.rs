@@ -120,6 +120,12 @@ pub(crate) async fn open_engine(dir: &Path, settings: &Settings) -> anyhow::Resu
 
 /// Opens the engine on the store the settings name (`--database` or `--data`).
 pub(crate) async fn open_configured(settings: &Settings) -> anyhow::Result<Arc<Engine>> {
-    let dir = settings.store_dir(config::DEFAULT_DATA_DIR)?;
-    open_engine(&dir, settings).await
+    match settings.store_location(config::DEFAULT_DATA_DIR)? {
+        config::StoreLocation::Dir(dir) => open_engine(&dir, settings).await,
+        config::StoreLocation::Postgres(url) => {
+            let store = store::PgStore::connect(&url).await.context("cannot connect to the database")?;
+            let options = EngineOptions { default_region: settings.default_region.clone() };
+            Ok(Arc::new(Engine::open(Arc::new(store), options).await?))
+        }
+    }
 }
