@@ -4,13 +4,12 @@
 //! answer listings; each canonical value maps to the slots of the reports that hold it. Memory is
 //! one small record per report plus eight bytes per occurrence and the value strings once.
 //!
-//! A value's occurrences are kept in two sorted lists: those in reports every viewer may see
-//! ([`model::visible_to_all`]: CLEAR or GREEN, not revoked) and the rest. Reports that share
-//! the same [`ReportAccess`] (author, TLP, audience, revocation) form an *access class*; each
-//! value also counts its restricted occurrences per class. Counting a value for a viewer is
-//! then the number of public occurrences plus, for each class [`model::can_see`] allows, its
-//! count: O(classes of the value), not O(occurrences) — a hosting IP seen in 100,000 reports
-//! counts as fast as a one-off.
+//! Each value also keeps two tallies of its occurrences: how many are in reports every viewer
+//! may see ([`model::visible_to_all`]: CLEAR or GREEN, not revoked), and, for the rest, how many
+//! per *access class* — reports sharing the same [`ReportAccess`] (author, TLP, audience,
+//! revocation). Counting a value for a viewer is the public tally plus the tally of each class
+//! [`model::can_see`] allows: O(classes of the value), not O(occurrences), so a hosting IP seen
+//! in 100,000 reports counts as fast as a one-off.
 //!
 //! Architecture invariant: nothing leaves this module without passing [`model::can_see`] for the
 //! viewer asking. Counts, first/last seen and organisation lists are computed over visible
@@ -61,14 +60,14 @@ struct Slot {
     role: u32,
 }
 
-/// The occurrences of one value, each list in ascending slot order.
+/// The occurrences of one value.
 #[derive(Default)]
 struct Postings {
-    /// In reports every viewer may see.
-    public: Vec<Slot>,
-    /// In every other report: checked with `can_see` per viewer.
-    restricted: Vec<Slot>,
-    /// `restricted`, counted per access class: (class, count), counts above zero.
+    /// Every occurrence, in ascending slot order (oldest report first).
+    slots: Vec<Slot>,
+    /// How many occurrences are in reports every viewer may see.
+    public: u32,
+    /// The other occurrences, counted per access class: (class, count), counts above zero.
     classes: Vec<(u32, u32)>,
 }
 
@@ -90,29 +89,7 @@ impl Postings {
     }
 }
 
-impl Postings {
-    /// All occurrences, newest (highest slot) first.
-    fn newest_first(&self) -> impl Iterator<Item = (Slot, bool)> + '_ {
-        let (mut p, mut r) = (self.public.len(), self.restricted.len());
-        std::iter::from_fn(move || {
-            let take_public = match (p, r) {
-                (0, 0) => return None,
-                (0, _) => false,
-                (_, 0) => true,
-                _ => self.public[p - 1].report > self.restricted[r - 1].report,
-            };
-            if take_public {
-                p -= 1;
-                Some((self.public[p], true))
-            } else {
-                r -= 1;
-                Some((self.restricted[r], false))
-            }
-        })
-    }
-}
-
-static EMPTY: Postings = Postings { public: Vec::new(), restricted: Vec::new(), classes: Vec::new() };
+static EMPTY: Postings = Postings { slots: Vec::new(), public: 0, classes: Vec::new() };
 
 /// The in-memory correlation index. See the module docs.
 #[derive(Default)]
@@ -181,13 +158,14 @@ impl CorrelationIndex {
                 Some(r) => self.intern_role(r),
             };
             let postings = self.values[obs.kind as usize].entry(obs.value.as_str().into()).or_default();
-            let list = if public { &mut postings.public } else { &mut postings.restricted };
             // The same value twice in one report counts once.
-            if list.last().is_some_and(|s| s.report == slot) {
+            if postings.slots.last().is_some_and(|s| s.report == slot) {
                 continue;
             }
-            list.push(Slot { report: slot, role });
-            if !public {
+            postings.slots.push(Slot { report: slot, role });
+            if public {
+                postings.public += 1;
+            } else {
                 postings.add_to_class(class);
             }
             self.occurrences += 1;
@@ -236,15 +214,12 @@ impl CorrelationIndex {
             }
             done.push((obs.kind, obs.value.as_str()));
             let Some(postings) = self.values[obs.kind as usize].get_mut(obs.value.as_str()) else { continue };
+            if postings.slots.binary_search_by_key(&slot, |s| s.report).is_err() {
+                continue;
+            }
             if was_public {
-                let Ok(i) = postings.public.binary_search_by_key(&slot, |s| s.report) else { continue };
-                let moved = postings.public.remove(i);
-                let at = postings.restricted.partition_point(|s| s.report < slot);
-                postings.restricted.insert(at, moved);
+                postings.public -= 1;
             } else {
-                if postings.restricted.binary_search_by_key(&slot, |s| s.report).is_err() {
-                    continue;
-                }
                 postings.remove_from_class(old_class);
             }
             postings.add_to_class(new_class);
@@ -269,44 +244,45 @@ impl CorrelationIndex {
         viewer: &'a Viewer,
         obs: &Observable,
     ) -> impl Iterator<Item = Occurrence<'a>> + 'a {
-        self.postings(obs.kind, &obs.value).newest_first().filter_map(move |(s, public)| {
+        self.postings(obs.kind, &obs.value).slots.iter().rev().filter_map(move |s| {
             let report = &self.reports[s.report as usize];
-            (public || can_see(viewer, &report.access))
+            can_see(viewer, &report.access)
                 .then(|| Occurrence { report, role: (s.role != 0).then(|| &*self.roles[s.role as usize]) })
         })
     }
 
-    /// Number of visible reports holding a canonical value: O(access classes of the value).
-    pub fn count(&self, viewer: &Viewer, obs: &Observable) -> usize {
-        let postings = self.postings(obs.kind, &obs.value);
+    /// Visible occurrences of `postings` for `viewer`, from the tallies alone.
+    fn visible_count(&self, viewer: &Viewer, postings: &Postings) -> usize {
         let restricted: u32 = postings
             .classes
             .iter()
             .filter(|(class, _)| can_see(viewer, &self.classes[*class as usize]))
             .map(|(_, n)| *n)
             .sum();
-        postings.public.len() + restricted as usize
+        (postings.public + restricted) as usize
+    }
+
+    /// Number of visible reports holding a canonical value: O(access classes of the value).
+    pub fn count(&self, viewer: &Viewer, obs: &Observable) -> usize {
+        self.visible_count(viewer, self.postings(obs.kind, &obs.value))
     }
 
     /// The visible count of a value and the ids of its newest `limit` visible reports, with one
     /// look-up of the value (the bulk-check hot path).
     pub fn hits(&self, viewer: &Viewer, obs: &Observable, limit: usize) -> (usize, Vec<Uuid>) {
         let postings = self.postings(obs.kind, &obs.value);
-        let restricted: u32 = postings
-            .classes
-            .iter()
-            .filter(|(class, _)| can_see(viewer, &self.classes[*class as usize]))
-            .map(|(_, n)| *n)
-            .sum();
-        let count = postings.public.len() + restricted as usize;
+        let count = self.visible_count(viewer, postings);
         if count == 0 {
             return (0, Vec::new());
         }
         let ids = postings
-            .newest_first()
-            .filter(|(s, public)| *public || can_see(viewer, &self.reports[s.report as usize].access))
+            .slots
+            .iter()
+            .rev()
+            .map(|s| &self.reports[s.report as usize])
+            .filter(|r| can_see(viewer, &r.access))
             .take(limit.min(count))
-            .map(|(s, _)| self.reports[s.report as usize].id)
+            .map(|r| r.id)
             .collect();
         (count, ids)
     }
@@ -349,8 +325,10 @@ impl CorrelationIndex {
         let mut candidates: Box<dyn Iterator<Item = usize> + '_> = match holding {
             Some(obs) => Box::new(
                 self.postings(obs.kind, &obs.value)
-                    .newest_first()
-                    .map(|(s, _)| s.report as usize)
+                    .slots
+                    .iter()
+                    .rev()
+                    .map(|s| s.report as usize)
                     .filter(move |s| *s < start),
             ),
             None => Box::new((0..self.reports.len().min(start)).rev()),
