@@ -321,6 +321,9 @@ impl Engine {
                 "admins may create tokens for their own organisation only".into(),
             ));
         }
+        if label.chars().count() > 200 || label.chars().any(char::is_control) {
+            return Err(EngineError::invalid("label", "must be at most 200 printable characters"));
+        }
         if expires_at.is_some_and(|t| t <= Utc::now()) {
             return Err(EngineError::invalid("expires_at", "must be in the future"));
         }
@@ -388,8 +391,14 @@ impl Engine {
         if title.chars().count() > 500 {
             return Err(EngineError::invalid("title", "longer than 500 characters"));
         }
+        if title.chars().any(char::is_control) {
+            return Err(EngineError::invalid("title", "must not contain control characters"));
+        }
         if input.narrative.len() > 200_000 {
             return Err(EngineError::invalid("narrative", "longer than 200,000 bytes"));
+        }
+        if input.narrative.contains('\0') {
+            return Err(EngineError::invalid("narrative", "must not contain NUL characters"));
         }
         let tlp = Tlp::parse(&input.tlp).map_err(|e| EngineError::invalid("tlp", e.to_string()))?;
         let organizations = self.resolve_orgs("audience.organizations", &input.audience.organizations)?;
@@ -450,6 +459,12 @@ impl Engine {
                 return Err(EngineError::invalid(
                     format!("observables[{i}].role"),
                     "must be 1 to 64 printable characters",
+                ));
+            }
+            if o.value.contains('\0') {
+                return Err(EngineError::invalid(
+                    format!("observables[{i}].value"),
+                    "must not contain NUL characters",
                 ));
             }
             let c = self.canonical(o.kind, &o.value, || format!("observables[{i}]"))?;

@@ -42,6 +42,7 @@ impl EngineError {
             EngineError::Conflict(_) => "conflict",
             EngineError::TooMany { .. } => "too_many",
             EngineError::Store(store::StoreError::Conflict { .. }) => "conflict",
+            EngineError::Store(store::StoreError::Invalid(_)) => "invalid_input",
             EngineError::Store(_) => "storage_error",
         }
     }

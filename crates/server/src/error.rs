@@ -91,6 +91,9 @@ impl ApiError {
                 EngineError::TooMany { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "too_many"),
                 // The engine classifies store errors (a unique violation is a conflict).
                 EngineError::Store(_) if e.code() == "conflict" => (StatusCode::CONFLICT, "conflict"),
+                EngineError::Store(_) if e.code() == "invalid_input" => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+                }
                 EngineError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_error"),
             },
             ApiError::MissingToken => (StatusCode::UNAUTHORIZED, "unauthenticated"),

@@ -198,11 +198,22 @@ async fn urls_correlate_with_their_domains_and_batches_keep_good_records() {
         Ok(report("bad iban", "GREEN", &[("iban", "GB82 WEST 1234 5698 7654 33")])),
         Ok(report("bad tlp", "PURPLE", &[])),
         Ok(report("domain", "AMBER", &[("domain", "secure-refund.help")])),
+        Ok(ReportInput { narrative: "nul \0 inside".into(), ..report("nul", "GREEN", &[]) }),
+        Ok(report("nul value", "GREEN", &[("url", "https://example.com/\0")])),
     ];
     let outcome = e.submit_batch(&hotline, records).await.unwrap();
     assert_eq!(outcome.accepted.iter().map(|a| a.index).collect::<Vec<_>>(), [0, 4]);
     let rejected: Vec<_> = outcome.rejected.iter().map(|r| (r.index, r.error.code.as_str())).collect();
-    assert_eq!(rejected, [(1, "invalid_input"), (2, "invalid_observable"), (3, "invalid_input")]);
+    assert_eq!(
+        rejected,
+        [
+            (1, "invalid_input"),
+            (2, "invalid_observable"),
+            (3, "invalid_input"),
+            (5, "invalid_input"),
+            (6, "invalid_input")
+        ]
+    );
     assert!(outcome.rejected[1].error.message.starts_with("observables[0].value: invalid iban"));
     assert!(outcome.rejected[2].error.message.starts_with("tlp:"));
     // The URL's host correlates with the domain report; the AMBER one is hidden from the bank.
