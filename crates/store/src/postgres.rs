@@ -263,6 +263,69 @@ async fn insert_batch(
 }
 
 /// Checks every member exists, then inserts the (deduplicated) members of `community`.
+/// Commits `tx` when `result` is a success, rolls it back otherwise — now, not when the
+/// connection is next used: a dropped transaction would keep its locks until then.
+async fn finish<T>(
+    tx: Transaction<'static, Postgres>,
+    result: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn create_community_in(
+    tx: &mut Transaction<'static, Postgres>,
+    community: &Community,
+) -> Result<(), StoreError> {
+    let inserted = sqlx::query("INSERT INTO communities (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(community.id.0)
+        .bind(community.name.as_str())
+        .bind(trunc(community.created_at))
+        .execute(&mut **tx)
+        .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) && constraint(&e) == Some("communities_name_key") => {
+            return Err(StoreError::conflict(format!("community named {:?}", community.name)));
+        }
+        Err(e) if is_unique_violation(&e) => {
+            return Err(StoreError::conflict(format!("community {}", community.id)));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    insert_members(tx, community.id, &community.members).await
+}
+
+async fn set_members_in(
+    tx: &mut Transaction<'static, Postgres>,
+    id: CommunityId,
+    members: &[OrgId],
+) -> Result<(), StoreError> {
+    let exists = sqlx::query("SELECT 1 FROM communities WHERE id = $1 FOR UPDATE")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+    if !exists {
+        return Err(StoreError::not_found(format!("community {id}")));
+    }
+    sqlx::query("DELETE FROM community_members WHERE community_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    insert_members(tx, id, members).await
+}
+
 async fn insert_members(
     tx: &mut Transaction<'static, Postgres>,
     community: CommunityId,
@@ -325,44 +388,14 @@ impl Store for PgStore {
     async fn create_community(&self, community: &Community) -> Result<(), StoreError> {
         check_text(|| String::from("community name"), &community.name)?;
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query("INSERT INTO communities (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(community.id.0)
-            .bind(community.name.as_str())
-            .bind(trunc(community.created_at))
-            .execute(&mut *tx)
-            .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) && constraint(&e) == Some("communities_name_key") => {
-                return Err(StoreError::conflict(format!("community named {:?}", community.name)));
-            }
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::conflict(format!("community {}", community.id)));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        insert_members(&mut tx, community.id, &community.members).await?;
-        tx.commit().await?;
-        Ok(())
+        let result = create_community_in(&mut tx, community).await;
+        finish(tx, result).await
     }
 
     async fn set_community_members(&self, id: CommunityId, members: &[OrgId]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM communities WHERE id = $1 FOR UPDATE")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !exists {
-            return Err(StoreError::not_found(format!("community {id}")));
-        }
-        sqlx::query("DELETE FROM community_members WHERE community_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        insert_members(&mut tx, id, members).await?;
-        tx.commit().await?;
-        Ok(())
+        let result = set_members_in(&mut tx, id, members).await;
+        finish(tx, result).await
     }
 
     async fn list_communities(&self) -> Result<Vec<Community>, StoreError> {
