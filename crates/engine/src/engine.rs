@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use store::{Store, TokenRecord};
 use uuid::Uuid;
 
-use crate::directory::{Directory, name_key};
+use crate::directory::Directory;
 use crate::*;
 
 /// Most selectors one bulk check may hold.
@@ -837,11 +837,4 @@ fn truncate(s: &str, max: usize) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
-}
-
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn f<T: Send + Sync>() {}
-    f::<Engine>();
-    let _ = name_key;
 }
