@@ -1,0 +1,1 @@
+//! Unicode pre-normalisation with an offset map back to the original text.

@@ -1,0 +1,1 @@
+//! Refanging: defanged forms turned back into the characters they stand for.
