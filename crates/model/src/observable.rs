@@ -22,6 +22,7 @@
 //! | iban | uppercase, no spaces | SWIFT registry country and length, MOD 97-10 |
 //! | md5, sha1, sha256, pdq | lowercase hex | |
 //! | telegram | `@` + lowercase username | `t.me` links accepted |
+//! | remote-access | `tool:digits` (`anydesk:123456789`) | AnyDesk, TeamViewer, RustDesk, UltraViewer, Supremo; 9–10 digits |
 //!
 //! Every error reason starts in lowercase, has no trailing period, and says what is wrong with
 //! the value (codes and characters it quotes keep their case: `not a valid number for region
@@ -43,11 +44,13 @@ mod hash;
 mod iban;
 mod ip;
 mod phone;
+mod remote;
 mod telegram;
 mod web;
 
 pub use crypto::eip55;
 pub use iban::{IBAN_LENGTHS, iban_length, iban_mod97};
+pub use remote::{REMOTE_ACCESS_TOOLS, remote_access_tool};
 
 /// Why a value is invalid, before it is tied to a kind.
 pub(crate) type Reason = Cow<'static, str>;
@@ -80,10 +83,13 @@ pub enum ObservableKind {
     Sha256,
     Pdq,
     Telegram,
+    /// A remote-access tool id, `tool:digits` (`anydesk:123456789`).
+    #[serde(rename = "remote-access")]
+    RemoteAccess,
 }
 
 impl ObservableKind {
-    pub const ALL: [ObservableKind; 16] = [
+    pub const ALL: [ObservableKind; 17] = [
         ObservableKind::Ipv4,
         ObservableKind::Ipv6,
         ObservableKind::Domain,
@@ -100,6 +106,7 @@ impl ObservableKind {
         ObservableKind::Sha256,
         ObservableKind::Pdq,
         ObservableKind::Telegram,
+        ObservableKind::RemoteAccess,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +127,7 @@ impl ObservableKind {
             ObservableKind::Sha256 => "sha256",
             ObservableKind::Pdq => "pdq",
             ObservableKind::Telegram => "telegram",
+            ObservableKind::RemoteAccess => "remote-access",
         }
     }
 }
@@ -251,6 +259,7 @@ fn canonicalize_inner(
             hash::canonical_hex(kind, raw)?
         }
         ObservableKind::Telegram => telegram::canonical_telegram(raw)?,
+        ObservableKind::RemoteAccess => remote::canonical_remote_access(raw)?,
     };
     Ok(Canonical { observable: Observable { kind, value }, flags: Vec::new(), related: Vec::new() })
 }

@@ -33,7 +33,7 @@ pub fn sco_type(kind: ObservableKind) -> &'static str {
         }
         ObservableKind::Iban => "bank-account",
         ObservableKind::Md5 | ObservableKind::Sha1 | ObservableKind::Sha256 | ObservableKind::Pdq => "file",
-        ObservableKind::Telegram => "user-account",
+        ObservableKind::Telegram | ObservableKind::RemoteAccess => "user-account",
     }
 }
 
@@ -53,6 +53,7 @@ pub fn hash_key(kind: ObservableKind) -> Option<&'static str> {
 /// - ipv4-addr, ipv6-addr, domain-name, url, email-addr: `{"value": …}`;
 /// - file: `{"hashes": {"MD5" | "SHA-1" | "SHA-256" | "PDQ": …}}`;
 /// - user-account (Telegram): `{"account_type": "telegram", "user_id": "@handle"}`;
+/// - user-account (remote-access id): `{"account_type": "anydesk", "user_id": "123456789"}`;
 /// - phone-number and cryptocurrency-wallet: `{"value": …}` (OpenCTI's custom SCOs);
 /// - bank-account: `{"iban": …}`.
 pub fn contributing_properties(obs: &Observable) -> Value {
@@ -67,6 +68,11 @@ pub fn contributing_properties(obs: &Observable) -> Value {
             ObservableKind::Telegram => {
                 map.insert("account_type".to_owned(), Value::String("telegram".to_owned()));
                 map.insert("user_id".to_owned(), v);
+            }
+            ObservableKind::RemoteAccess => {
+                let (tool, id) = obs.value.split_once(':').unwrap_or(("", &obs.value));
+                map.insert("account_type".to_owned(), Value::String(tool.to_owned()));
+                map.insert("user_id".to_owned(), Value::String(id.to_owned()));
             }
             ObservableKind::Iban => {
                 map.insert("iban".to_owned(), v);
@@ -95,6 +101,14 @@ pub fn stix_id(obs: &Observable) -> String {
         (None, ObservableKind::Telegram) => {
             jcs.push_str("{\"account_type\":\"telegram\",\"user_id\":");
             write_jcs_string(&mut jcs, &obs.value);
+            jcs.push('}');
+        }
+        (None, ObservableKind::RemoteAccess) => {
+            let (tool, id) = obs.value.split_once(':').unwrap_or(("", &obs.value));
+            jcs.push_str("{\"account_type\":");
+            write_jcs_string(&mut jcs, tool);
+            jcs.push_str(",\"user_id\":");
+            write_jcs_string(&mut jcs, id);
             jcs.push('}');
         }
         (None, ObservableKind::Iban) => {

@@ -114,6 +114,7 @@ fn stix_id_agrees_with_deterministic_id_for_every_kind() {
         (ObservableKind::Sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         (ObservableKind::Pdq, "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"),
         (ObservableKind::Telegram, "@support_refund_team"),
+        (ObservableKind::RemoteAccess, "AnyDesk 123 456 789"),
     ] {
         let obs = model::observable::canonicalize(kind, raw, &opts)
             .unwrap_or_else(|e| panic!("{kind} {raw}: {e}"))
