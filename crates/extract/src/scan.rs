@@ -1,9 +1,31 @@
 //! Candidate scanning, validation and overlap resolution.
+//!
+//! Each kind has a scanner: a regular expression that finds candidates cheaply, boundary and
+//! context checks that throw out the shapes that only look like indicators, and the model
+//! crate's canonicaliser, which has the last word (checksums, libphonenumber validity, real
+//! top-level domains, special-purpose address ranges). Scanners run in a fixed order and a
+//! candidate that overlaps an accepted one is dropped:
+//!
+//! 1. Telegram links (`t.me/name`) — reported as the handle, not as a URL;
+//! 2. URLs; 3. e-mail addresses; 4. remote-access ids next to the tool's name;
+//! 5. IBANs; 6. Ethereum, Bech32 and Base58 wallets; 7. hashes (`pdq` when the text says so);
+//! 8. IPv6, 9. IPv4; 10. phone numbers; 11. domains (or URLs without a scheme, `host/path`);
+//! 12. bare `@handles` the text calls Telegram accounts.
+//!
+//! A URL or e-mail address is reported whole: the host or address inside it is not reported
+//! again. Hashes and wallets are reported wherever they are, inside URLs too.
 
-use model::{Flag, ObservableKind};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use model::observable::{CanonicalizeOptions, canonicalize, iban_length, remote_access_tool};
+use model::{Canonical, Flag, ObservableKind};
+use regex::Regex;
 use serde::Serialize;
 
 use crate::WarningLists;
+use crate::normalize::{Mapped, normalize};
+use crate::refang::refang;
 
 /// Options for extraction.
 #[derive(Clone, Debug, Default)]
@@ -16,7 +38,7 @@ pub struct ExtractOptions {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub kind: ObservableKind,
-    /// The canonical value, as [`model::canonicalize`] gives it.
+    /// The canonical value, as [`model::observable::canonicalize`] gives it.
     pub value: String,
     /// Byte offset of the first byte of the span in the original text.
     pub start: usize,
@@ -33,21 +55,771 @@ pub struct Finding {
     pub warninglists: Vec<String>,
 }
 
+/// Texts longer than this are cut (at a line break where possible) and scanned piece by piece,
+/// so offsets fit in `u32` and memory stays bounded.
+const PIECE: usize = 64 << 20;
+
 /// Extracts findings from text. Build once, use from any thread.
 #[derive(Debug)]
 pub struct Extractor {
-    options: ExtractOptions,
+    canon: CanonicalizeOptions,
     lists: WarningLists,
 }
 
 impl Extractor {
     pub fn new(options: ExtractOptions, lists: WarningLists) -> Self {
-        Extractor { options, lists }
+        LazyLock::force(&RE);
+        Extractor { canon: CanonicalizeOptions { default_region: options.default_region }, lists }
     }
 
-    /// Every indicator in `text`, in order of position.
+    /// The warning lists findings are checked against.
+    pub fn warninglists(&self) -> &WarningLists {
+        &self.lists
+    }
+
+    /// Every indicator in `text`, in order of position. Never fails: a malformed candidate is
+    /// skipped.
     pub fn extract(&self, text: &str) -> Vec<Finding> {
-        let _ = (&self.options, &self.lists, text);
-        Vec::new()
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < text.len() {
+            let mut end = (at + PIECE).min(text.len());
+            if end < text.len() {
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                if let Some(nl) = text[at..end].rfind('\n').filter(|&nl| nl > PIECE / 2) {
+                    end = at + nl + 1;
+                }
+            }
+            self.extract_piece(&text[at..end], at, &mut out);
+            at = end;
+        }
+        out
+    }
+
+    fn extract_piece(&self, text: &str, offset: usize, out: &mut Vec<Finding>) {
+        let mapped = refang(normalize(text));
+        let mut scan =
+            Scan { t: &mapped.text, b: mapped.text.as_bytes(), canon: &self.canon, acc: Acc::default() };
+        scan.telegram_links();
+        scan.urls();
+        scan.emails();
+        scan.remote_access();
+        scan.ibans();
+        scan.wallets();
+        scan.hashes();
+        scan.ipv6();
+        scan.ipv4();
+        scan.phones();
+        scan.domains();
+        scan.telegram_handles();
+        let mut found = scan.acc.found;
+        found.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end)));
+        out.extend(found.into_iter().map(|c| self.finding(text, offset, &mapped, c)));
+    }
+
+    fn finding(&self, text: &str, offset: usize, mapped: &Mapped<'_>, c: Cand) -> Finding {
+        let (start, end) = mapped.original_span(c.start, c.end);
+        let warninglists = self.lists.hits(c.kind, &c.value).into_iter().map(str::to_owned).collect();
+        Finding {
+            kind: c.kind,
+            defanged: c.obfuscated || mapped.is_marked(c.start, c.end),
+            value: c.value,
+            start: offset + start,
+            end: offset + end,
+            raw: text[start..end].to_owned(),
+            flags: c.flags,
+            warninglists,
+        }
+    }
+}
+
+/// An accepted candidate, with its span in the scanned (normalised, refanged) text.
+#[derive(Debug)]
+struct Cand {
+    kind: ObservableKind,
+    start: usize,
+    end: usize,
+    value: String,
+    flags: Vec<Flag>,
+    /// Obfuscated in a way the scanner saw itself (phone digits in brackets, one by one).
+    obfuscated: bool,
+}
+
+/// Accepted spans: URLs apart (hashes and wallets may sit inside them), everything else in
+/// `taken` (disjoint spans).
+#[derive(Debug, Default)]
+struct Acc {
+    urls: BTreeMap<usize, usize>,
+    taken: BTreeMap<usize, usize>,
+    found: Vec<Cand>,
+}
+
+fn overlaps(spans: &BTreeMap<usize, usize>, start: usize, end: usize) -> bool {
+    spans.range(..end).next_back().is_some_and(|(_, &e)| e > start)
+}
+
+/// Where a kind may sit relative to what was accepted before it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nest {
+    /// Anywhere not already taken, inside URLs included (hashes, wallets).
+    InUrls,
+    /// Only outside URLs and taken spans.
+    Outside,
+}
+
+struct Scan<'t> {
+    t: &'t str,
+    b: &'t [u8],
+    canon: &'t CanonicalizeOptions,
+    acc: Acc,
+}
+
+struct Patterns {
+    telegram_link: Regex,
+    url: Regex,
+    email: Regex,
+    rat_tool: Regex,
+    rat_id: Regex,
+    iban: Regex,
+    eth: Regex,
+    bech32: Regex,
+    base58: Regex,
+    hex: Regex,
+    ipv6: Regex,
+    ipv4: Regex,
+    phone: Regex,
+    domain: Regex,
+    handle: Regex,
+}
+
+static RE: LazyLock<Patterns> = LazyLock::new(|| {
+    let re = |p: &str| Regex::new(p).expect("extraction pattern");
+    Patterns {
+        telegram_link: re(r"(?i)(?:https?://)?(?:www\.)?(?:t|telegram)\.(?:me|dog)/(?:s/)?[a-z0-9_]{4,32}"),
+        url: re(r#"(?i)(?:(?:https?|ftps?)://|www\.)[^\s<>"'`|\\^{}]+"#),
+        email: re(r"(?i)[a-z0-9._%+\-]+@[\p{L}\p{M}0-9\-]+(?:\.[\p{L}\p{M}0-9\-]+)+"),
+        rat_tool: re(r"(?i)any[ \-]?desk|team[ \-]?viewer|rust[ \-]?desk|ultra[ \-]?viewer|supremo"),
+        rat_id: re(r"\d{3}[ \-]\d{3}[ \-]\d{3}|\d[ \-]\d{3}[ \-]\d{3}[ \-]\d{3}|\d{9,10}"),
+        iban: re(r"[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){10,}"),
+        eth: re(r"0[xX][0-9a-fA-F]{40}"),
+        bech32: re(r"(?i)(?:bc1|ltc1)[02-9ac-hj-np-z]{6,87}"),
+        base58: re(r"[13LMT][1-9A-HJ-NP-Za-km-z]{25,34}"),
+        hex: re(r"[0-9a-fA-F]{32,}"),
+        ipv6: re(r"(?i)[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f:.]*"),
+        ipv4: re(r"(?:\d{1,3}\.){3}\d{1,3}"),
+        phone: re(r"(?:\+[ \t]?)?(?:[(\[{][ \t]?)?\d(?:[ \t\-.()\[\]{}/]{0,8}\d){5,17}"),
+        domain: re(
+            r"(?i)(?:[\p{L}\p{M}0-9_](?:[\p{L}\p{M}0-9_\-]{0,61}[\p{L}\p{M}0-9])?\.)+[\p{L}][\p{L}\p{M}0-9\-]{1,62}",
+        ),
+        handle: re(r"@[A-Za-z][A-Za-z0-9_]{3,31}"),
+    }
+});
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+impl<'t> Scan<'t> {
+    fn before(&self, i: usize) -> Option<u8> {
+        i.checked_sub(1).map(|i| self.b[i])
+    }
+
+    fn after(&self, i: usize) -> Option<u8> {
+        self.b.get(i).copied()
+    }
+
+    /// Lowercased text of up to `n` bytes before `i` (on character boundaries).
+    fn window_before(&self, i: usize, n: usize) -> String {
+        let mut s = i.saturating_sub(n);
+        while !self.t.is_char_boundary(s) {
+            s += 1;
+        }
+        self.t[s..i].to_lowercase()
+    }
+
+    fn window_after(&self, i: usize, n: usize) -> String {
+        let mut e = (i + n).min(self.t.len());
+        while !self.t.is_char_boundary(e) {
+            e -= 1;
+        }
+        self.t[i..e].to_lowercase()
+    }
+
+    fn canon(&self, kind: ObservableKind, raw: &str) -> Option<Canonical> {
+        canonicalize(kind, raw, self.canon).ok()
+    }
+
+    /// Accepts a validated candidate unless it overlaps what was accepted before it.
+    fn accept(&mut self, c: Canonical, start: usize, end: usize, nest: Nest, obfuscated: bool) -> bool {
+        if overlaps(&self.acc.taken, start, end)
+            || (nest == Nest::Outside && overlaps(&self.acc.urls, start, end))
+        {
+            return false;
+        }
+        let kind = c.observable.kind;
+        if kind == ObservableKind::Url {
+            self.acc.urls.insert(start, end);
+        } else {
+            self.acc.taken.insert(start, end);
+        }
+        self.acc.found.push(Cand { kind, start, end, value: c.observable.value, flags: c.flags, obfuscated });
+        true
+    }
+
+    fn telegram_links(&mut self) {
+        for m in RE.telegram_link.find_iter(self.t) {
+            if self.before(m.start()).is_some_and(|c| is_word(c) || c == b'.' || c == b'-')
+                || self.after(m.end()).is_some_and(|c| is_word(c) || c == b'_')
+            {
+                continue;
+            }
+            if let Some(c) = self.canon(ObservableKind::Telegram, m.as_str()) {
+                self.accept(c, m.start(), m.end(), Nest::Outside, false);
+            }
+        }
+    }
+
+    fn urls(&mut self) {
+        for m in RE.url.find_iter(self.t) {
+            if self.before(m.start()).is_some_and(is_word) {
+                continue;
+            }
+            let end = m.start() + trim_url(m.as_str());
+            self.try_url(m.start(), end);
+        }
+    }
+
+    /// Validates `t[start..end]` as a URL (scheme optional) and accepts it; private and
+    /// reserved hosts are not indicators.
+    fn try_url(&mut self, start: usize, end: usize) -> bool {
+        if end <= start || overlaps(&self.acc.taken, start, end) {
+            return false;
+        }
+        match self.canon(ObservableKind::Url, &self.t[start..end]) {
+            Some(c) if !c.flags.iter().any(|f| is_special(*f)) => {
+                self.accept(c, start, end, Nest::Outside, false)
+            }
+            _ => false,
+        }
+    }
+
+    fn emails(&mut self) {
+        for m in RE.email.find_iter(self.t) {
+            let s = m.as_str();
+            let start = m.start() + (s.len() - s.trim_start_matches('.').len());
+            let end = m.start() + s.trim_end_matches(['.', '-']).len();
+            if self.after(end).is_some_and(|c| is_word(c) || c == b'@') {
+                continue;
+            }
+            if let Some(c) = self.canon(ObservableKind::Email, &self.t[start..end]) {
+                self.accept(c, start, end, Nest::Outside, false);
+            }
+        }
+    }
+
+    fn remote_access(&mut self) {
+        let mentions: Vec<(usize, usize)> = RE
+            .rat_tool
+            .find_iter(self.t)
+            .filter(|m| {
+                !self.before(m.start()).is_some_and(is_word) && !self.after(m.end()).is_some_and(is_word)
+            })
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        for (i, &(ms, me)) in mentions.iter().enumerate() {
+            let Some(tool) = remote_access_tool(&self.t[ms..me]) else { continue };
+            // Ids after the name, up to the next mention or 120 bytes; else the nearest before.
+            let stop = mentions.get(i + 1).map_or(self.t.len(), |m| m.0).min(self.floor(me + 120));
+            let mut found = false;
+            for (s, e) in self.rat_ids(me, stop) {
+                found |= self.accept_rat(tool, s, e);
+            }
+            if !found {
+                let from =
+                    self.ceil(ms.saturating_sub(60)).max(i.checked_sub(1).map_or(0, |j| mentions[j].1));
+                if let Some((s, e)) = self.rat_ids(from, ms).pop() {
+                    self.accept_rat(tool, s, e);
+                }
+            }
+        }
+    }
+
+    fn floor(&self, mut i: usize) -> usize {
+        i = i.min(self.t.len());
+        while !self.t.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    fn ceil(&self, mut i: usize) -> usize {
+        while !self.t.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    }
+
+    /// Id-shaped numbers in `t[from..to]` that are not part of a longer number or a phone.
+    fn rat_ids(&self, from: usize, to: usize) -> Vec<(usize, usize)> {
+        let hay = &self.t[..to];
+        let mut ids = Vec::new();
+        let mut at = from;
+        while let Some(m) = RE.rat_id.find_at(hay, at) {
+            at = m.end();
+            let before = self.before(m.start());
+            let after = &self.b[m.end()..];
+            let continues = after.first().is_some_and(|c| is_word(*c))
+                || (after.len() >= 2 && matches!(after[0], b' ' | b'-' | b'.') && after[1].is_ascii_digit());
+            if before.is_some_and(|c| is_word(c) || matches!(c, b'+' | b'(' | b'-' | b'.')) || continues {
+                continue;
+            }
+            ids.push((m.start(), m.end()));
+        }
+        ids
+    }
+
+    fn accept_rat(&mut self, tool: &str, start: usize, end: usize) -> bool {
+        let raw = format!("{tool}:{}", &self.t[start..end]);
+        match self.canon(ObservableKind::RemoteAccess, &raw) {
+            Some(c) => self.accept(c, start, end, Nest::Outside, false),
+            None => false,
+        }
+    }
+
+    fn ibans(&mut self) {
+        let mut at = 0;
+        while let Some(m) = RE.iban.find_at(self.t, at) {
+            at = m.start() + 4;
+            if self.before(m.start()).is_some_and(is_word) {
+                continue;
+            }
+            let Some(len) = iban_length(&m.as_str()[..2]) else { continue };
+            // Take exactly the country's length of characters, single spaces or hyphens between.
+            let s = m.as_str().as_bytes();
+            let (mut n, mut i) = (0, 0);
+            while i < s.len() && n < len {
+                if s[i].is_ascii_alphanumeric() {
+                    n += 1;
+                } else if i + 1 >= s.len() || !s[i + 1].is_ascii_alphanumeric() {
+                    break;
+                }
+                i += 1;
+            }
+            let end = m.start() + i;
+            if n != len || self.after(end).is_some_and(is_word) {
+                continue;
+            }
+            if let Some(c) = self.canon(ObservableKind::Iban, &self.t[m.start()..end]) {
+                if self.accept(c, m.start(), end, Nest::Outside, false) {
+                    at = end;
+                }
+            }
+        }
+    }
+
+    fn wallets(&mut self) {
+        let bounded = |s: &Self, a: usize, e: usize| {
+            !s.before(a).is_some_and(is_word) && !s.after(e).is_some_and(|c| is_word(c) || c == b'_')
+        };
+        let hits: Vec<(usize, usize)> = RE.eth.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            if bounded(self, s, e)
+                && let Some(c) = self.canon(ObservableKind::Eth, &self.t[s..e])
+            {
+                self.accept(c, s, e, Nest::InUrls, false);
+            }
+        }
+        let hits: Vec<(usize, usize)> = RE.bech32.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            if !bounded(self, s, e) {
+                continue;
+            }
+            let kind =
+                if self.b[s].eq_ignore_ascii_case(&b'b') { ObservableKind::Btc } else { ObservableKind::Ltc };
+            if let Some(c) = self.canon(kind, &self.t[s..e]) {
+                self.accept(c, s, e, Nest::InUrls, false);
+            }
+        }
+        let hits: Vec<(usize, usize)> = RE.base58.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            if !bounded(self, s, e) {
+                continue;
+            }
+            let kinds: &[ObservableKind] = match self.b[s] {
+                b'1' => &[ObservableKind::Btc],
+                b'3' => &[ObservableKind::Btc, ObservableKind::Ltc],
+                b'L' | b'M' => &[ObservableKind::Ltc],
+                _ => &[ObservableKind::Trx],
+            };
+            if let Some(c) = kinds.iter().find_map(|&k| self.canon(k, &self.t[s..e])) {
+                self.accept(c, s, e, Nest::InUrls, false);
+            }
+        }
+    }
+
+    fn hashes(&mut self) {
+        let hits: Vec<(usize, usize)> = RE.hex.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            let kind = match e - s {
+                32 => ObservableKind::Md5,
+                40 => ObservableKind::Sha1,
+                64 => ObservableKind::Sha256,
+                _ => continue,
+            };
+            if self.before(s).is_some_and(|c| is_word(c) || c == b'_')
+                || self.after(e).is_some_and(|c| is_word(c) || c == b'_')
+                || (s >= 2 && self.b[s - 2] == b'0' && self.b[s - 1].eq_ignore_ascii_case(&b'x'))
+            {
+                continue;
+            }
+            let kind =
+                if kind == ObservableKind::Sha256 && self.says_pdq(s) { ObservableKind::Pdq } else { kind };
+            if let Some(c) = self.canon(kind, &self.t[s..e]) {
+                self.accept(c, s, e, Nest::InUrls, false);
+            }
+        }
+    }
+
+    /// Whether the nearest hash name before `i` is PDQ.
+    fn says_pdq(&self, i: usize) -> bool {
+        let w = self.window_before(i, 160);
+        let pdq = w.rfind("pdq");
+        let other = ["sha", "md5", "hash:"].iter().filter_map(|k| w.rfind(k)).max();
+        pdq.is_some_and(|p| other.is_none_or(|o| p > o))
+    }
+
+    fn ipv6(&mut self) {
+        let hits: Vec<(usize, usize)> = RE.ipv6.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, mut e) in hits {
+            if self.before(s).is_some_and(|c| is_word(c) || c == b':' || c == b'.') {
+                continue;
+            }
+            while e > s && matches!(self.b[e - 1], b'.' | b':') && !self.t[s..e].ends_with("::") {
+                e -= 1;
+            }
+            if self.after(e).is_some_and(is_word) || self.t[s..e].bytes().filter(|&c| c == b':').count() < 2 {
+                continue;
+            }
+            if let Some(c) = self.canon(ObservableKind::Ipv6, &self.t[s..e])
+                && !c.flags.iter().any(|f| is_special(*f))
+            {
+                self.accept(c, s, e, Nest::Outside, false);
+            }
+        }
+    }
+
+    fn ipv4(&mut self) {
+        let hits: Vec<(usize, usize)> = RE.ipv4.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            if self.before(s).is_some_and(|c| is_word(c) || c == b'.' || c == b'-')
+                || self.after(e).is_some_and(is_word)
+                || (self.after(e) == Some(b'.') && self.after(e + 1).is_some_and(|c| c.is_ascii_digit()))
+            {
+                continue;
+            }
+            if is_version_context(&self.window_before(s, 24)) {
+                continue;
+            }
+            // `host/path` or `host:port/path` is a URL without a scheme.
+            if let Some(url_end) = self.path_after(e)
+                && self.try_url(s, url_end)
+            {
+                continue;
+            }
+            if let Some(c) = self.canon(ObservableKind::Ipv4, &self.t[s..e])
+                && !c.flags.iter().any(|f| is_special(*f))
+            {
+                self.accept(c, s, e, Nest::Outside, false);
+            }
+        }
+    }
+
+    /// If a path (or a port and a path) follows the host ending at `e`, where the URL ends.
+    fn path_after(&self, e: usize) -> Option<usize> {
+        let rest = &self.b[e..];
+        let mut i = 0;
+        if rest.first() == Some(&b':') {
+            i = 1 + rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if i == 1 {
+                return None;
+            }
+        }
+        if rest.get(i) != Some(&b'/') || rest.get(i + 1) == Some(&b'/') {
+            return None;
+        }
+        let tail = &self.t[e..];
+        let len = tail.find(|c: char| c.is_whitespace() || "<>\"'`|\\^{}".contains(c)).unwrap_or(tail.len());
+        Some(e + trim_url(&tail[..len]))
+    }
+
+    fn phones(&mut self) {
+        let hits: Vec<(usize, usize)> = RE.phone.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, mut e) in hits {
+            if self
+                .before(s)
+                .is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'_' | b'/' | b':' | b','))
+            {
+                continue;
+            }
+            if self.after(e).is_some_and(|c| is_word(c) || c == b'_')
+                || (matches!(self.after(e), Some(b'.' | b',' | b'-'))
+                    && self.after(e + 1).is_some_and(|c| c.is_ascii_digit()))
+            {
+                continue;
+            }
+            // Close brackets opened inside the span.
+            let open = self.b[s..e].iter().filter(|c| matches!(c, b'(' | b'[' | b'{')).count();
+            let mut close = self.b[s..e].iter().filter(|c| matches!(c, b')' | b']' | b'}')).count();
+            while close < open {
+                let mut j = e;
+                while self.after(j).is_some_and(|c| c == b' ' || c == b'\t') {
+                    j += 1;
+                }
+                if matches!(self.after(j), Some(b')' | b']' | b'}')) {
+                    e = j + 1;
+                    close += 1;
+                } else {
+                    break;
+                }
+            }
+            let span = &self.t[s..e];
+            let Some((clean, obfuscated)) = self.phone_candidate(s, span) else { continue };
+            let c = self.canon(ObservableKind::Phone, &clean).or_else(|| {
+                clean
+                    .strip_prefix("00")
+                    .and_then(|rest| self.canon(ObservableKind::Phone, &format!("+{rest}")))
+            });
+            if let Some(c) = c {
+                self.accept(c, s, e, Nest::Outside, obfuscated);
+            }
+        }
+    }
+
+    /// The digits of a phone-shaped span (with `+` if written), and whether it was obfuscated;
+    /// `None` when the span is a date, a reference number or otherwise not a phone number.
+    fn phone_candidate(&self, s: usize, span: &str) -> Option<(String, bool)> {
+        let plus = span.starts_with('+');
+        let groups: Vec<&str> = span.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+        let digits: usize = groups.iter().map(|g| g.len()).sum();
+        if !(7..=17).contains(&digits) || is_date(span) {
+            return None;
+        }
+        let brackets = span.bytes().filter(|c| matches!(c, b'[' | b']' | b'{' | b'}')).count();
+        let parens = span.bytes().filter(|&c| c == b'(').count();
+        let singles = groups.iter().filter(|g| g.len() == 1).count();
+        let obfuscated = brackets > 0 || parens > 1 || singles >= 4;
+        let before = self.window_before(s, 40);
+        let word = before.trim_end().trim_end_matches([':', '#', '.']).trim_end();
+        let word = word.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        if !plus && (before.trim_end().ends_with('#') || NOT_PHONE_WORDS.contains(&word)) {
+            return None;
+        }
+        let international = plus || span.starts_with("00") || span.starts_with("011");
+        if groups.len() == 1 && !international {
+            // An unformatted run of digits is a phone number only where the text says so.
+            let context = self.window_before(s, 60);
+            if !PHONE_WORDS.iter().any(|w| context.contains(w)) {
+                return None;
+            }
+        }
+        let mut clean = String::with_capacity(digits + 1);
+        if plus {
+            clean.push('+');
+        }
+        groups.iter().for_each(|g| clean.push_str(g));
+        Some((clean, obfuscated))
+    }
+
+    fn domains(&mut self) {
+        let hits: Vec<(usize, usize)> = RE.domain.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            if self
+                .before(s)
+                .is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'@' | b'_' | b'/' | b'\\'))
+                || self.after(e).is_some_and(|c| is_word(c) || matches!(c, b'-' | b'_' | b'@'))
+                || overlaps(&self.acc.urls, s, e)
+                || overlaps(&self.acc.taken, s, e)
+            {
+                continue;
+            }
+            if let Some(url_end) = self.path_after(e)
+                && self.try_url(s, url_end)
+            {
+                continue;
+            }
+            let name = &self.t[s..e];
+            let tld = name.rsplit('.').next().unwrap_or("");
+            let label = name[..name.len() - tld.len() - 1].rsplit('.').next().unwrap_or("");
+            if FILE_EXTENSION_TLDS.iter().any(|x| tld == *x) {
+                continue;
+            }
+            // `received.It`: two sentences run together, not a domain.
+            let title = tld.chars().next().is_some_and(char::is_uppercase)
+                && tld.chars().skip(1).all(char::is_lowercase);
+            if title && label.chars().last().is_some_and(char::is_lowercase) {
+                continue;
+            }
+            if let Some(c) = self.canon(ObservableKind::Domain, name) {
+                self.accept(c, s, e, Nest::Outside, false);
+            }
+        }
+    }
+
+    fn telegram_handles(&mut self) {
+        let hits: Vec<(usize, usize)> = RE.handle.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            if self.before(s).is_some_and(|c| is_word(c) || b"._%+-".contains(&c))
+                || self.after(e).is_some_and(|c| is_word(c) || c == b'_')
+                || (self.after(e) == Some(b'.') && self.after(e + 1).is_some_and(|c| c.is_ascii_alphabetic()))
+            {
+                continue;
+            }
+            if !self.names_telegram(s, e) {
+                continue;
+            }
+            if let Some(c) = self.canon(ObservableKind::Telegram, &self.t[s..e]) {
+                self.accept(c, s, e, Nest::Outside, false);
+            }
+        }
+    }
+
+    /// Whether the platform named nearest to the handle at `[s, e)` is Telegram.
+    fn names_telegram(&self, s: usize, e: usize) -> bool {
+        let before = self.window_before(s, 100);
+        let after = self.window_after(e, 40);
+        let last_before =
+            PLATFORMS.iter().filter_map(|&(p, tg)| before.rfind(p).map(|i| (before.len() - i, tg))).min();
+        let first_after = PLATFORMS.iter().filter_map(|&(p, tg)| after.find(p).map(|i| (i, tg))).min();
+        match (last_before, first_after) {
+            (Some((db, tg)), Some((da, tga))) => {
+                if da < db {
+                    tga
+                } else {
+                    tg
+                }
+            }
+            (Some((_, tg)), None) | (None, Some((_, tg))) => tg,
+            (None, None) => false,
+        }
+    }
+}
+
+/// Platform names near an `@handle`, and whether each is Telegram.
+const PLATFORMS: [(&str, bool); 14] = [
+    ("telegram", true),
+    ("телеграм", true),
+    ("t.me", true),
+    ("tg:", true),
+    ("instagram", false),
+    ("twitter", false),
+    ("tiktok", false),
+    ("facebook", false),
+    ("snapchat", false),
+    ("whatsapp", false),
+    ("signal", false),
+    ("discord", false),
+    ("skype", false),
+    ("x.com", false),
+];
+
+/// Words that, just before a number, make it a reference rather than a phone number.
+const NOT_PHONE_WORDS: [&str; 24] = [
+    "no",
+    "nr",
+    "case",
+    "ref",
+    "reference",
+    "order",
+    "invoice",
+    "ticket",
+    "account",
+    "acct",
+    "transaction",
+    "tracking",
+    "id",
+    "claim",
+    "policy",
+    "serial",
+    "crime",
+    "incident",
+    "report",
+    "customer",
+    "iban",
+    "bic",
+    "sort",
+    "aktenzeichen",
+];
+
+/// Words that say a number nearby is a phone number.
+const PHONE_WORDS: [&str; 22] = [
+    "call",
+    "phone",
+    "tel",
+    "number",
+    "mobile",
+    "cell",
+    "whatsapp",
+    "text",
+    "sms",
+    "ring",
+    "dial",
+    "fax",
+    "hotline",
+    "telefon",
+    "téléphone",
+    "teléfono",
+    "telefono",
+    "номер",
+    "телефон",
+    "電話",
+    "contact",
+    "rang",
+];
+
+/// Real top-level domains that are, outside a URL, far more often file extensions.
+const FILE_EXTENSION_TLDS: [&str; 5] = ["zip", "mov", "py", "sh", "md"];
+
+fn is_special(f: Flag) -> bool {
+    matches!(f, Flag::Private | Flag::Loopback | Flag::LinkLocal | Flag::Reserved)
+}
+
+/// Whether the words before a dotted quad make it a version number.
+fn is_version_context(before: &str) -> bool {
+    let word = before.trim_end().rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+    let word = word.trim_end_matches([':', '=']);
+    const VERSION_WORDS: [&str; 14] = [
+        "version", "ver", "ver.", "v", "build", "firmware", "release", "chrome", "firefox", "windows",
+        "edge", "android", "update", "patch",
+    ];
+    VERSION_WORDS.contains(&word)
+}
+
+/// `2024-03-15`, `15.03.2024`, `03/15/2024` and the like.
+fn is_date(span: &str) -> bool {
+    let parts: Vec<&str> = span.split(['.', '-', '/']).collect();
+    if parts.len() != 3 || !parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit())) {
+        return false;
+    }
+    let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+    matches!(lens.as_slice(), [4, 1..=2, 1..=2] | [1..=2, 1..=2, 2 | 4])
+}
+
+/// The length of `s` without trailing punctuation that belongs to the sentence, not the URL.
+fn trim_url(s: &str) -> usize {
+    let mut end = s.len();
+    loop {
+        let Some(c) = s[..end].chars().next_back() else { return end };
+        let drop = match c {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' | '>' => true,
+            ')' => s[..end].matches('(').count() < s[..end].matches(')').count(),
+            ']' => s[..end].matches('[').count() < s[..end].matches(']').count(),
+            _ => false,
+        };
+        if !drop {
+            return end;
+        }
+        end -= c.len_utf8();
     }
 }

@@ -1,3 +1,5 @@
+//! CORPUS WRITERS: the shared specification (format, labelling conventions, traps) is in
+//! crates/extract/corpus/WRITERS-READ-THIS.md — read it before writing a line.
 //! The labelled corpus: every label is a canonical value, and the extractor scores F1 ≥ 0.95 on
 //! every kind. Run with `--nocapture` to see the table and every mistake.
 
