@@ -36,6 +36,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_DEFAULT_REGION", value_name = "CC")]
     pub default_region: Option<String>,
 
+    /// Directory of MISP warning lists (`list.json` files, e.g. a misp-warninglists checkout),
+    /// used besides the built-in lists to flag extracted indicators
+    #[arg(long, global = true, env = "DRAGNET_WARNINGLISTS", value_name = "DIR")]
+    pub warninglists: Option<PathBuf>,
+
     /// Log filter, e.g. `info`, `dragnet=debug,tower_http=debug`
     #[arg(long, global = true, env = "DRAGNET_LOG", value_name = "FILTER")]
     pub log: Option<String>,
@@ -67,7 +72,7 @@ impl Settings {
                 }
             )*};
         }
-        fill!(data, database, listen, default_region, log, server, token);
+        fill!(data, database, listen, default_region, warninglists, log, server, token);
     }
 
     /// Reads a configuration file; a missing default file is no error.
@@ -82,6 +87,15 @@ impl Settings {
             Err(e) => return Err(e).with_context(|| format!("cannot read config file {}", path.display())),
         };
         toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    /// Engine options: the default region, and the built-in warning lists plus those of the
+    /// `warninglists` directory.
+    pub fn engine_options(&self) -> anyhow::Result<engine::EngineOptions> {
+        Ok(engine::EngineOptions {
+            default_region: self.default_region.clone(),
+            warninglists: crate::warninglists::load(self.warninglists.as_deref())?,
+        })
     }
 
     pub fn data_dir(&self, default: &str) -> PathBuf {

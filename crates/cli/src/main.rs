@@ -3,16 +3,18 @@
 mod admin;
 mod config;
 mod demo;
+mod extract;
 mod ingest;
 mod query;
 mod serve;
+mod warninglists;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use engine::{Engine, EngineOptions};
+use engine::Engine;
 
 use crate::config::Settings;
 
@@ -76,6 +78,15 @@ enum Command {
     ///
     /// Prints one line per selector: index, kind, canonical value, visible report count.
     Check(query::CheckArgs),
+    /// Extract indicators from free text: defanged, obfuscated, validated, canonicalised.
+    ///
+    /// Reads FILE (or standard input with `-` or no FILE) and prints every phone number,
+    /// domain, URL, e-mail, IP, wallet, IBAN, hash, Telegram handle and remote-access id in it,
+    /// as written and canonicalised, with whether it was defanged (`hxxps://evil[.]com`) and the
+    /// warning lists it is on. Needs no data directory or server.
+    ///
+    /// Example: `dragnet extract report.txt --default-region GB --json`
+    Extract(extract::ExtractArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -99,6 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest(args) => ingest::run(&s, args).await,
         Command::Lookup(args) => query::lookup(&s, args).await.map(|()| 0),
         Command::Check(args) => query::check(&s, args).await.map(|()| 0),
+        Command::Extract(args) => extract::run(&s, args),
     }
 }
 
@@ -114,8 +126,7 @@ pub(crate) async fn open_engine(dir: &Path, settings: &Settings) -> anyhow::Resu
     let store = store::SqliteStore::open(dir)
         .await
         .with_context(|| format!("cannot open the data directory {}", dir.display()))?;
-    let options = EngineOptions { default_region: settings.default_region.clone() };
-    Ok(Arc::new(Engine::open(Arc::new(store), options).await?))
+    Ok(Arc::new(Engine::open(Arc::new(store), settings.engine_options()?).await?))
 }
 
 /// Opens the engine on the store the settings name (`--database` or `--data`).
@@ -124,8 +135,7 @@ pub(crate) async fn open_configured(settings: &Settings) -> anyhow::Result<Arc<E
         config::StoreLocation::Dir(dir) => open_engine(&dir, settings).await,
         config::StoreLocation::Postgres(url) => {
             let store = store::PgStore::connect(&url).await.context("cannot connect to the database")?;
-            let options = EngineOptions { default_region: settings.default_region.clone() };
-            Ok(Arc::new(Engine::open(Arc::new(store), options).await?))
+            Ok(Arc::new(Engine::open(Arc::new(store), settings.engine_options()?).await?))
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, SubsecRound, Utc};
+use extract::{ExtractOptions, Extractor, Finding};
 use graph::CorrelationIndex;
 use model::observable::{canonicalize, infer_kind};
 use model::{
@@ -36,12 +37,18 @@ const TOKEN_PREFIX: &str = "dn_";
 /// Batches and checks at least this large are spread over the cores (rayon).
 const PARALLEL_THRESHOLD: usize = 256;
 const ROLE_DERIVED: &str = "derived";
+/// The role of observables extracted from a report's narrative.
+pub const ROLE_EXTRACTED: &str = "extracted";
+/// The longest text `extract` takes (the HTTP body limit is the real bound for the API).
+pub const EXTRACT_MAX_BYTES: usize = 16 << 20;
 
 /// Settings of an engine.
 #[derive(Clone, Debug, Default)]
 pub struct EngineOptions {
     /// Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2).
     pub default_region: Option<String>,
+    /// Warning lists extraction flags findings with (see [`extract::WarningLists::builtin`]).
+    pub warninglists: extract::WarningLists,
 }
 
 /// See the crate docs.
@@ -50,6 +57,7 @@ pub struct Engine {
     index: RwLock<CorrelationIndex>,
     directory: RwLock<Directory>,
     canon: CanonicalizeOptions,
+    extractor: Extractor,
     /// Serialises writes so that the store and the index see them in the same order.
     writes: tokio::sync::Mutex<()>,
 }
@@ -92,6 +100,10 @@ impl Engine {
             store,
             index: RwLock::new(index),
             directory: RwLock::new(directory),
+            extractor: Extractor::new(
+                ExtractOptions { default_region: options.default_region.clone() },
+                options.warninglists,
+            ),
             canon: CanonicalizeOptions { default_region: options.default_region },
             writes: tokio::sync::Mutex::new(()),
         })
@@ -375,6 +387,26 @@ impl Engine {
         Ok(())
     }
 
+    // ---- extraction ----------------------------------------------------------------------
+
+    /// The indicators in a free text, canonicalised, with warning-list hits. `region` reads
+    /// national phone numbers (default: the engine's region). Needs no particular role: it
+    /// reads nothing stored.
+    pub fn extract(&self, text: &str, region: Option<&str>) -> Result<Vec<Finding>, EngineError> {
+        if text.len() > EXTRACT_MAX_BYTES {
+            return Err(EngineError::invalid("text", format!("longer than {EXTRACT_MAX_BYTES} bytes")));
+        }
+        match region.map(str::trim).filter(|r| !r.is_empty()) {
+            None => Ok(self.extractor.extract(text)),
+            Some(r) if r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Ok(self.extractor.extract_in_region(text, Some(&r.to_ascii_uppercase())))
+            }
+            Some(r) => {
+                Err(EngineError::invalid("region", format!("{r:?} is not an ISO 3166-1 alpha-2 code")))
+            }
+        }
+    }
+
     // ---- reports: writes --------------------------------------------------------------------
 
     /// Validates and canonicalises one submitted report (no IO).
@@ -482,6 +514,26 @@ impl Engine {
                 observables.push(entry);
             }
             derived.extend(c.related);
+        }
+        // A narrative without explicit observables: what extraction finds in it.
+        if input.observables.is_empty() {
+            for f in self.extractor.extract(&input.narrative) {
+                if observables.len() >= REPORT_MAX_OBSERVABLES {
+                    break;
+                }
+                if observables.iter().any(|x| x.kind == f.kind && x.value == f.value) {
+                    continue;
+                }
+                if let Ok(c) = canonicalize(f.kind, &f.value, &self.canon) {
+                    derived.extend(c.related);
+                }
+                observables.push(ReportObservable {
+                    kind: f.kind,
+                    original: (f.raw != f.value).then_some(f.raw),
+                    value: f.value,
+                    role: Some(ROLE_EXTRACTED.into()),
+                });
+            }
         }
         // Implied observables (a URL's host, a domain's registrable domain) correlate too.
         for d in derived {

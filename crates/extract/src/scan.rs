@@ -35,7 +35,7 @@ pub struct ExtractOptions {
 }
 
 /// One indicator found in a text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Finding {
     pub kind: ObservableKind,
     /// The canonical value, as [`model::observable::canonicalize`] gives it.
@@ -48,7 +48,9 @@ pub struct Finding {
     pub raw: String,
     /// Whether the span was written in a defanged or obfuscated form.
     pub defanged: bool,
+    /// Facts about the value (`ip-host` for a URL on an IP address).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
     pub flags: Vec<Flag>,
     /// Names of the warning lists the value is on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -80,6 +82,16 @@ impl Extractor {
     /// Every indicator in `text`, in order of position. Never fails: a malformed candidate is
     /// skipped.
     pub fn extract(&self, text: &str) -> Vec<Finding> {
+        self.extract_with(text, &self.canon)
+    }
+
+    /// As [`Extractor::extract`], reading national phone numbers in `region` rather than the
+    /// extractor's default region.
+    pub fn extract_in_region(&self, text: &str, region: Option<&str>) -> Vec<Finding> {
+        self.extract_with(text, &CanonicalizeOptions { default_region: region.map(str::to_owned) })
+    }
+
+    fn extract_with(&self, text: &str, canon: &CanonicalizeOptions) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut at = 0;
         while at < text.len() {
@@ -92,16 +104,15 @@ impl Extractor {
                     end = at + nl + 1;
                 }
             }
-            self.extract_piece(&text[at..end], at, &mut out);
+            self.extract_piece(&text[at..end], at, canon, &mut out);
             at = end;
         }
         out
     }
 
-    fn extract_piece(&self, text: &str, offset: usize, out: &mut Vec<Finding>) {
+    fn extract_piece(&self, text: &str, offset: usize, canon: &CanonicalizeOptions, out: &mut Vec<Finding>) {
         let mapped = refang(normalize(text));
-        let mut scan =
-            Scan { t: &mapped.text, b: mapped.text.as_bytes(), canon: &self.canon, acc: Acc::default() };
+        let mut scan = Scan { t: &mapped.text, b: mapped.text.as_bytes(), canon, acc: Acc::default() };
         scan.telegram_links();
         scan.urls();
         scan.emails();

@@ -45,3 +45,31 @@ fn labels_are_canonical_and_ids_unique() {
     }
     assert!(bad.is_empty(), "{} bad labels:\n{}", bad.len(), bad.join("\n"));
 }
+
+/// Per-kind precision, recall and F1 of the extractor on the corpus; every kind must reach
+/// F1 ≥ 0.95. The table and every mistake are printed (see them with `--nocapture`).
+#[test]
+fn every_kind_reaches_f1_095() {
+    use extract::{ExtractOptions, Extractor, WarningLists};
+    let samples = corpus();
+    let extractor = Extractor::new(ExtractOptions::default(), WarningLists::builtin());
+    let mut score = extract::score::Score::default();
+    for s in &samples {
+        let found = extractor.extract_in_region(&s.text, s.region.as_deref());
+        score.add(s, found.iter().map(|f| (f.kind, f.value.as_str())));
+    }
+    for m in &score.misses {
+        println!("{:<12} {:<14} {:<15} {}", m.sample, m.error, m.kind.as_str(), m.value);
+    }
+    println!("{} narratives\n{}", samples.len(), score.table());
+    let weak: Vec<String> = score
+        .kinds
+        .iter()
+        .filter(|(_, c)| c.f1() < 0.95)
+        .map(|(k, c)| format!("{k}: f1 {:.3}", c.f1()))
+        .collect();
+    assert!(weak.is_empty(), "kinds below F1 0.95: {weak:?}");
+    assert!(samples.len() >= 150, "the corpus has {} narratives, fewer than 150", samples.len());
+    let kinds = model::ObservableKind::ALL.len();
+    assert_eq!(score.kinds.len(), kinds, "every kind is labelled somewhere in the corpus");
+}

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
-use crate::routes::{check, communities, meta, observables, orgs, reports, tokens};
+use crate::routes::{check, communities, extract, meta, observables, orgs, reports, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,7 @@ use crate::routes::{check, communities, meta, observables, orgs, reports, tokens
         reports::revoke,
         observables::lookup,
         check::check,
+        extract::extract,
     ),
     components(schemas(ErrorResponse, engine::ErrorBody)),
     modifiers(&BearerAuth),

@@ -9,7 +9,12 @@ use store::SqliteStore;
 
 async fn engine() -> Engine {
     let store = SqliteStore::open_in_memory().await.unwrap();
-    let e = Engine::open(Arc::new(store), EngineOptions { default_region: Some("US".into()) }).await.unwrap();
+    let e = Engine::open(
+        Arc::new(store),
+        EngineOptions { default_region: Some("US".into()), ..EngineOptions::default() },
+    )
+    .await
+    .unwrap();
     e.create_org(None, "csirt", true).await.unwrap();
     e.create_org(None, "bank", false).await.unwrap();
     e.create_org(None, "hotline", false).await.unwrap();
@@ -232,4 +237,45 @@ async fn urls_correlate_with_their_domains_and_batches_keep_good_records() {
         .unwrap();
     assert!(checked[0].hit);
     assert_eq!(checked[1].error.as_ref().unwrap().code, "invalid_observable");
+}
+
+#[tokio::test]
+async fn narratives_without_observables_get_extracted_ones() {
+    let e = engine().await;
+    let hotline = as_role(&e, "hotline", Role::Contributor).await;
+    let mut input = report("pop-up", "green", &[]);
+    input.narrative = "A pop-up said call Microsoft at 1 - { 8 8 8 } - ( 8 3 9 ) - ( 1 2 1 4 ), then \
+        hxxps://secure-refund[.]help/pay and bitcoin to bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq; \
+        invoice.pdf attached."
+        .into();
+    let view = e.submit(&hotline, input).await.unwrap();
+    let got: Vec<(ObservableKind, &str, Option<&str>)> =
+        view.observables.iter().map(|o| (o.kind, o.value.as_str(), o.role.as_deref())).collect();
+    assert!(got.contains(&(ObservableKind::Phone, "+18888391214", Some("extracted"))), "{got:?}");
+    assert!(got.contains(&(ObservableKind::Url, "https://secure-refund.help/pay", Some("extracted"))));
+    assert!(got.contains(&(
+        ObservableKind::Btc,
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        Some("extracted")
+    )));
+    assert!(got.contains(&(ObservableKind::Domain, "secure-refund.help", Some("derived"))), "{got:?}");
+    assert_eq!(got.len(), 4, "nothing invented: {got:?}");
+    let phone = view.observables.iter().find(|o| o.kind == ObservableKind::Phone).unwrap();
+    assert_eq!(phone.original.as_deref(), Some("1 - { 8 8 8 } - ( 8 3 9 ) - ( 1 2 1 4 )"));
+    // The extracted phone correlates like a submitted one.
+    let bank = as_role(&e, "bank", Role::Reader).await;
+    let hits = e.lookup(&bank.viewer, Some(ObservableKind::Phone), "(888) 839-1214", None).unwrap();
+    assert_eq!(hits.count, 1);
+
+    // Explicit observables win: nothing is extracted then.
+    let mut input = report("explicit", "green", &[("domain", "other-scam.com")]);
+    input.narrative = "call (844) 390-5364".into();
+    let view = e.submit(&hotline, input).await.unwrap();
+    assert_eq!(view.observables.len(), 1);
+
+    // The extract use case itself.
+    let found = e.extract("call 020 7946 0958", Some("gb")).unwrap();
+    assert_eq!(found[0].value, "+442079460958");
+    assert!(e.extract("call (844) 390-5364", None).unwrap().len() == 1);
+    assert!(matches!(e.extract("x", Some("GBR")), Err(EngineError::Invalid { .. })));
 }

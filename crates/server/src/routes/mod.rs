@@ -9,6 +9,7 @@ use crate::{AppState, ServerOptions};
 
 pub(crate) mod check;
 pub(crate) mod communities;
+pub(crate) mod extract;
 pub(crate) mod meta;
 pub(crate) mod observables;
 pub(crate) mod orgs;
@@ -25,6 +26,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(reports::routes(options))
         .merge(observables::routes())
         .merge(check::routes())
+        .merge(extract::routes())
 }
 
 /// A complete listing (organisations, communities, tokens).

@@ -5,6 +5,7 @@ mod auth;
 mod batch;
 mod check;
 mod errors;
+mod extract;
 mod harness;
 mod pagination;
 mod reports;
