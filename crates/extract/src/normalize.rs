@@ -117,6 +117,10 @@ impl Builder {
         }
     }
 
+    pub(crate) fn last_byte(&self) -> Option<u8> {
+        self.text.as_bytes().last().copied()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.text.len()
     }
@@ -129,6 +133,16 @@ impl Builder {
 /// Characters removed outright: they are invisible and only ever split an indicator.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
+}
+
+/// Dashes that stand for `-` in a phone number (NFKC keeps them as they are).
+fn is_dash(c: char) -> bool {
+    matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}')
+}
+
+/// Long-vowel marks that Japanese writers use as a dash between digits (`０９０ー６２１８`).
+fn is_digit_dash(c: char) -> bool {
+    matches!(c, '\u{30FC}' | '\u{FF70}')
 }
 
 /// Ideographic full stops (and their NFKC forms) that stand for `.` in an address.
@@ -170,6 +184,16 @@ pub fn normalize(text: &str) -> Mapped<'_> {
             b.marked_gap();
         } else if is_ideographic_dot(first) && len == first.len_utf8() {
             b.push(".", start, end, true);
+        } else if len == first.len_utf8()
+            && (is_dash(first)
+                || (is_digit_dash(first)
+                    && b.last_byte().is_some_and(|c| c.is_ascii_digit())
+                    && rest[len..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c))))
+        {
+            b.push("-", start, end, false);
         } else {
             let mut buf = [0u8; 4];
             let mut out = String::new();

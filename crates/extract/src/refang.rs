@@ -164,14 +164,17 @@ fn last_word(s: &str) -> &str {
 
 /// Whether the plain ` at ` at `text[start..end]` joins the two halves of an e-mail address.
 fn email_at(text: &str, start: usize, end: usize) -> bool {
-    let local = last_word(&text[..start]);
-    if local.is_empty()
-        || !local.bytes().all(|c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c))
-        || !local.as_bytes()[local.len() - 1].is_ascii_alphanumeric()
-    {
+    let head = text[..start].as_bytes();
+    let n = head.iter().rev().take_while(|&&c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c)).count();
+    let local = &head[head.len() - n..];
+    if local.is_empty() || !local[local.len() - 1].is_ascii_alphanumeric() {
         return false;
     }
     let rest = &text[end..];
+    // `wrote to him at bob@evil.ru`: the address is already whole.
+    if rest.split(char::is_whitespace).next().is_some_and(|w| w.contains('@')) {
+        return false;
+    }
     let label = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'-').count();
     if label == 0 {
         return false;

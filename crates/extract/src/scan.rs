@@ -195,6 +195,7 @@ struct Patterns {
     rat_id: Regex,
     iban: Regex,
     eth: Regex,
+    trx_hex: Regex,
     bech32: Regex,
     base58: Regex,
     hex: Regex,
@@ -213,8 +214,9 @@ static RE: LazyLock<Patterns> = LazyLock::new(|| {
         email: re(r"(?i)[a-z0-9._%+\-]+@[\p{L}\p{M}0-9\-]+(?:\.[\p{L}\p{M}0-9\-]+)+"),
         rat_tool: re(r"(?i)any[ \-]?desk|team[ \-]?viewer|rust[ \-]?desk|ultra[ \-]?viewer|supremo"),
         rat_id: re(r"\d{3}[ \-]\d{3}[ \-]\d{3}|\d[ \-]\d{3}[ \-]\d{3}[ \-]\d{3}|\d{9,10}"),
-        iban: re(r"[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){10,}"),
+        iban: re(r"[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,}"),
         eth: re(r"0[xX][0-9a-fA-F]{40}"),
+        trx_hex: re(r"41[0-9a-fA-F]{40}"),
         bech32: re(r"(?i)(?:bc1|ltc1)[02-9ac-hj-np-z]{6,87}"),
         base58: re(r"[13LMT][1-9A-HJ-NP-Za-km-z]{25,34}"),
         hex: re(r"[0-9a-fA-F]{32,}"),
@@ -250,12 +252,56 @@ impl<'t> Scan<'t> {
         self.t[s..i].to_lowercase()
     }
 
-    fn window_after(&self, i: usize, n: usize) -> String {
-        let mut e = (i + n).min(self.t.len());
-        while !self.t.is_char_boundary(e) {
-            e -= 1;
+    /// Where the sentence (or line) holding `i` starts, looking back at most `n` bytes.
+    fn sentence_start(&self, i: usize, n: usize) -> usize {
+        let from = self.ceil(i.saturating_sub(n));
+        let w = &self.t[from..i];
+        let cut = [w.rfind('\n'), w.rfind(". "), w.rfind("! "), w.rfind("? ")].into_iter().flatten().max();
+        cut.map_or(from, |c| from + c + 1)
+    }
+
+    /// Where the sentence (or line) holding `i` ends, looking ahead at most `n` bytes.
+    fn sentence_end(&self, i: usize, n: usize) -> usize {
+        let to = self.floor(i + n);
+        let w = &self.t[i..to];
+        let cut = [w.find('\n'), w.find(". "), w.find("! "), w.find("? ")].into_iter().flatten().min();
+        cut.map_or(to, |c| i + c)
+    }
+
+    /// The sentence before `i` (at most `n` bytes), lowercased.
+    fn sentence_before(&self, i: usize, n: usize) -> String {
+        self.t[self.sentence_start(i, n)..i].to_lowercase()
+    }
+
+    /// The rest of the sentence after `i` (at most `n` bytes), lowercased.
+    fn sentence_after(&self, i: usize, n: usize) -> String {
+        self.t[i..self.sentence_end(i, n)].to_lowercase()
+    }
+
+    /// Up to `n` words (letters only) before `i` in its sentence, nearest first, lowercased.
+    fn words_before(&self, i: usize, n: usize) -> Vec<String> {
+        let w = self.sentence_before(i, 64);
+        w.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .rev()
+            .take(n)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Whether the nearest of the last few words before `i` makes a number a reference (case,
+    /// order, account…) rather than what it looks like; a word starting with one of `but` nearer
+    /// wins.
+    fn is_reference(&self, i: usize, but: &[&str]) -> bool {
+        for w in self.words_before(i, 3) {
+            if but.iter().any(|b| w.starts_with(b)) {
+                return false;
+            }
+            if REFERENCE_WORDS.contains(&w.as_str()) {
+                return true;
+            }
         }
-        self.t[i..e].to_lowercase()
+        false
     }
 
     fn canon(&self, kind: ObservableKind, raw: &str) -> Option<Canonical> {
@@ -341,15 +387,14 @@ impl<'t> Scan<'t> {
             .collect();
         for (i, &(ms, me)) in mentions.iter().enumerate() {
             let Some(tool) = remote_access_tool(&self.t[ms..me]) else { continue };
-            // Ids after the name, up to the next mention or 120 bytes; else the nearest before.
-            let stop = mentions.get(i + 1).map_or(self.t.len(), |m| m.0).min(self.floor(me + 120));
+            // Ids after the name in its sentence, up to the next mention; else the nearest before.
+            let stop = mentions.get(i + 1).map_or(self.t.len(), |m| m.0).min(self.sentence_end(me, 160));
             let mut found = false;
             for (s, e) in self.rat_ids(me, stop) {
                 found |= self.accept_rat(tool, s, e);
             }
             if !found {
-                let from =
-                    self.ceil(ms.saturating_sub(60)).max(i.checked_sub(1).map_or(0, |j| mentions[j].1));
+                let from = self.sentence_start(ms, 60).max(i.checked_sub(1).map_or(0, |j| mentions[j].1));
                 if let Some((s, e)) = self.rat_ids(from, ms).pop() {
                     self.accept_rat(tool, s, e);
                 }
@@ -383,7 +428,10 @@ impl<'t> Scan<'t> {
             let after = &self.b[m.end()..];
             let continues = after.first().is_some_and(|c| is_word(*c))
                 || (after.len() >= 2 && matches!(after[0], b' ' | b'-' | b'.') && after[1].is_ascii_digit());
-            if before.is_some_and(|c| is_word(c) || matches!(c, b'+' | b'(' | b'-' | b'.')) || continues {
+            if before.is_some_and(|c| is_word(c) || matches!(c, b'+' | b'-' | b'.'))
+                || continues
+                || self.is_reference(m.start(), &["id", "desk", "viewer", "supremo"])
+            {
                 continue;
             }
             ids.push((m.start(), m.end()));
@@ -406,7 +454,7 @@ impl<'t> Scan<'t> {
             if self.before(m.start()).is_some_and(is_word) {
                 continue;
             }
-            let Some(len) = iban_length(&m.as_str()[..2]) else { continue };
+            let Some(len) = iban_length(&m.as_str()[..2].to_ascii_uppercase()) else { continue };
             // Take exactly the country's length of characters, single spaces or hyphens between.
             let s = m.as_str().as_bytes();
             let (mut n, mut i) = (0, 0);
@@ -438,6 +486,14 @@ impl<'t> Scan<'t> {
         for (s, e) in hits {
             if bounded(self, s, e)
                 && let Some(c) = self.canon(ObservableKind::Eth, &self.t[s..e])
+            {
+                self.accept(c, s, e, Nest::InUrls, false);
+            }
+        }
+        let hits: Vec<(usize, usize)> = RE.trx_hex.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (s, e) in hits {
+            if bounded(self, s, e)
+                && let Some(c) = self.canon(ObservableKind::Trx, &self.t[s..e])
             {
                 self.accept(c, s, e, Nest::InUrls, false);
             }
@@ -493,12 +549,20 @@ impl<'t> Scan<'t> {
         }
     }
 
-    /// Whether the nearest hash name before `i` is PDQ.
+    /// Whether the nearest hash name before `i` is PDQ: on the same line if the line names a
+    /// hash, else in the lines just before (a heading over a list of hashes).
     fn says_pdq(&self, i: usize) -> bool {
-        let w = self.window_before(i, 160);
-        let pdq = w.rfind("pdq");
-        let other = ["sha", "md5", "hash:"].iter().filter_map(|k| w.rfind(k)).max();
-        pdq.is_some_and(|p| other.is_none_or(|o| p > o))
+        let nearest = |w: &str| {
+            let pdq = w.rfind("pdq");
+            let other = ["sha", "md5"].iter().filter_map(|k| w.rfind(k)).max();
+            match (pdq, other) {
+                (None, None) => None,
+                (p, o) => Some(p > o),
+            }
+        };
+        let w = self.window_before(i, 200);
+        let line = &w[w.rfind('\n').map_or(0, |n| n + 1)..];
+        nearest(line).or_else(|| nearest(&w)).unwrap_or(false)
     }
 
     fn ipv6(&mut self) {
@@ -530,7 +594,7 @@ impl<'t> Scan<'t> {
             {
                 continue;
             }
-            if is_version_context(&self.window_before(s, 24)) {
+            if self.words_before(s, 2).iter().any(|w| VERSION_WORDS.contains(&w.as_str())) {
                 continue;
             }
             // `host/path` or `host:port/path` is a URL without a scheme.
@@ -622,15 +686,13 @@ impl<'t> Scan<'t> {
         let singles = groups.iter().filter(|g| g.len() == 1).count();
         let obfuscated = brackets > 0 || parens > 1 || singles >= 4;
         let before = self.window_before(s, 40);
-        let word = before.trim_end().trim_end_matches([':', '#', '.']).trim_end();
-        let word = word.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-        if !plus && (before.trim_end().ends_with('#') || NOT_PHONE_WORDS.contains(&word)) {
+        if !plus && (before.trim_end().ends_with('#') || self.is_reference(s, &PHONE_WORDS)) {
             return None;
         }
         let international = plus || span.starts_with("00") || span.starts_with("011");
         if groups.len() == 1 && !international {
             // An unformatted run of digits is a phone number only where the text says so.
-            let context = self.window_before(s, 60);
+            let context = self.sentence_before(s, 80);
             if !PHONE_WORDS.iter().any(|w| context.contains(w)) {
                 return None;
             }
@@ -646,21 +708,34 @@ impl<'t> Scan<'t> {
     fn domains(&mut self) {
         let hits: Vec<(usize, usize)> = RE.domain.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
         for (s, e) in hits {
-            if self
-                .before(s)
-                .is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'@' | b'_' | b'/' | b'\\'))
+            // After a `/` only as a regular expression's delimiter (`"/evil\\.com/i"`).
+            let delimited = self.before(s) == Some(b'/')
+                && s.checked_sub(2).is_none_or(|i| matches!(self.b[i], b'"' | b'\'' | b' ' | b'(' | b'\n'));
+            if (!delimited
+                && self
+                    .before(s)
+                    .is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'@' | b'_' | b'/' | b'\\')))
                 || self.after(e).is_some_and(|c| is_word(c) || matches!(c, b'-' | b'_' | b'@'))
                 || overlaps(&self.acc.urls, s, e)
                 || overlaps(&self.acc.taken, s, e)
             {
                 continue;
             }
-            if let Some(url_end) = self.path_after(e)
+            if !delimited
+                && let Some(url_end) = self.path_after(e)
                 && self.try_url(s, url_end)
             {
                 continue;
             }
             let name = &self.t[s..e];
+            // `com.example.app`: a Java or Android package name, not a host.
+            let first = name.split('.').next().unwrap_or("");
+            if name.matches('.').count() >= 2
+                && (["com", "org", "net"].contains(&first.to_ascii_lowercase().as_str())
+                    || self.words_before(s, 2).iter().any(|w| w == "package" || w == "bundle"))
+            {
+                continue;
+            }
             let tld = name.rsplit('.').next().unwrap_or("");
             let label = name[..name.len() - tld.len() - 1].rsplit('.').next().unwrap_or("");
             if FILE_EXTENSION_TLDS.iter().any(|x| tld == *x) {
@@ -698,8 +773,8 @@ impl<'t> Scan<'t> {
 
     /// Whether the platform named nearest to the handle at `[s, e)` is Telegram.
     fn names_telegram(&self, s: usize, e: usize) -> bool {
-        let before = self.window_before(s, 100);
-        let after = self.window_after(e, 40);
+        let before = self.sentence_before(s, 100);
+        let after = self.sentence_after(e, 40);
         let last_before =
             PLATFORMS.iter().filter_map(|&(p, tg)| before.rfind(p).map(|i| (before.len() - i, tg))).min();
         let first_after = PLATFORMS.iter().filter_map(|&(p, tg)| after.find(p).map(|i| (i, tg))).min();
@@ -712,7 +787,8 @@ impl<'t> Scan<'t> {
                 }
             }
             (Some((_, tg)), None) | (None, Some((_, tg))) => tg,
-            (None, None) => false,
+            // Bot usernames end in `bot` on Telegram.
+            (None, None) => self.t[s..e].to_ascii_lowercase().ends_with("bot"),
         }
     }
 }
@@ -735,8 +811,10 @@ const PLATFORMS: [(&str, bool); 14] = [
     ("x.com", false),
 ];
 
-/// Words that, just before a number, make it a reference rather than a phone number.
-const NOT_PHONE_WORDS: [&str; 24] = [
+/// Words that, among the last few before a number, make it a reference (case, order,
+/// account, customer…) rather than a phone number or a remote-access id, in the languages of
+/// the reports dragnet receives.
+const REFERENCE_WORDS: [&str; 61] = [
     "no",
     "nr",
     "case",
@@ -747,9 +825,9 @@ const NOT_PHONE_WORDS: [&str; 24] = [
     "ticket",
     "account",
     "acct",
+    "acc",
     "transaction",
     "tracking",
-    "id",
     "claim",
     "policy",
     "serial",
@@ -757,10 +835,47 @@ const NOT_PHONE_WORDS: [&str; 24] = [
     "incident",
     "report",
     "customer",
+    "client",
     "iban",
     "bic",
     "sort",
+    "bsb",
+    "routing",
+    "listing",
+    "parcel",
+    "shipment",
+    "receipt",
+    "passport",
+    "uid",
+    "member",
+    "membership",
+    "badge",
+    "cliente",
+    "kunde",
+    "kundennummer",
     "aktenzeichen",
+    "az",
+    "vorgang",
+    "affaire",
+    "dossier",
+    "réf",
+    "référence",
+    "pratica",
+    "protocollo",
+    "protocolo",
+    "expediente",
+    "pedido",
+    "zaak",
+    "zaaknummer",
+    "dossiernummer",
+    "sprawa",
+    "sygnatura",
+    "zamówienie",
+    "заказ",
+    "заказа",
+    "дело",
+    "anzeigen",
+    "rechnung",
 ];
 
 /// Words that say a number nearby is a phone number.
@@ -796,16 +911,34 @@ fn is_special(f: Flag) -> bool {
     matches!(f, Flag::Private | Flag::Loopback | Flag::LinkLocal | Flag::Reserved)
 }
 
-/// Whether the words before a dotted quad make it a version number.
-fn is_version_context(before: &str) -> bool {
-    let word = before.trim_end().rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
-    let word = word.trim_end_matches([':', '=']);
-    const VERSION_WORDS: [&str; 14] = [
-        "version", "ver", "ver.", "v", "build", "firmware", "release", "chrome", "firefox", "windows",
-        "edge", "android", "update", "patch",
-    ];
-    VERSION_WORDS.contains(&word)
-}
+/// Words that, among the two before a dotted quad, make it a version number.
+const VERSION_WORDS: [&str; 25] = [
+    "version",
+    "versions",
+    "ver",
+    "v",
+    "build",
+    "firmware",
+    "fw",
+    "release",
+    "chrome",
+    "firefox",
+    "windows",
+    "edge",
+    "safari",
+    "android",
+    "ios",
+    "update",
+    "patch",
+    "kb",
+    "versión",
+    "versione",
+    "versie",
+    "wersja",
+    "версия",
+    "версии",
+    "сборки",
+];
 
 /// `2024-03-15`, `15.03.2024`, `03/15/2024` and the like.
 fn is_date(span: &str) -> bool {
