@@ -164,7 +164,7 @@ fn last_word(s: &str) -> &str {
 
 /// Whether the plain ` at ` at `text[start..end]` joins the two halves of an e-mail address.
 fn email_at(text: &str, start: usize, end: usize) -> bool {
-    let head = text[..start].as_bytes();
+    let head = &text.as_bytes()[..start];
     let n = head.iter().rev().take_while(|&&c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c)).count();
     let local = &head[head.len() - n..];
     if local.is_empty() || !local[local.len() - 1].is_ascii_alphanumeric() {

@@ -222,7 +222,7 @@ static RE: LazyLock<Patterns> = LazyLock::new(|| {
         hex: re(r"[0-9a-fA-F]{32,}"),
         ipv6: re(r"(?i)[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f:.]*"),
         ipv4: re(r"(?:\d{1,3}\.){3}\d{1,3}"),
-        phone: re(r"(?:\+[ \t]?)?(?:[(\[{][ \t]?)?\d(?:[ \t\-.()\[\]{}/]{0,8}\d){5,17}"),
+        phone: re(r"(?:\+[ \t]?)?(?:[(\[{][ \t]?)?\d(?:[ \t\-.()\[\]{}/]{0,8}\d){5,40}"),
         domain: re(
             r"(?i)(?:[\p{L}\p{M}0-9_](?:[\p{L}\p{M}0-9_\-]{0,61}[\p{L}\p{M}0-9])?\.)+[\p{L}][\p{L}\p{M}0-9\-]{1,62}",
         ),
@@ -256,7 +256,8 @@ impl<'t> Scan<'t> {
     fn sentence_start(&self, i: usize, n: usize) -> usize {
         let from = self.ceil(i.saturating_sub(n));
         let w = &self.t[from..i];
-        let cut = [w.rfind('\n'), w.rfind(". "), w.rfind("! "), w.rfind("? ")].into_iter().flatten().max();
+        let full_stop = w.match_indices(". ").map(|(j, _)| j).filter(|&j| !is_abbreviation(&w[..j])).last();
+        let cut = [w.rfind('\n'), full_stop, w.rfind("! "), w.rfind("? ")].into_iter().flatten().max();
         cut.map_or(from, |c| from + c + 1)
     }
 
@@ -264,7 +265,8 @@ impl<'t> Scan<'t> {
     fn sentence_end(&self, i: usize, n: usize) -> usize {
         let to = self.floor(i + n);
         let w = &self.t[i..to];
-        let cut = [w.find('\n'), w.find(". "), w.find("! "), w.find("? ")].into_iter().flatten().min();
+        let full_stop = w.match_indices(". ").map(|(j, _)| j).find(|&j| !is_abbreviation(&w[..j]));
+        let cut = [w.find('\n'), full_stop, w.find("! "), w.find("? ")].into_iter().flatten().min();
         cut.map_or(to, |c| i + c)
     }
 
@@ -387,15 +389,27 @@ impl<'t> Scan<'t> {
             .collect();
         for (i, &(ms, me)) in mentions.iter().enumerate() {
             let Some(tool) = remote_access_tool(&self.t[ms..me]) else { continue };
-            // Ids after the name in its sentence, up to the next mention; else the nearest before.
-            let stop = mentions.get(i + 1).map_or(self.t.len(), |m| m.0).min(self.sentence_end(me, 160));
+            // Ids after the name in its sentence, then in the next one (`Install AnyDesk. The ID
+            // is 123 456 789.`) unless that sentence denies something; up to the next mention.
+            // Failing those, the nearest id before the name in its sentence.
+            let next_mention = mentions.get(i + 1).map_or(self.t.len(), |m| m.0);
+            let own_end = self.sentence_end(me, 160).min(next_mention);
+            let next_end = self.sentence_end((own_end + 1).min(self.t.len()), 120).min(next_mention);
             let mut found = false;
-            for (s, e) in self.rat_ids(me, stop) {
+            for (s, e) in self.rat_ids(me, own_end) {
                 found |= self.accept_rat(tool, s, e);
+            }
+            if !found && !has_negation(&self.t[own_end..next_end]) {
+                for (s, e) in self.rat_ids(own_end, next_end) {
+                    found |= self.accept_rat(tool, s, e);
+                }
             }
             if !found {
                 let from = self.sentence_start(ms, 60).max(i.checked_sub(1).map_or(0, |j| mentions[j].1));
-                if let Some((s, e)) = self.rat_ids(from, ms).pop() {
+                // `… 731958204 is not an AnyDesk id` names the tool to deny it.
+                if let Some((s, e)) = self.rat_ids(from, ms).pop()
+                    && !has_negation(&self.t[e..ms])
+                {
                     self.accept_rat(tool, s, e);
                 }
             }
@@ -470,10 +484,10 @@ impl<'t> Scan<'t> {
             if n != len || self.after(end).is_some_and(is_word) {
                 continue;
             }
-            if let Some(c) = self.canon(ObservableKind::Iban, &self.t[m.start()..end]) {
-                if self.accept(c, m.start(), end, Nest::Outside, false) {
-                    at = end;
-                }
+            if let Some(c) = self.canon(ObservableKind::Iban, &self.t[m.start()..end])
+                && self.accept(c, m.start(), end, Nest::Outside, false)
+            {
+                at = end;
             }
         }
     }
@@ -594,7 +608,7 @@ impl<'t> Scan<'t> {
             {
                 continue;
             }
-            if self.words_before(s, 2).iter().any(|w| VERSION_WORDS.contains(&w.as_str())) {
+            if self.words_before(s, 3).iter().any(|w| VERSION_WORDS.contains(&w.as_str())) {
                 continue;
             }
             // `host/path` or `host:port/path` is a URL without a scheme.
@@ -632,9 +646,8 @@ impl<'t> Scan<'t> {
     fn phones(&mut self) {
         let hits: Vec<(usize, usize)> = RE.phone.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
         for (s, mut e) in hits {
-            if self
-                .before(s)
-                .is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'_' | b'/' | b':' | b','))
+            if self.before(s).is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'_' | b'/' | b','))
+                || (self.before(s) == Some(b':') && self.before(s - 1).is_some_and(|c| c.is_ascii_digit()))
             {
                 continue;
             }
@@ -659,17 +672,28 @@ impl<'t> Scan<'t> {
                     break;
                 }
             }
-            let span = &self.t[s..e];
-            let Some((clean, obfuscated)) = self.phone_candidate(s, span) else { continue };
-            let c = self.canon(ObservableKind::Phone, &clean).or_else(|| {
-                clean
-                    .strip_prefix("00")
-                    .and_then(|rest| self.canon(ObservableKind::Phone, &format!("+{rest}")))
-            });
-            if let Some(c) = c {
-                self.accept(c, s, e, Nest::Outside, obfuscated);
+            if self.try_phone(s, e) {
+                continue;
+            }
+            // `+39 351 847 2096 / 06 9480 2271`: two numbers, each on its own.
+            let mut at = s;
+            for part in self.t[s..e].split('/') {
+                let (ps, pe) = (at + (part.len() - part.trim_start().len()), at + part.trim_end().len());
+                at += part.len() + 1;
+                if pe > ps && pe - ps < e - s && (self.b[ps].is_ascii_digit() || self.b[ps] == b'+') {
+                    self.try_phone(ps, pe);
+                }
             }
         }
+    }
+
+    fn try_phone(&mut self, s: usize, e: usize) -> bool {
+        let span = &self.t[s..e];
+        let Some((clean, obfuscated)) = self.phone_candidate(s, span) else { return false };
+        let c = self.canon(ObservableKind::Phone, &clean).or_else(|| {
+            clean.strip_prefix("00").and_then(|rest| self.canon(ObservableKind::Phone, &format!("+{rest}")))
+        });
+        c.is_some_and(|c| self.accept(c, s, e, Nest::Outside, obfuscated))
     }
 
     /// The digits of a phone-shaped span (with `+` if written), and whether it was obfuscated;
@@ -678,7 +702,7 @@ impl<'t> Scan<'t> {
         let plus = span.starts_with('+');
         let groups: Vec<&str> = span.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
         let digits: usize = groups.iter().map(|g| g.len()).sum();
-        if !(7..=17).contains(&digits) || is_date(span) {
+        if !(7..=17).contains(&digits) || is_date(span) || is_dotted_quad(span) {
             return None;
         }
         let brackets = span.bytes().filter(|c| matches!(c, b'[' | b']' | b'{' | b'}')).count();
@@ -686,7 +710,7 @@ impl<'t> Scan<'t> {
         let singles = groups.iter().filter(|g| g.len() == 1).count();
         let obfuscated = brackets > 0 || parens > 1 || singles >= 4;
         let before = self.window_before(s, 40);
-        if !plus && (before.trim_end().ends_with('#') || self.is_reference(s, &PHONE_WORDS)) {
+        if !plus && (before.trim_end().ends_with('#') || self.is_reference(s, &PHONE_CUES)) {
             return None;
         }
         let international = plus || span.starts_with("00") || span.starts_with("011");
@@ -738,13 +762,15 @@ impl<'t> Scan<'t> {
             }
             let tld = name.rsplit('.').next().unwrap_or("");
             let label = name[..name.len() - tld.len() - 1].rsplit('.').next().unwrap_or("");
-            if FILE_EXTENSION_TLDS.iter().any(|x| tld == *x) {
+            if FILE_EXTENSION_TLDS.contains(&tld) {
                 continue;
             }
             // `received.It`: two sentences run together, not a domain.
             let title = tld.chars().next().is_some_and(char::is_uppercase)
                 && tld.chars().skip(1).all(char::is_lowercase);
-            if title && label.chars().last().is_some_and(char::is_lowercase) {
+            let title_label = label.chars().next().is_some_and(char::is_uppercase)
+                && label.chars().skip(1).any(char::is_lowercase);
+            if title && !title_label {
                 continue;
             }
             if let Some(c) = self.canon(ObservableKind::Domain, name) {
@@ -787,8 +813,12 @@ impl<'t> Scan<'t> {
                 }
             }
             (Some((_, tg)), None) | (None, Some((_, tg))) => tg,
-            // Bot usernames end in `bot` on Telegram.
-            (None, None) => self.t[s..e].to_ascii_lowercase().ends_with("bot"),
+            // Bot usernames end in `bot` on Telegram; else the platform the text spoke of last.
+            (None, None) => {
+                let wider = self.window_before(s, 300);
+                let last = PLATFORMS.iter().filter_map(|&(p, tg)| wider.rfind(p).map(|i| (i, tg))).max();
+                self.t[s..e].to_ascii_lowercase().ends_with("bot") || last.is_some_and(|(_, tg)| tg)
+            }
         }
     }
 }
@@ -814,7 +844,7 @@ const PLATFORMS: [(&str, bool); 14] = [
 /// Words that, among the last few before a number, make it a reference (case, order,
 /// account, customer…) rather than a phone number or a remote-access id, in the languages of
 /// the reports dragnet receives.
-const REFERENCE_WORDS: [&str; 61] = [
+const REFERENCE_WORDS: [&str; 66] = [
     "no",
     "nr",
     "case",
@@ -876,6 +906,43 @@ const REFERENCE_WORDS: [&str; 61] = [
     "дело",
     "anzeigen",
     "rechnung",
+    "ordernummer",
+    "bestelnummer",
+    "registratienummer",
+    "kenmerk",
+    "referentie",
+];
+
+/// Whether `text` holds a word that denies something (`not`, `kein`, `pas`…).
+fn has_negation(text: &str) -> bool {
+    text.to_lowercase().split(|c: char| !c.is_alphabetic()).any(|w| NEGATIONS.contains(&w))
+}
+
+/// Words that deny what follows them.
+const NEGATIONS: [&str; 14] = [
+    "not", "no", "isn", "wasn", "never", "geen", "kein", "keine", "nicht", "pas", "non", "nie", "не", "nunca",
+];
+
+/// Words that, nearer to a number than a reference word, make it a phone number after all.
+const PHONE_CUES: [&str; 18] = [
+    "call",
+    "phone",
+    "tel",
+    "mobile",
+    "cell",
+    "whatsapp",
+    "sms",
+    "ring",
+    "dial",
+    "fax",
+    "hotline",
+    "telefon",
+    "téléphone",
+    "teléfono",
+    "telefono",
+    "телефон",
+    "電話",
+    "handy",
 ];
 
 /// Words that say a number nearby is a phone number.
@@ -911,7 +978,7 @@ fn is_special(f: Flag) -> bool {
     matches!(f, Flag::Private | Flag::Loopback | Flag::LinkLocal | Flag::Reserved)
 }
 
-/// Words that, among the two before a dotted quad, make it a version number.
+/// Words that, among the three before a dotted quad, make it a version number.
 const VERSION_WORDS: [&str; 25] = [
     "version",
     "versions",
@@ -939,6 +1006,21 @@ const VERSION_WORDS: [&str; 25] = [
     "версии",
     "сборки",
 ];
+
+/// `192.168.1.10`: an address (even a private one, which is no indicator), never a phone number.
+fn is_dotted_quad(span: &str) -> bool {
+    let parts: Vec<&str> = span.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether the text before a `. ` ends in an abbreviation (`Nr`, `Az`, `Gen`, `no`) rather than a
+/// sentence: a word of one to three letters.
+fn is_abbreviation(before: &str) -> bool {
+    let word = before.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    (1..=3).contains(&word.chars().count())
+        && word.len() == before.len() - before.trim_end_matches(char::is_alphabetic).len()
+}
 
 /// `2024-03-15`, `15.03.2024`, `03/15/2024` and the like.
 fn is_date(span: &str) -> bool {

@@ -5,9 +5,11 @@ use model::ObservableKind as K;
 use proptest::prelude::*;
 use std::sync::LazyLock;
 
-static US: LazyLock<Extractor> =
-    LazyLock::new(|| Extractor::new(ExtractOptions { default_region: Some("US".into()) }, WarningLists::empty()));
-static NONE: LazyLock<Extractor> = LazyLock::new(|| Extractor::new(ExtractOptions::default(), WarningLists::empty()));
+static US: LazyLock<Extractor> = LazyLock::new(|| {
+    Extractor::new(ExtractOptions { default_region: Some("US".into()) }, WarningLists::empty())
+});
+static NONE: LazyLock<Extractor> =
+    LazyLock::new(|| Extractor::new(ExtractOptions::default(), WarningLists::empty()));
 
 fn found(text: &str) -> Vec<(K, String)> {
     US.extract(text).into_iter().map(|f| (f.kind, f.value)).collect()
@@ -62,7 +64,9 @@ fn ipv6() {
     finds("C2 2a03:2880:f12f:83:face:b00c:0:25de seen", K::Ipv6, "2a03:2880:f12f:83:face:b00c:0:25de");
     finds("resolver 2001:4860:4860::8888.", K::Ipv6, "2001:4860:4860::8888");
     finds("upper 2A01:4F8:C17:B8F::2 too", K::Ipv6, "2a01:4f8:c17:b8f::2");
-    for trap in ["docs 2001:db8::1 and fe80::1 and ::1 and fc00::5", "time 10:30:45 and mac 00:1a:2b:3c:4d:5e"] {
+    for trap in
+        ["docs 2001:db8::1 and fe80::1 and ::1 and fc00::5", "time 10:30:45 and mac 00:1a:2b:3c:4d:5e"]
+    {
         finds_no(trap, K::Ipv6);
     }
 }
@@ -90,7 +94,11 @@ fn domains() {
 fn urls() {
     finds("click https://secure-refund.help/claim?id=7 now", K::Url, "https://secure-refund.help/claim?id=7");
     finds("see (http://evil.ru/a).", K::Url, "http://evil.ru/a");
-    finds("wiki https://en.wikipedia.org/wiki/Foo_(bar) ok", K::Url, "https://en.wikipedia.org/wiki/Foo_(bar)");
+    finds(
+        "wiki https://en.wikipedia.org/wiki/Foo_(bar) ok",
+        K::Url,
+        "https://en.wikipedia.org/wiki/Foo_(bar)",
+    );
     finds("go www.scam-site.xyz today", K::Url, "http://www.scam-site.xyz/");
     finds("path evil-host.top/login.php here", K::Url, "http://evil-host.top/login.php");
     finds("ip 45.9.148.108:8080/gate.php here", K::Url, "http://45.9.148.108:8080/gate.php");
@@ -140,16 +148,28 @@ fn phones() {
 fn wallets() {
     finds("send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.", K::Btc, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
     finds("p2sh 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", K::Btc, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy");
-    finds("bech32 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", K::Btc, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq");
+    finds(
+        "bech32 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        K::Btc,
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    );
     finds(
         "taproot bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
         K::Btc,
         "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
     );
-    finds("eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", K::Eth, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed");
+    finds(
+        "eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        K::Eth,
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+    );
     finds("usdt TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", K::Trx, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t");
     finds("ltc LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9", K::Ltc, "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9");
-    finds("in a url https://blockchair.com/bitcoin/address/1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", K::Btc, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
+    finds(
+        "in a url https://blockchair.com/bitcoin/address/1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+        K::Btc,
+        "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+    );
     for trap in [
         "bad checksum 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",
         "bad eip55 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
@@ -174,7 +194,11 @@ fn ibans() {
 #[test]
 fn hashes() {
     finds("md5 D41D8CD98F00B204E9800998ECF8427E", K::Md5, "d41d8cd98f00b204e9800998ecf8427e");
-    finds("sha1: da39a3ee5e6b4b0d3255bfef95601890afd80709", K::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    finds(
+        "sha1: da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        K::Sha1,
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    );
     let sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     finds(&format!("SHA-256 {sha}"), K::Sha256, sha);
     finds(&format!("PDQ hash of the image: {sha}"), K::Pdq, sha);
@@ -264,7 +288,17 @@ fn unicode_text_keeps_offsets() {
 
 #[test]
 fn never_fails_on_garbage() {
-    for text in ["", "\0\0", "[.][.][.]", "hxxp", " at at at ", "@@@@", "::::::::", "1.1.1.1.1.1.1", "\u{FEFF}\u{200B}"] {
+    for text in [
+        "",
+        "\0\0",
+        "[.][.][.]",
+        "hxxp",
+        " at at at ",
+        "@@@@",
+        "::::::::",
+        "1.1.1.1.1.1.1",
+        "\u{FEFF}\u{200B}",
+    ] {
         let _ = US.extract(text);
     }
     let long = "a".repeat(100_000) + ".com " + &"9".repeat(50_000);
@@ -274,20 +308,23 @@ fn never_fails_on_garbage() {
 #[test]
 fn warning_lists_flag_but_keep() {
     let ex = Extractor::new(ExtractOptions::default(), WarningLists::builtin());
-    let all = ex.extract("resolver 8.8.8.8 and shortener https://bit.ly/3xYzAbc and evil-refund.help");
-    assert_eq!(all.len(), 3, "{all:?}");
-    assert!(!all[0].warninglists.is_empty(), "{all:?}");
-    assert!(!all[1].warninglists.is_empty(), "{all:?}");
-    assert!(all[2].warninglists.is_empty(), "{all:?}");
+    let all = ex.extract("resolver 8.8.8.8, shortener bit.ly, brand paypal.com and evil-refund.help");
+    assert_eq!(all.len(), 4, "{all:?}");
+    for f in &all[..3] {
+        assert!(!f.warninglists.is_empty(), "{f:?} is on a built-in list");
+    }
+    assert!(all[3].warninglists.is_empty(), "{all:?}");
 }
 
 // --- property: defanging then extracting finds exactly the original canonical value ---
 
 const TLDS: [&str; 10] = ["com", "net", "org", "info", "xyz", "shop", "de", "co.uk", "ru", "online"];
-const STOP: [&str; 12] = ["that", "this", "each", "every", "polka", "blue", "black", "white", "green", "small", "little", "from"];
+const STOP: [&str; 12] =
+    ["that", "this", "each", "every", "polka", "blue", "black", "white", "green", "small", "little", "from"];
 
 fn label() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9]{3,9}".prop_filter("not an English word the refanger keeps", |l| !STOP.contains(&l.as_str()))
+    "[a-z][a-z0-9]{3,9}"
+        .prop_filter("not an English word the refanger keeps", |l| !STOP.contains(&l.as_str()))
 }
 
 fn domain() -> impl Strategy<Value = String> {
@@ -296,8 +333,10 @@ fn domain() -> impl Strategy<Value = String> {
 }
 
 fn indicator() -> impl Strategy<Value = (K, String)> {
-    let hex = |n: usize| prop::collection::vec(prop::sample::select(b"0123456789abcdef".to_vec()), n)
-        .prop_map(|v| String::from_utf8(v).expect("ascii"));
+    let hex = |n: usize| {
+        prop::collection::vec(prop::sample::select(b"0123456789abcdef".to_vec()), n)
+            .prop_map(|v| String::from_utf8(v).expect("ascii"))
+    };
     prop_oneof![
         domain().prop_map(|d| (K::Domain, d)),
         (domain(), "[a-z0-9]{1,8}").prop_map(|(d, p)| (K::Url, format!("https://{d}/{p}"))),
@@ -333,7 +372,9 @@ fn defang(kind: K, raw: &str, seed: usize) -> String {
             format!("{l}{at}{}", d.replace('.', dot))
         }
         K::Domain | K::Ipv4 => raw.replace('.', dot),
-        K::Phone => raw.chars().map(|c| if c.is_ascii_digit() { format!("{c} ") } else { c.to_string() }).collect(),
+        K::Phone => {
+            raw.chars().map(|c| if c.is_ascii_digit() { format!("{c} ") } else { c.to_string() }).collect()
+        }
         _ => raw.to_owned(),
     }
 }
