@@ -170,3 +170,44 @@ fn demo_builds_a_dataset_and_refuses_foreign_directories() {
     assert!(!refused.status.success());
     assert!(foreign.join("precious.txt").exists());
 }
+
+#[test]
+fn extract_prints_findings_as_a_table_or_json_lines() {
+    let tmp = TempDir::new();
+    let text = "A pop-up said call Microsoft at 1 - { 8 8 8 } - ( 8 3 9 ) - ( 1 2 1 4 ), then \
+                hxxps://secure-refund[.]help/pay; Google said 8.8.8.8; invoice.pdf attached.\n";
+    std::fs::write(tmp.0.join("note.txt"), text).unwrap();
+
+    let table = ok(dragnet(&tmp.0, &["extract", "note.txt", "--default-region", "US"], &[]));
+    assert!(table.contains("+18888391214"), "{table}");
+    assert!(table.contains("https://secure-refund.help/pay"), "{table}");
+    assert!(table.contains("dragnet: public DNS resolvers"), "8.8.8.8 is flagged: {table}");
+    assert!(table.contains("3 findings, 2 defanged, 1 on a warning list"), "{table}");
+    assert!(!table.contains("invoice"), "{table}");
+
+    let json = ok(dragnet(&tmp.0, &["extract", "note.txt", "--json", "--kind", "url,ipv4"], &[]));
+    let lines: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "{json}");
+    assert_eq!(lines[0]["kind"], "url");
+    assert_eq!(lines[0]["raw"], "hxxps://secure-refund[.]help/pay");
+    assert_eq!(lines[0]["defanged"], true);
+    let (s, e) = (lines[0]["start"].as_u64().unwrap() as usize, lines[0]["end"].as_u64().unwrap() as usize);
+    assert_eq!(&text[s..e], "hxxps://secure-refund[.]help/pay");
+
+    // A directory of MISP warning lists adds to the built-in ones.
+    let lists = tmp.0.join("lists/ours");
+    std::fs::create_dir_all(&lists).unwrap();
+    std::fs::write(
+        lists.join("list.json"),
+        r#"{"name": "our sinkholes", "version": 1, "description": "test", "type": "hostname",
+            "matching_attributes": ["url", "domain"], "list": ["secure-refund.help"]}"#,
+    )
+    .unwrap();
+    std::fs::write(tmp.0.join("lists/broken.json"), "{").unwrap();
+    let out = dragnet(&tmp.0, &["extract", "note.txt", "--json", "--warninglists", "lists"], &[]);
+    let json = ok(out);
+    assert!(json.contains("our sinkholes"), "{json}");
+    let missing = dragnet(&tmp.0, &["extract", "note.txt", "--warninglists", "nope"], &[]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
+}
