@@ -263,6 +263,7 @@ impl<'t> Scan<'t> {
 
     /// Where the sentence (or line) holding `i` ends, looking ahead at most `n` bytes.
     fn sentence_end(&self, i: usize, n: usize) -> usize {
+        let i = self.ceil(i.min(self.t.len()));
         let to = self.floor(i + n);
         let w = &self.t[i..to];
         let full_stop = w.match_indices(". ").map(|(j, _)| j).find(|&j| !is_abbreviation(&w[..j]));
@@ -394,7 +395,7 @@ impl<'t> Scan<'t> {
             // Failing those, the nearest id before the name in its sentence.
             let next_mention = mentions.get(i + 1).map_or(self.t.len(), |m| m.0);
             let own_end = self.sentence_end(me, 160).min(next_mention);
-            let next_end = self.sentence_end((own_end + 1).min(self.t.len()), 120).min(next_mention);
+            let next_end = self.sentence_end(own_end + 1, 120).min(next_mention).max(own_end);
             let mut found = false;
             for (s, e) in self.rat_ids(me, own_end) {
                 found |= self.accept_rat(tool, s, e);

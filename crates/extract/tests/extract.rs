@@ -305,6 +305,22 @@ fn never_fails_on_garbage() {
     let _ = US.extract(&long);
 }
 
+/// Found by `cargo fuzz run extract`: a sentence window ending inside a multi-byte character.
+#[test]
+fn fuzz_regression_window_inside_a_character() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/corpus/extract/crash-01a4199078d7b27952c66f6e8933524fe3dfbc99"
+    ))
+    .expect("the crash input is committed with the fuzz corpus");
+    let text = String::from_utf8_lossy(&bytes);
+    for f in US.extract(&text) {
+        assert_eq!(&text[f.start..f.end], f.raw);
+    }
+    let text = format!("AnyDesk{}", "ー".repeat(200));
+    let _ = US.extract(&text);
+}
+
 #[test]
 fn warning_lists_flag_but_keep() {
     let ex = Extractor::new(ExtractOptions::default(), WarningLists::builtin());
