@@ -210,10 +210,12 @@ static RE: LazyLock<Patterns> = LazyLock::new(|| {
     let re = |p: &str| Regex::new(p).expect("extraction pattern");
     Patterns {
         telegram_link: re(r"(?i)(?:https?://)?(?:www\.)?(?:t|telegram)\.(?:me|dog)/(?:s/)?[a-z0-9_]{4,32}"),
-        url: re(r#"(?i)(?:(?:https?|ftps?)://|www\.)[^\s<>"'`|\\^{}]+"#),
+        url: re(
+            r#"(?i)(?:(?:https?|ftps?)://|www\.)[^\s<>"'`|\\^{}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u{3000}-\u{303F}\u{FF00}-\u{FFEF}]+"#,
+        ),
         email: re(r"(?i)[a-z0-9._%+\-]+@[\p{L}\p{M}0-9\-]+(?:\.[\p{L}\p{M}0-9\-]+)+"),
         rat_tool: re(r"(?i)any[ \-]?desk|team[ \-]?viewer|rust[ \-]?desk|ultra[ \-]?viewer|supremo"),
-        rat_id: re(r"\d{3}[ \-]\d{3}[ \-]\d{3}|\d[ \-]\d{3}[ \-]\d{3}[ \-]\d{3}|\d{9,10}"),
+        rat_id: re(r"\d{3}[ \-]\d{3}[ \-]\d{3}|\d[ \-]\d{3}[ \-]\d{3}[ \-]\d{3}|\d{9,10}|\d(?: \d){8,9}"),
         iban: re(r"[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,}"),
         eth: re(r"0[xX][0-9a-fA-F]{40}"),
         trx_hex: re(r"41[0-9a-fA-F]{40}"),
@@ -296,15 +298,18 @@ impl<'t> Scan<'t> {
     /// order, account…) rather than what it looks like; a word starting with one of `but` nearer
     /// wins.
     fn is_reference(&self, i: usize, but: &[&str]) -> bool {
-        for w in self.words_before(i, 3) {
-            if but.iter().any(|b| w.starts_with(b)) {
-                return false;
-            }
-            if REFERENCE_WORDS.contains(&w.as_str()) {
-                return true;
-            }
+        let words = self.words_before(i, 3);
+        if words.iter().any(|w| but.iter().any(|b| w.starts_with(b))) {
+            return false;
         }
-        false
+        words.iter().any(|w| {
+            REFERENCE_WORDS.contains(&w.as_str())
+                // Vorgangsnummer, kundennummer, ärendenummer, ordernummer… but not telefonnummer.
+                || (w.len() > "nummer".len()
+                    && w.ends_with("nummer")
+                    && !PHONE_CUES.iter().any(|c| w.starts_with(c))
+                    && !w.ends_with("rufnummer"))
+        })
     }
 
     fn canon(&self, kind: ObservableKind, raw: &str) -> Option<Canonical> {
@@ -384,7 +389,12 @@ impl<'t> Scan<'t> {
             .rat_tool
             .find_iter(self.t)
             .filter(|m| {
-                !self.before(m.start()).is_some_and(is_word) && !self.after(m.end()).is_some_and(is_word)
+                // Not inside a word or a file name (`Supremo_log.txt`, `AnyDesk.exe`).
+                let file_name =
+                    self.after(m.end()) == Some(b'.') && self.after(m.end() + 1).is_some_and(is_word);
+                !self.before(m.start()).is_some_and(|c| is_word(c) || c == b'_')
+                    && !self.after(m.end()).is_some_and(|c| is_word(c) || c == b'_')
+                    && !file_name
             })
             .map(|m| (m.start(), m.end()))
             .collect();
@@ -647,7 +657,8 @@ impl<'t> Scan<'t> {
     fn phones(&mut self) {
         let hits: Vec<(usize, usize)> = RE.phone.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
         for (s, mut e) in hits {
-            if self.before(s).is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'_' | b'/' | b','))
+            if self.before(s).is_some_and(|c| is_word(c) || matches!(c, b'.' | b'-' | b'_' | b'/'))
+                || (self.before(s) == Some(b',') && self.before(s - 1).is_some_and(|c| c.is_ascii_digit()))
                 || (self.before(s) == Some(b':') && self.before(s - 1).is_some_and(|c| c.is_ascii_digit()))
             {
                 continue;
@@ -703,7 +714,7 @@ impl<'t> Scan<'t> {
         let plus = span.starts_with('+');
         let groups: Vec<&str> = span.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
         let digits: usize = groups.iter().map(|g| g.len()).sum();
-        if !(7..=17).contains(&digits) || is_date(span) || is_dotted_quad(span) {
+        if !(7..=17).contains(&digits) || is_date(span) || is_dotted_quad(span) || is_year_reference(span) {
             return None;
         }
         let brackets = span.bytes().filter(|c| matches!(c, b'[' | b']' | b'{' | b'}')).count();
@@ -711,14 +722,25 @@ impl<'t> Scan<'t> {
         let singles = groups.iter().filter(|g| g.len() == 1).count();
         let obfuscated = brackets > 0 || parens > 1 || singles >= 4;
         let before = self.window_before(s, 40);
-        if !plus && (before.trim_end().ends_with('#') || self.is_reference(s, &PHONE_CUES)) {
+        let cue = self.words_before(s, 3).iter().any(|w| PHONE_CUES.iter().any(|c| w.starts_with(c)));
+        if !plus && !cue && (before.trim_end().ends_with('#') || self.is_reference(s, &PHONE_CUES)) {
             return None;
         }
         let international = plus || span.starts_with("00") || span.starts_with("011");
         if groups.len() == 1 && !international {
             // An unformatted run of digits is a phone number only where the text says so.
+            // `case number 4417203958` is not such a place.
             let context = self.sentence_before(s, 80);
-            if !PHONE_WORDS.iter().any(|w| context.contains(w)) {
+            let words: Vec<&str> =
+                context.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect();
+            let says_phone = words.iter().enumerate().any(|(i, w)| {
+                if NUMBER_WORDS.contains(w) {
+                    !i.checked_sub(1).is_some_and(|j| REFERENCE_WORDS.contains(&words[j]))
+                } else {
+                    PHONE_WORDS.iter().any(|p| w.starts_with(p))
+                }
+            }) || context.contains("電話");
+            if !says_phone {
                 return None;
             }
         }
@@ -802,8 +824,16 @@ impl<'t> Scan<'t> {
     fn names_telegram(&self, s: usize, e: usize) -> bool {
         let before = self.sentence_before(s, 100);
         let after = self.sentence_after(e, 40);
-        let last_before =
-            PLATFORMS.iter().filter_map(|&(p, tg)| before.rfind(p).map(|i| (before.len() - i, tg))).min();
+        // `(not Telegram)`: a platform named to be denied does not count.
+        let named = |w: &str, i: usize| {
+            !has_negation(&w[w[..i].char_indices().rev().nth(12).map_or(0, |(j, _)| j)..i])
+        };
+        let last_before = PLATFORMS
+            .iter()
+            .filter_map(|&(p, tg)| {
+                before.rfind(p).filter(|&i| named(&before, i)).map(|i| (before.len() - i, tg))
+            })
+            .min();
         let first_after = PLATFORMS.iter().filter_map(|&(p, tg)| after.find(p).map(|i| (i, tg))).min();
         match (last_before, first_after) {
             (Some((db, tg)), Some((da, tga))) => {
@@ -845,7 +875,7 @@ const PLATFORMS: [(&str, bool); 14] = [
 /// Words that, among the last few before a number, make it a reference (case, order,
 /// account, customer…) rather than a phone number or a remote-access id, in the languages of
 /// the reports dragnet receives.
-const REFERENCE_WORDS: [&str; 66] = [
+const REFERENCE_WORDS: [&str; 71] = [
     "no",
     "nr",
     "case",
@@ -912,6 +942,11 @@ const REFERENCE_WORDS: [&str; 66] = [
     "registratienummer",
     "kenmerk",
     "referentie",
+    "ärende",
+    "bankgiro",
+    "plusgiro",
+    "folio",
+    "ssn",
 ];
 
 /// Whether `text` holds a word that denies something (`not`, `kein`, `pas`…).
@@ -947,11 +982,10 @@ const PHONE_CUES: [&str; 18] = [
 ];
 
 /// Words that say a number nearby is a phone number.
-const PHONE_WORDS: [&str; 22] = [
+const PHONE_WORDS: [&str; 23] = [
     "call",
     "phone",
     "tel",
-    "number",
     "mobile",
     "cell",
     "whatsapp",
@@ -961,16 +995,23 @@ const PHONE_WORDS: [&str; 22] = [
     "dial",
     "fax",
     "hotline",
-    "telefon",
     "téléphone",
     "teléfono",
     "telefono",
-    "номер",
     "телефон",
-    "電話",
     "contact",
     "rang",
+    "handy",
+    "anruf",
+    "appel",
+    "llam",
+    "chiam",
 ];
+
+/// "Number" in the languages of the reports: a phone word unless a reference word comes first
+/// (`case number`).
+const NUMBER_WORDS: [&str; 10] =
+    ["number", "numbers", "nummer", "numero", "número", "numéro", "numer", "номер", "nr", "no"];
 
 /// Real top-level domains that are, outside a URL, far more often file extensions.
 const FILE_EXTENSION_TLDS: [&str; 5] = ["zip", "mov", "py", "sh", "md"];
@@ -1008,6 +1049,16 @@ const VERSION_WORDS: [&str; 25] = [
     "сборки",
 ];
 
+/// `2024-0412`, `2024/118734`: a year and a serial, the shape of case and file numbers.
+fn is_year_reference(span: &str) -> bool {
+    let b = span.as_bytes();
+    b.len() >= 7
+        && (span.starts_with("19") || span.starts_with("20"))
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && matches!(b[4], b'-' | b'/' | b'.')
+        && b[5..].iter().all(u8::is_ascii_digit)
+}
+
 /// `192.168.1.10`: an address (even a private one, which is no indicator), never a phone number.
 fn is_dotted_quad(span: &str) -> bool {
     let parts: Vec<&str> = span.split('.').collect();
@@ -1033,9 +1084,11 @@ fn is_date(span: &str) -> bool {
     matches!(lens.as_slice(), [4, 1..=2, 1..=2] | [1..=2, 1..=2, 2 | 4])
 }
 
-/// The length of `s` without trailing punctuation that belongs to the sentence, not the URL.
+/// The length of `s` without trailing punctuation that belongs to the sentence, not the URL. A
+/// comma before the query ends the URL (`…/retrait,page de retrait` in a CSV line).
 fn trim_url(s: &str) -> usize {
-    let mut end = s.len();
+    let query = s.find('?').unwrap_or(s.len());
+    let mut end = s[..query].find(',').unwrap_or(s.len());
     loop {
         let Some(c) = s[..end].chars().next_back() else { return end };
         let drop = match c {
