@@ -1,4 +1,3 @@
-//! CORPUS WRITERS: read crates/extract/corpus/WRITERS-READ-THIS.md (the shared specification).
 //! The labelled corpus format and its scorer: per-kind precision, recall and F1.
 //!
 //! A corpus is JSON Lines, one narrative per line:
