@@ -14,45 +14,93 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
-/// A text derived from an original one, with the original span of every byte.
+/// A replaced run: output bytes `[out, out_end)` stand for input bytes `[src, src_end)`. Bytes
+/// between edits are copies, so their positions follow from the edit before them.
+#[derive(Clone, Copy, Debug)]
+struct Edit {
+    out: u32,
+    out_end: u32,
+    src: u32,
+    src_end: u32,
+}
+
+/// One derivation step (normalisation, refanging): its edits and the output ranges that stand
+/// for obfuscated characters.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Layer {
+    edits: Vec<Edit>,
+    marked: Vec<(usize, usize)>,
+}
+
+impl Layer {
+    /// The input offset of the span starting at output offset `p`.
+    fn start_of(&self, p: usize) -> usize {
+        let i = self.edits.partition_point(|e| e.out as usize <= p);
+        match i.checked_sub(1).map(|i| self.edits[i]) {
+            None => p,
+            Some(e) if p < e.out_end as usize => e.src as usize,
+            Some(e) => e.src_end as usize + (p - e.out_end as usize),
+        }
+    }
+
+    /// The input offset one past the span ending (exclusive) at output offset `end > 0`.
+    fn end_of(&self, end: usize) -> usize {
+        let last = end - 1;
+        // An empty edit (a removal) exactly at `end` is after the span, not in it.
+        let i = self.edits.partition_point(|e| e.out as usize <= last);
+        match i.checked_sub(1).map(|i| self.edits[i]) {
+            None => end,
+            Some(e) if last < e.out_end as usize => e.src_end as usize,
+            Some(e) => e.src_end as usize + (end - e.out_end as usize),
+        }
+    }
+}
+
+/// A text derived from an original one, with the map back to it.
 #[derive(Clone, Debug, Default)]
 pub struct Mapped<'a> {
     /// The derived text.
     pub text: Cow<'a, str>,
-    /// For every byte of `text`, the original span `[start, end)` it came from; empty when the
-    /// text is the original, unchanged.
-    pub(crate) starts: Vec<u32>,
-    pub(crate) ends: Vec<u32>,
-    /// Byte ranges of `text` that stand for obfuscated characters (sorted, disjoint).
-    pub marked: Vec<(usize, usize)>,
+    /// The steps from the original to `text`, first step first.
+    layers: Vec<Layer>,
 }
 
 impl<'a> Mapped<'a> {
     /// The original text, unchanged.
     pub fn identity(text: &'a str) -> Self {
-        Mapped { text: Cow::Borrowed(text), starts: Vec::new(), ends: Vec::new(), marked: Vec::new() }
+        Mapped { text: Cow::Borrowed(text), layers: Vec::new() }
     }
 
     /// Whether the text is the original, unchanged.
     pub fn is_identity(&self) -> bool {
-        matches!(self.text, Cow::Borrowed(_)) && self.starts.is_empty()
+        self.layers.is_empty()
     }
 
     /// The original span of the derived span `[start, end)` (`start < end`).
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        if self.starts.is_empty() {
-            (start, end)
-        } else {
-            (self.starts[start] as usize, self.ends[end - 1] as usize)
-        }
+        self.layers.iter().rev().fold((start, end), |(s, e), l| (l.start_of(s), l.end_of(e)))
     }
 
     /// Whether any byte of `[start, end)` stands for an obfuscated character.
     pub fn is_marked(&self, start: usize, end: usize) -> bool {
-        overlaps_any(&self.marked, start, end)
+        let (mut s, mut e) = (start, end);
+        for l in self.layers.iter().rev() {
+            if overlaps_any(&l.marked, s, e) {
+                return true;
+            }
+            (s, e) = (l.start_of(s), l.end_of(e));
+        }
+        false
+    }
+
+    /// Adds a step on top of this text.
+    pub(crate) fn then(self, text: String, layer: Layer) -> Mapped<'a> {
+        let mut layers = self.layers;
+        layers.push(layer);
+        Mapped { text: Cow::Owned(text), layers }
     }
 }
 
@@ -62,58 +110,58 @@ pub(crate) fn overlaps_any(ranges: &[(usize, usize)], start: usize, end: usize) 
     ranges.get(i).is_some_and(|&(s, _)| s < end)
 }
 
-/// Builds a [`Mapped`] text byte by byte.
+/// Builds a derived text and its [`Layer`] from an input text, piece by piece in input order.
 #[derive(Debug)]
 pub(crate) struct Builder {
     text: String,
-    starts: Vec<u32>,
-    ends: Vec<u32>,
-    marked: Vec<(usize, usize)>,
+    layer: Layer,
+    /// The input offset the next copied byte comes from, if nothing was skipped.
+    src: usize,
 }
 
 impl Builder {
     pub(crate) fn with_capacity(n: usize) -> Self {
-        Builder {
-            text: String::with_capacity(n),
-            starts: Vec::with_capacity(n),
-            ends: Vec::with_capacity(n),
-            marked: Vec::new(),
-        }
+        Builder { text: String::with_capacity(n), layer: Layer::default(), src: 0 }
     }
 
-    /// Appends `s`, every byte of which came from the original span `[start, end)`.
+    /// Appends `s` in place of the input span `[start, end)`.
     pub(crate) fn push(&mut self, s: &str, start: usize, end: usize, marked: bool) {
-        if s.is_empty() {
-            return;
-        }
+        self.sync(start);
         let at = self.text.len();
         self.text.push_str(s);
-        self.starts.resize(self.text.len(), start as u32);
-        self.ends.resize(self.text.len(), end as u32);
-        if marked {
+        self.layer.edits.push(Edit {
+            out: at as u32,
+            out_end: self.text.len() as u32,
+            src: start as u32,
+            src_end: end as u32,
+        });
+        self.src = end;
+        if marked && !s.is_empty() {
             self.mark(at, self.text.len());
         }
     }
 
-    /// Appends `s` copied unchanged from the original at `start`, byte for byte.
+    /// Appends `s`, copied unchanged from the input at `start`.
     pub(crate) fn push_verbatim(&mut self, s: &str, start: usize) {
+        self.sync(start);
         self.text.push_str(s);
-        self.starts.extend((start..start + s.len()).map(|i| i as u32));
-        self.ends.extend((start + 1..=start + s.len()).map(|i| i as u32));
+        self.src = start + s.len();
     }
 
-    /// Appends `s` whose bytes map to the given original spans.
-    pub(crate) fn push_raw(&mut self, s: &str, starts: &[u32], ends: &[u32]) {
-        self.text.push_str(s);
-        self.starts.extend_from_slice(starts);
-        self.ends.extend_from_slice(ends);
+    /// Records a jump in the input (bytes dropped without an edit) as an empty edit.
+    fn sync(&mut self, start: usize) {
+        if start != self.src {
+            let at = self.text.len() as u32;
+            self.layer.edits.push(Edit { out: at, out_end: at, src: self.src as u32, src_end: start as u32 });
+            self.src = start;
+        }
     }
 
     /// Marks the output bytes `[start, end)` as obfuscated (calls in increasing order).
     pub(crate) fn mark(&mut self, start: usize, end: usize) {
-        match self.marked.last_mut() {
+        match self.layer.marked.last_mut() {
             Some(last) if last.1 >= start => last.1 = last.1.max(end),
-            _ => self.marked.push((start, end)),
+            _ => self.layer.marked.push((start, end)),
         }
     }
 
@@ -121,12 +169,21 @@ impl Builder {
         self.text.as_bytes().last().copied()
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.text.len()
+    /// The text and its layer, on top of `input`.
+    pub(crate) fn finish<'a>(self, input: Mapped<'a>) -> Mapped<'a> {
+        input.then(self.text, self.layer)
     }
 
-    pub(crate) fn finish<'a>(self) -> Mapped<'a> {
-        Mapped { text: Cow::Owned(self.text), starts: self.starts, ends: self.ends, marked: self.marked }
+    /// The text and its layer, to stack on the input with [`Mapped::then`] once it is free.
+    pub(crate) fn into_parts(self) -> (String, Layer) {
+        (self.text, self.layer)
+    }
+
+    /// Records that an invisible character was dropped here: the bytes on either side of the
+    /// gap count as obfuscated, so an indicator spanning it is reported as defanged.
+    fn marked_gap(&mut self) {
+        let n = self.text.len();
+        self.mark(n.saturating_sub(1), n + 1);
     }
 }
 
@@ -150,12 +207,19 @@ fn is_ideographic_dot(c: char) -> bool {
     matches!(c, '\u{3002}' | '\u{FF61}' | '\u{FF0E}')
 }
 
-/// Normalises `text` for scanning. ASCII text is returned as it is, without copying.
+/// Whether `c` is changed by [`normalize`] whatever surrounds it.
+fn is_special(c: char) -> bool {
+    is_invisible(c) || is_ideographic_dot(c) || is_dash(c) || is_digit_dash(c)
+}
+
+/// Normalises `text` for scanning. Text that needs nothing (all ASCII, say) is returned as it
+/// is, without copying; otherwise only changed segments are recorded in the map.
 ///
 /// Offsets are kept as `u32`: texts must be shorter than 4 GiB (the extractor cuts longer
 /// texts into pieces first).
 pub fn normalize(text: &str) -> Mapped<'_> {
-    if text.is_ascii() {
+    if text.is_ascii() || (is_nfkc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(is_special))
+    {
         return Mapped::identity(text);
     }
     let mut b = Builder::with_capacity(text.len() + text.len() / 8);
@@ -180,11 +244,13 @@ pub fn normalize(text: &str) -> Mapped<'_> {
         let len = chars.find(|&(_, c)| canonical_combining_class(c) == 0).map_or(rest.len(), |(i, _)| i);
         let segment = &rest[..len];
         let (start, end) = (at, at + len);
-        if is_invisible(first) && len == first.len_utf8() {
+        let single = len == first.len_utf8();
+        if is_invisible(first) && single {
+            b.push("", start, end, false);
             b.marked_gap();
-        } else if is_ideographic_dot(first) && len == first.len_utf8() {
+        } else if is_ideographic_dot(first) && single {
             b.push(".", start, end, true);
-        } else if len == first.len_utf8()
+        } else if single
             && (is_dash(first)
                 || (is_digit_dash(first)
                     && b.last_byte().is_some_and(|c| c.is_ascii_digit())
@@ -194,6 +260,8 @@ pub fn normalize(text: &str) -> Mapped<'_> {
                         .is_some_and(|c| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c))))
         {
             b.push("-", start, end, false);
+        } else if is_nfkc_quick(segment.chars()) == IsNormalized::Yes && !segment.chars().any(is_special) {
+            b.push_verbatim(segment, start);
         } else {
             let mut buf = [0u8; 4];
             let mut out = String::new();
@@ -208,16 +276,7 @@ pub fn normalize(text: &str) -> Mapped<'_> {
         rest = &rest[len..];
         at = end;
     }
-    b.finish()
-}
-
-impl Builder {
-    /// Records that an invisible character was dropped here: the bytes on either side of the
-    /// gap count as obfuscated, so an indicator spanning it is reported as defanged.
-    fn marked_gap(&mut self) {
-        let n = self.text.len();
-        self.mark(n.saturating_sub(1), n + 1);
-    }
+    b.finish(Mapped::identity(text))
 }
 
 #[cfg(test)]

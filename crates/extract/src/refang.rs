@@ -49,46 +49,24 @@ const MAIL_CUES: [&str; 8] =
 
 /// Refangs a normalised text. Returns it unchanged (without copying) when nothing is defanged.
 pub fn refang<'a>(norm: Mapped<'a>) -> Mapped<'a> {
-    let text: &str = &norm.text;
-    let mut edits: Vec<(usize, usize, &'static str)> = Vec::new();
-    for m in TOKEN.find_iter(text) {
-        if let Some(r) = replacement(text, m.start(), m.end()) {
-            edits.push(r);
+    let (text, layer) = {
+        let text: &str = &norm.text;
+        let edits: Vec<(usize, usize, &'static str)> =
+            TOKEN.find_iter(text).filter_map(|m| replacement(text, m.start(), m.end())).collect();
+        if edits.is_empty() {
+            return norm;
         }
-    }
-    if edits.is_empty() {
-        return norm;
-    }
-    let mut b = Builder::with_capacity(text.len());
-    let mut at = 0;
-    for (start, end, with) in edits {
-        copy(&mut b, &norm, at, start);
-        let (os, oe) = norm.original_span(start, end);
-        b.push(with, os, oe, true);
-        at = end;
-    }
-    copy(&mut b, &norm, at, text.len());
-    b.finish()
-}
-
-/// Copies `norm.text[a..b]` with its map and marks.
-fn copy(b: &mut Builder, norm: &Mapped<'_>, a: usize, e: usize) {
-    if a >= e {
-        return;
-    }
-    let s = &norm.text[a..e];
-    let out = b.len();
-    if norm.starts.is_empty() {
-        b.push_verbatim(s, a);
-    } else {
-        b.push_raw(s, &norm.starts[a..e], &norm.ends[a..e]);
-    }
-    for &(ms, me) in &norm.marked {
-        let (ms, me) = (ms.max(a), me.min(e));
-        if ms < me {
-            b.mark(out + ms - a, out + me - a);
+        let mut b = Builder::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end, with) in edits {
+            b.push_verbatim(&text[at..start], at);
+            b.push(with, start, end, true);
+            at = end;
         }
-    }
+        b.push_verbatim(&text[at..], at);
+        b.into_parts()
+    };
+    norm.then(text, layer)
 }
 
 /// What the token at `text[start..end]` stands for, as `(start, end, replacement)`, or `None`

@@ -225,9 +225,9 @@ static RE: LazyLock<Patterns> = LazyLock::new(|| {
         ipv6: re(r"(?i)[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f:.]*"),
         ipv4: re(r"(?:\d{1,3}\.){3}\d{1,3}"),
         phone: re(r"(?:\+[ \t]?)?(?:[(\[{][ \t]?)?\d(?:[ \t\-.()\[\]{}/]{0,8}\d){5,40}"),
-        domain: re(
-            r"(?i)(?:[\p{L}\p{M}0-9_](?:[\p{L}\p{M}0-9_\-]{0,61}[\p{L}\p{M}0-9])?\.)+[\p{L}][\p{L}\p{M}0-9\-]{1,62}",
-        ),
+        // No counted repetitions: with Unicode classes they blow the lazy DFA up (5 MB/s instead
+        // of 330); label lengths and hyphens are the canonicaliser's to check.
+        domain: re(r"(?i)(?:[\p{L}\p{M}0-9_][\p{L}\p{M}0-9_\-]*\.)+\p{L}[\p{L}\p{M}0-9\-]+"),
         handle: re(r"@[A-Za-z][A-Za-z0-9_]{3,31}"),
     }
 });
@@ -298,18 +298,13 @@ impl<'t> Scan<'t> {
     /// order, account…) rather than what it looks like; a word starting with one of `but` nearer
     /// wins.
     fn is_reference(&self, i: usize, but: &[&str]) -> bool {
-        let words = self.words_before(i, 3);
-        if words.iter().any(|w| but.iter().any(|b| w.starts_with(b))) {
-            return false;
-        }
-        words.iter().any(|w| {
-            REFERENCE_WORDS.contains(&w.as_str())
-                // Vorgangsnummer, kundennummer, ärendenummer, ordernummer… but not telefonnummer.
-                || (w.len() > "nummer".len()
-                    && w.ends_with("nummer")
-                    && !PHONE_CUES.iter().any(|c| w.starts_with(c))
-                    && !w.ends_with("rufnummer"))
-        })
+        is_reference(&self.words_before(i, 3), but)
+    }
+
+    /// Whether a span would overlap what was accepted before it.
+    fn blocked(&self, start: usize, end: usize, nest: Nest) -> bool {
+        overlaps(&self.acc.taken, start, end)
+            || (nest == Nest::Outside && overlaps(&self.acc.urls, start, end))
     }
 
     fn canon(&self, kind: ObservableKind, raw: &str) -> Option<Canonical> {
@@ -505,7 +500,9 @@ impl<'t> Scan<'t> {
 
     fn wallets(&mut self) {
         let bounded = |s: &Self, a: usize, e: usize| {
-            !s.before(a).is_some_and(is_word) && !s.after(e).is_some_and(|c| is_word(c) || c == b'_')
+            !s.before(a).is_some_and(is_word)
+                && !s.after(e).is_some_and(|c| is_word(c) || c == b'_')
+                && !s.blocked(a, e, Nest::InUrls)
         };
         let hits: Vec<(usize, usize)> = RE.eth.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
         for (s, e) in hits {
@@ -554,6 +551,9 @@ impl<'t> Scan<'t> {
     fn hashes(&mut self) {
         let hits: Vec<(usize, usize)> = RE.hex.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
         for (s, e) in hits {
+            if self.blocked(s, e, Nest::InUrls) {
+                continue;
+            }
             let kind = match e - s {
                 32 => ObservableKind::Md5,
                 40 => ObservableKind::Sha1,
@@ -593,7 +593,9 @@ impl<'t> Scan<'t> {
     fn ipv6(&mut self) {
         let hits: Vec<(usize, usize)> = RE.ipv6.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
         for (s, mut e) in hits {
-            if self.before(s).is_some_and(|c| is_word(c) || c == b':' || c == b'.') {
+            if self.before(s).is_some_and(|c| is_word(c) || c == b':' || c == b'.')
+                || self.blocked(s, e, Nest::Outside)
+            {
                 continue;
             }
             while e > s && matches!(self.b[e - 1], b'.' | b':') && !self.t[s..e].ends_with("::") {
@@ -616,6 +618,7 @@ impl<'t> Scan<'t> {
             if self.before(s).is_some_and(|c| is_word(c) || c == b'.' || c == b'-')
                 || self.after(e).is_some_and(is_word)
                 || (self.after(e) == Some(b'.') && self.after(e + 1).is_some_and(|c| c.is_ascii_digit()))
+                || self.blocked(s, e, Nest::Outside)
             {
                 continue;
             }
@@ -700,6 +703,9 @@ impl<'t> Scan<'t> {
     }
 
     fn try_phone(&mut self, s: usize, e: usize) -> bool {
+        if self.blocked(s, e, Nest::Outside) {
+            return false;
+        }
         let span = &self.t[s..e];
         let Some((clean, obfuscated)) = self.phone_candidate(s, span) else { return false };
         let c = self.canon(ObservableKind::Phone, &clean).or_else(|| {
@@ -721,9 +727,10 @@ impl<'t> Scan<'t> {
         let parens = span.bytes().filter(|&c| c == b'(').count();
         let singles = groups.iter().filter(|g| g.len() == 1).count();
         let obfuscated = brackets > 0 || parens > 1 || singles >= 4;
-        let before = self.window_before(s, 40);
-        let cue = self.words_before(s, 3).iter().any(|w| PHONE_CUES.iter().any(|c| w.starts_with(c)));
-        if !plus && !cue && (before.trim_end().ends_with('#') || self.is_reference(s, &PHONE_CUES)) {
+        let words = self.words_before(s, 3);
+        let cue = words.iter().any(|w| PHONE_CUES.iter().any(|c| w.starts_with(c)));
+        let hash_sign = self.t[..s].trim_end().ends_with('#');
+        if !plus && !cue && (hash_sign || is_reference(&words, &PHONE_CUES)) {
             return None;
         }
         let international = plus || span.starts_with("00") || span.starts_with("011");
@@ -806,6 +813,7 @@ impl<'t> Scan<'t> {
         let hits: Vec<(usize, usize)> = RE.handle.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
         for (s, e) in hits {
             if self.before(s).is_some_and(|c| is_word(c) || b"._%+-".contains(&c))
+                || self.blocked(s, e, Nest::Outside)
                 || self.after(e).is_some_and(|c| is_word(c) || c == b'_')
                 || (self.after(e) == Some(b'.') && self.after(e + 1).is_some_and(|c| c.is_ascii_alphabetic()))
             {
@@ -1102,4 +1110,19 @@ fn trim_url(s: &str) -> usize {
         }
         end -= c.len_utf8();
     }
+}
+
+/// See [`Scan::is_reference`]; `words` are the last words before the number, nearest first.
+fn is_reference(words: &[String], but: &[&str]) -> bool {
+    if words.iter().any(|w| but.iter().any(|b| w.starts_with(b))) {
+        return false;
+    }
+    words.iter().any(|w| {
+        REFERENCE_WORDS.contains(&w.as_str())
+            // Vorgangsnummer, kundennummer, ärendenummer, ordernummer… but not telefonnummer.
+            || (w.len() > "nummer".len()
+                && w.ends_with("nummer")
+                && !PHONE_CUES.iter().any(|c| w.starts_with(c))
+                && !w.ends_with("rufnummer"))
+    })
 }
