@@ -744,7 +744,7 @@ impl<'t> Scan<'t> {
                 if NUMBER_WORDS.contains(w) {
                     !i.checked_sub(1).is_some_and(|j| REFERENCE_WORDS.contains(&words[j]))
                 } else {
-                    PHONE_WORDS.iter().any(|p| w.starts_with(p))
+                    PHONE_CUES.iter().chain(&PHONE_WORDS).any(|p| w.starts_with(p))
                 }
             }) || context.contains("電話");
             if !says_phone {
@@ -967,8 +967,8 @@ const NEGATIONS: [&str; 14] = [
     "not", "no", "isn", "wasn", "never", "geen", "kein", "keine", "nicht", "pas", "non", "nie", "не", "nunca",
 ];
 
-/// Words that, nearer to a number than a reference word, make it a phone number after all.
-const PHONE_CUES: [&str; 18] = [
+/// Words (prefixes) that make a number near them a phone number, even after a reference word.
+const PHONE_CUES: [&str; 23] = [
     "call",
     "phone",
     "tel",
@@ -977,44 +977,25 @@ const PHONE_CUES: [&str; 18] = [
     "whatsapp",
     "sms",
     "ring",
+    "rang",
     "dial",
     "fax",
     "hotline",
-    "telefon",
     "téléphone",
     "teléfono",
     "telefono",
     "телефон",
     "電話",
     "handy",
-];
-
-/// Words that say a number nearby is a phone number.
-const PHONE_WORDS: [&str; 23] = [
-    "call",
-    "phone",
-    "tel",
-    "mobile",
-    "cell",
-    "whatsapp",
-    "text",
-    "sms",
-    "ring",
-    "dial",
-    "fax",
-    "hotline",
-    "téléphone",
-    "teléfono",
-    "telefono",
-    "телефон",
-    "contact",
-    "rang",
-    "handy",
     "anruf",
     "appel",
     "llam",
     "chiam",
+    "zadzwo",
 ];
+
+/// Weaker words that, with [`PHONE_CUES`], say an unformatted run of digits is a phone number.
+const PHONE_WORDS: [&str; 2] = ["text", "contact"];
 
 /// "Number" in the languages of the reports: a phone word unless a reference word comes first
 /// (`case number`).
