@@ -76,8 +76,13 @@ fn replacement(text: &str, start: usize, end: usize) -> Option<(usize, usize, &'
     let bytes = text.as_bytes();
     let before = start.checked_sub(1).map(|i| bytes[i]);
     let after = bytes.get(end).copied();
-    let lower = token.to_ascii_lowercase();
-    let first = lower.as_bytes()[0];
+    // Tokens are short (at most `hxxps[://]` with spaces): lowercase them on the stack.
+    let mut buf = [0u8; 16];
+    let n = token.len().min(buf.len());
+    buf[..n].copy_from_slice(&token.as_bytes()[..n]);
+    buf[..n].make_ascii_lowercase();
+    let lower = std::str::from_utf8(&buf[..n]).unwrap_or("");
+    let Some(&first) = lower.as_bytes().first() else { return None };
     if first == b'h' || first == b'f' {
         // A scheme: not inside a word.
         if before.is_some_and(|c| c.is_ascii_alphanumeric()) {

@@ -8,17 +8,19 @@
 //!
 //! 1. Telegram links (`t.me/name`) — reported as the handle, not as a URL;
 //! 2. URLs; 3. e-mail addresses; 4. remote-access ids next to the tool's name;
-//! 5. IBANs; 6. Ethereum, Bech32 and Base58 wallets; 7. hashes (`pdq` when the text says so);
-//! 8. IPv6, 9. IPv4; 10. phone numbers; 11. domains (or URLs without a scheme, `host/path`);
-//! 12. bare `@handles` the text calls Telegram accounts.
+//! 5. IBANs; 6. wallets (Ethereum, Tron, Bech32, Base58) and hashes (`pdq` when the text says
+//! so), in one pass over runs of letters and digits; 7. IPv6, 8. IPv4; 9. phone numbers;
+//! 10. domains (or URLs without a scheme, `host/path`); 11. bare `@handles` the text calls
+//! Telegram accounts.
 //!
 //! A URL or e-mail address is reported whole: the host or address inside it is not reported
 //! again. Hashes and wallets are reported wherever they are, inside URLs too.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use model::observable::{CanonicalizeOptions, canonicalize, iban_length, remote_access_tool};
+use model::observable::{CanonicalizeOptions, IBAN_LENGTHS, canonicalize, iban_length, remote_access_tool};
 use model::{Canonical, Flag, ObservableKind};
 use regex::Regex;
 use serde::Serialize;
@@ -118,8 +120,7 @@ impl Extractor {
         scan.emails();
         scan.remote_access();
         scan.ibans();
-        scan.wallets();
-        scan.hashes();
+        scan.tokens();
         scan.ipv6();
         scan.ipv4();
         scan.phones();
@@ -194,11 +195,6 @@ struct Patterns {
     rat_tool: Regex,
     rat_id: Regex,
     iban: Regex,
-    eth: Regex,
-    trx_hex: Regex,
-    bech32: Regex,
-    base58: Regex,
-    hex: Regex,
     ipv6: Regex,
     ipv4: Regex,
     phone: Regex,
@@ -209,19 +205,20 @@ struct Patterns {
 static RE: LazyLock<Patterns> = LazyLock::new(|| {
     let re = |p: &str| Regex::new(p).expect("extraction pattern");
     Patterns {
-        telegram_link: re(r"(?i)(?:https?://)?(?:www\.)?(?:t|telegram)\.(?:me|dog)/(?:s/)?[a-z0-9_]{4,32}"),
+        // The scheme and `www.` are added by hand: an optional prefix would cost the pattern its
+        // literal prefilter (`t.me/`).
+        telegram_link: re(r"(?i)(?:t|telegram)\.(?:me|dog)/(?:s/)?[a-z0-9_]{4,32}"),
         url: re(
             r#"(?i)(?:(?:https?|ftps?)://|www\.)[^\s<>"'`|\\^{}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u{3000}-\u{303F}\u{FF00}-\u{FFEF}]+"#,
         ),
         email: re(r"(?i)[a-z0-9._%+\-]+@[\p{L}\p{M}0-9\-]+(?:\.[\p{L}\p{M}0-9\-]+)+"),
         rat_tool: re(r"(?i)any[ \-]?desk|team[ \-]?viewer|rust[ \-]?desk|ultra[ \-]?viewer|supremo"),
         rat_id: re(r"\d{3}[ \-]\d{3}[ \-]\d{3}|\d[ \-]\d{3}[ \-]\d{3}[ \-]\d{3}|\d{9,10}|\d(?: \d){8,9}"),
-        iban: re(r"[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,}"),
-        eth: re(r"0[xX][0-9a-fA-F]{40}"),
-        trx_hex: re(r"41[0-9a-fA-F]{40}"),
-        bech32: re(r"(?i)(?:bc1|ltc1)[02-9ac-hj-np-z]{6,87}"),
-        base58: re(r"[13LMT][1-9A-HJ-NP-Za-km-z]{25,34}"),
-        hex: re(r"[0-9a-fA-F]{32,}"),
+        // The registry's country codes as literals give the pattern a prefilter.
+        iban: re(&format!(
+            r"(?i)(?:{})\d{{2}}(?:[ \-]?[A-Za-z0-9]){{10,}}",
+            IBAN_LENGTHS.iter().map(|(cc, _)| *cc).collect::<Vec<_>>().join("|")
+        )),
         ipv6: re(r"(?i)[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f:.]*"),
         ipv4: re(r"(?:\d{1,3}\.){3}\d{1,3}"),
         phone: re(r"(?:\+[ \t]?)?(?:[(\[{][ \t]?)?\d(?:[ \t\-.()\[\]{}/]{0,8}\d){5,40}"),
@@ -231,6 +228,10 @@ static RE: LazyLock<Patterns> = LazyLock::new(|| {
         handle: re(r"@[A-Za-z][A-Za-z0-9_]{3,31}"),
     }
 });
+
+fn is_base58(c: u8) -> bool {
+    c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l')
+}
 
 fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric()
@@ -283,14 +284,22 @@ impl<'t> Scan<'t> {
         self.t[i..self.sentence_end(i, n)].to_lowercase()
     }
 
-    /// Up to `n` words (letters only) before `i` in its sentence, nearest first, lowercased.
-    fn words_before(&self, i: usize, n: usize) -> Vec<String> {
-        let w = self.sentence_before(i, 64);
-        w.split(|c: char| !c.is_alphabetic())
+    /// Up to `n` words (letters only) before `i` in its sentence, nearest first, lowercased
+    /// (borrowed when already lowercase: this runs for every candidate number).
+    fn words_before(&self, i: usize, n: usize) -> Vec<Cow<'t, str>> {
+        let t: &'t str = self.t;
+        t[self.sentence_start(i, 64)..i]
+            .split(|c: char| !c.is_alphabetic())
             .filter(|w| !w.is_empty())
             .rev()
             .take(n)
-            .map(str::to_owned)
+            .map(|w| {
+                if w.chars().all(|c| !c.is_uppercase()) {
+                    Cow::Borrowed(w)
+                } else {
+                    Cow::Owned(w.to_lowercase())
+                }
+            })
             .collect()
     }
 
@@ -329,14 +338,25 @@ impl<'t> Scan<'t> {
     }
 
     fn telegram_links(&mut self) {
-        for m in RE.telegram_link.find_iter(self.t) {
-            if self.before(m.start()).is_some_and(|c| is_word(c) || c == b'.' || c == b'-')
-                || self.after(m.end()).is_some_and(|c| is_word(c) || c == b'_')
+        let hits: Vec<(usize, usize)> =
+            RE.telegram_link.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
+        for (mut s, e) in hits {
+            let ends_ci = |s: usize, suffix: &str| {
+                s >= suffix.len() && self.b[s - suffix.len()..s].eq_ignore_ascii_case(suffix.as_bytes())
+            };
+            if ends_ci(s, "www.") {
+                s -= 4;
+            }
+            if let Some(scheme) = ["https://", "http://"].into_iter().find(|p| ends_ci(s, p)) {
+                s -= scheme.len();
+            }
+            if self.before(s).is_some_and(|c| is_word(c) || c == b'.' || c == b'-')
+                || self.after(e).is_some_and(|c| is_word(c) || c == b'_')
             {
                 continue;
             }
-            if let Some(c) = self.canon(ObservableKind::Telegram, m.as_str()) {
-                self.accept(c, m.start(), m.end(), Nest::Outside, false);
+            if let Some(c) = self.canon(ObservableKind::Telegram, &self.t[s..e]) {
+                self.accept(c, s, e, Nest::Outside, false);
             }
         }
     }
@@ -498,77 +518,56 @@ impl<'t> Scan<'t> {
         }
     }
 
-    fn wallets(&mut self) {
-        let bounded = |s: &Self, a: usize, e: usize| {
-            !s.before(a).is_some_and(is_word)
-                && !s.after(e).is_some_and(|c| is_word(c) || c == b'_')
-                && !s.blocked(a, e, Nest::InUrls)
-        };
-        let hits: Vec<(usize, usize)> = RE.eth.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
-        for (s, e) in hits {
-            if bounded(self, s, e)
-                && let Some(c) = self.canon(ObservableKind::Eth, &self.t[s..e])
-            {
-                self.accept(c, s, e, Nest::InUrls, false);
-            }
-        }
-        let hits: Vec<(usize, usize)> = RE.trx_hex.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
-        for (s, e) in hits {
-            if bounded(self, s, e)
-                && let Some(c) = self.canon(ObservableKind::Trx, &self.t[s..e])
-            {
-                self.accept(c, s, e, Nest::InUrls, false);
-            }
-        }
-        let hits: Vec<(usize, usize)> = RE.bech32.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
-        for (s, e) in hits {
-            if !bounded(self, s, e) {
+    /// Wallets (Ethereum, Tron, Bech32, Base58) and hashes: all are whole runs of ASCII letters
+    /// and digits, so one pass over the runs finds them, faster than a pattern per kind.
+    fn tokens(&mut self) {
+        let (b, n) = (self.b, self.b.len());
+        let mut runs = Vec::new();
+        let mut i = 0;
+        while i < n {
+            if !b[i].is_ascii_alphanumeric() {
+                i += 1;
                 continue;
             }
-            let kind =
-                if self.b[s].eq_ignore_ascii_case(&b'b') { ObservableKind::Btc } else { ObservableKind::Ltc };
-            if let Some(c) = self.canon(kind, &self.t[s..e]) {
-                self.accept(c, s, e, Nest::InUrls, false);
+            let s = i;
+            while i < n && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            // The shortest wallet is a 26-character Base58 address.
+            if i - s >= 26 && self.before(s) != Some(b'_') && self.after(i) != Some(b'_') {
+                runs.push((s, i));
             }
         }
-        let hits: Vec<(usize, usize)> = RE.base58.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
-        for (s, e) in hits {
-            if !bounded(self, s, e) {
-                continue;
-            }
-            let kinds: &[ObservableKind] = match self.b[s] {
-                b'1' => &[ObservableKind::Btc],
-                b'3' => &[ObservableKind::Btc, ObservableKind::Ltc],
-                b'L' | b'M' => &[ObservableKind::Ltc],
-                _ => &[ObservableKind::Trx],
+        for (s, e) in runs {
+            let run = &b[s..e];
+            let hex = |r: &[u8]| r.iter().all(u8::is_ascii_hexdigit);
+            let kinds: &[ObservableKind] = match run {
+                [b'0', b'x' | b'X', rest @ ..] if rest.len() == 40 && hex(rest) => &[ObservableKind::Eth],
+                [b'4', b'1', rest @ ..] if rest.len() == 40 && hex(rest) => &[ObservableKind::Trx],
+                _ if hex(run) => match run.len() {
+                    32 => &[ObservableKind::Md5],
+                    40 => &[ObservableKind::Sha1],
+                    64 if self.says_pdq(s) => &[ObservableKind::Pdq],
+                    64 => &[ObservableKind::Sha256],
+                    _ => continue,
+                },
+                _ if run[..3].eq_ignore_ascii_case(b"bc1") => &[ObservableKind::Btc],
+                _ if run[..4].eq_ignore_ascii_case(b"ltc1") => &[ObservableKind::Ltc],
+                [first, ..] if (26..=35).contains(&run.len()) && run.iter().all(|&c| is_base58(c)) => {
+                    match first {
+                        b'1' => &[ObservableKind::Btc],
+                        b'3' => &[ObservableKind::Btc, ObservableKind::Ltc],
+                        b'L' | b'M' => &[ObservableKind::Ltc],
+                        b'T' => &[ObservableKind::Trx],
+                        _ => continue,
+                    }
+                }
+                _ => continue,
             };
-            if let Some(c) = kinds.iter().find_map(|&k| self.canon(k, &self.t[s..e])) {
-                self.accept(c, s, e, Nest::InUrls, false);
-            }
-        }
-    }
-
-    fn hashes(&mut self) {
-        let hits: Vec<(usize, usize)> = RE.hex.find_iter(self.t).map(|m| (m.start(), m.end())).collect();
-        for (s, e) in hits {
             if self.blocked(s, e, Nest::InUrls) {
                 continue;
             }
-            let kind = match e - s {
-                32 => ObservableKind::Md5,
-                40 => ObservableKind::Sha1,
-                64 => ObservableKind::Sha256,
-                _ => continue,
-            };
-            if self.before(s).is_some_and(|c| is_word(c) || c == b'_')
-                || self.after(e).is_some_and(|c| is_word(c) || c == b'_')
-                || (s >= 2 && self.b[s - 2] == b'0' && self.b[s - 1].eq_ignore_ascii_case(&b'x'))
-            {
-                continue;
-            }
-            let kind =
-                if kind == ObservableKind::Sha256 && self.says_pdq(s) { ObservableKind::Pdq } else { kind };
-            if let Some(c) = self.canon(kind, &self.t[s..e]) {
+            if let Some(c) = kinds.iter().find_map(|&k| self.canon(k, &self.t[s..e])) {
                 self.accept(c, s, e, Nest::InUrls, false);
             }
         }
@@ -622,7 +621,7 @@ impl<'t> Scan<'t> {
             {
                 continue;
             }
-            if self.words_before(s, 3).iter().any(|w| VERSION_WORDS.contains(&w.as_str())) {
+            if self.words_before(s, 3).iter().any(|w| VERSION_WORDS.contains(&w.as_ref())) {
                 continue;
             }
             // `host/path` or `host:port/path` is a URL without a scheme.
@@ -718,14 +717,24 @@ impl<'t> Scan<'t> {
     /// `None` when the span is a date, a reference number or otherwise not a phone number.
     fn phone_candidate(&self, s: usize, span: &str) -> Option<(String, bool)> {
         let plus = span.starts_with('+');
-        let groups: Vec<&str> = span.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
-        let digits: usize = groups.iter().map(|g| g.len()).sum();
-        if !(7..=17).contains(&digits) || is_date(span) || is_dotted_quad(span) || is_year_reference(span) {
+        // Digit groups, counted without allocating: this runs for every digit-shaped span.
+        let (mut digits, mut groups, mut singles, mut run) = (0, 0, 0, 0);
+        for &c in span.as_bytes().iter().chain(b" ") {
+            if c.is_ascii_digit() {
+                (digits, run) = (digits + 1, run + 1);
+            } else if run > 0 {
+                groups += 1;
+                singles += usize::from(run == 1);
+                run = 0;
+            }
+        }
+        if !(7..=17).contains(&digits)
+            || (span.len() <= 15 && (is_date(span) || is_dotted_quad(span) || is_year_reference(span)))
+        {
             return None;
         }
         let brackets = span.bytes().filter(|c| matches!(c, b'[' | b']' | b'{' | b'}')).count();
         let parens = span.bytes().filter(|&c| c == b'(').count();
-        let singles = groups.iter().filter(|g| g.len() == 1).count();
         let obfuscated = brackets > 0 || parens > 1 || singles >= 4;
         let words = self.words_before(s, 3);
         let cue = words.iter().any(|w| PHONE_CUES.iter().any(|c| w.starts_with(c)));
@@ -734,7 +743,7 @@ impl<'t> Scan<'t> {
             return None;
         }
         let international = plus || span.starts_with("00") || span.starts_with("011");
-        if groups.len() == 1 && !international {
+        if groups == 1 && !international {
             // An unformatted run of digits is a phone number only where the text says so.
             // `case number 4417203958` is not such a place.
             let context = self.sentence_before(s, 80);
@@ -755,7 +764,7 @@ impl<'t> Scan<'t> {
         if plus {
             clean.push('+');
         }
-        groups.iter().for_each(|g| clean.push_str(g));
+        clean.extend(span.chars().filter(char::is_ascii_digit));
         Some((clean, obfuscated))
     }
 
@@ -1094,12 +1103,12 @@ fn trim_url(s: &str) -> usize {
 }
 
 /// See [`Scan::is_reference`]; `words` are the last words before the number, nearest first.
-fn is_reference(words: &[String], but: &[&str]) -> bool {
+fn is_reference(words: &[Cow<'_, str>], but: &[&str]) -> bool {
     if words.iter().any(|w| but.iter().any(|b| w.starts_with(b))) {
         return false;
     }
     words.iter().any(|w| {
-        REFERENCE_WORDS.contains(&w.as_str())
+        REFERENCE_WORDS.contains(&w.as_ref())
             // Vorgangsnummer, kundennummer, ärendenummer, ordernummer… but not telefonnummer.
             || (w.len() > "nummer".len()
                 && w.ends_with("nummer")
