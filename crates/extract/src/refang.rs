@@ -82,7 +82,7 @@ fn replacement(text: &str, start: usize, end: usize) -> Option<(usize, usize, &'
     buf[..n].copy_from_slice(&token.as_bytes()[..n]);
     buf[..n].make_ascii_lowercase();
     let lower = std::str::from_utf8(&buf[..n]).unwrap_or("");
-    let Some(&first) = lower.as_bytes().first() else { return None };
+    let &first = lower.as_bytes().first()?;
     if first == b'h' || first == b'f' {
         // A scheme: not inside a word.
         if before.is_some_and(|c| c.is_ascii_alphanumeric()) {

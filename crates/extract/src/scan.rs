@@ -6,12 +6,17 @@
 //! top-level domains, special-purpose address ranges). Scanners run in a fixed order and a
 //! candidate that overlaps an accepted one is dropped:
 //!
-//! 1. Telegram links (`t.me/name`) — reported as the handle, not as a URL;
-//! 2. URLs; 3. e-mail addresses; 4. remote-access ids next to the tool's name;
-//! 5. IBANs; 6. wallets (Ethereum, Tron, Bech32, Base58) and hashes (`pdq` when the text says
-//! so), in one pass over runs of letters and digits; 7. IPv6, 8. IPv4; 9. phone numbers;
-//! 10. domains (or URLs without a scheme, `host/path`); 11. bare `@handles` the text calls
-//! Telegram accounts.
+//! 1. Telegram links (`t.me/name`), reported as the handle, not as a URL;
+//! 2. URLs;
+//! 3. e-mail addresses;
+//! 4. remote-access ids next to the tool's name;
+//! 5. IBANs;
+//! 6. wallets (Ethereum, Tron, Bech32, Base58) and hashes (`pdq` when the text says so), in one
+//!    pass over runs of letters and digits;
+//! 7. IPv6 and 8. IPv4 addresses;
+//! 9. phone numbers;
+//! 10. domains (or URLs without a scheme, `host/path`);
+//! 11. bare `@handles` the text calls Telegram accounts.
 //!
 //! A URL or e-mail address is reported whole: the host or address inside it is not reported
 //! again. Hashes and wallets are reported wherever they are, inside URLs too.
