@@ -1,0 +1,1 @@
+//! PDQ hashing: pixels to hash, quality and the eight dihedral hashes.
