@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 18] = [
+const ROUTES: [(&str, &str); 19] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -29,6 +29,7 @@ const ROUTES: [(&str, &str); 18] = [
     ("post", "/api/v1/reports/{id}/revoke"),
     ("get", "/api/v1/observables/{kind}/{value}"),
     ("post", "/api/v1/check"),
+    ("post", "/api/v1/extract"),
 ];
 
 #[tokio::test]
