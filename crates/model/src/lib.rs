@@ -3,6 +3,7 @@
 //! This crate is pure: no IO, no async, no clock reads except through values passed in.
 //! Everything else in dragnet speaks in these types.
 //!
+//! - [`hashlist`]: shared hash sets (PDQ, MD5, SHA-256), their entries and CSV / JSON Lines import.
 //! - [`observable`]: the observable kinds, canonicalisation and validation of raw values.
 //! - [`stix`]: deterministic STIX 2.1 ids of the SCO each observable maps to.
 //! - [`tlp`]: TLP 2.0 levels, their STIX marking ids and the TLP 1.0 mapping.
@@ -10,6 +11,7 @@
 //! - [`report`]: reports as submitted and as stored.
 //! - [`visibility`]: the one function that decides whether a viewer may see a report.
 
+pub mod hashlist;
 pub mod observable;
 pub mod org;
 pub mod report;
