@@ -7,6 +7,11 @@
 pub mod hash;
 pub mod index;
 
+pub use hash::{
+    DecodeOptions, Dihedral, HashError, PdqResult, Pixels, hash_image, hash_image_dihedral, hash_pixels,
+    hash_pixels_dihedral,
+};
+
 /// A 256-bit PDQ hash.
 ///
 /// Stored as 16 `u16` words like the reference (`words[0]` holds bits 0..16); the hex form
