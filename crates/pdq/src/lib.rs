@@ -11,6 +11,7 @@ pub use hash::{
     DecodeOptions, Dihedral, HashError, PdqResult, Pixels, hash_image, hash_image_dihedral, hash_pixels,
     hash_pixels_dihedral,
 };
+pub use index::{Index, IndexOptions, Match};
 
 /// A 256-bit PDQ hash.
 ///
