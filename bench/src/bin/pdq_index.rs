@@ -5,7 +5,8 @@
 //! `pdq_index [--n N] [--queries Q] [--radius R] [--seed S] [--substrings M] [--check K]
 //! [--exhaustive]`: builds an index of N random hashes (default 1,000,000; ChaCha8 from seed S)
 //! in bulk, then runs Q queries (default 20,000) at radius R (default 31) on one thread: half
-//! near-duplicates (an indexed hash with 0 to R random bits flipped), half random hashes.
+//! near-duplicates (an indexed hash with k distinct random bits flipped, k uniform in 0..=R),
+//! half random hashes.
 //! `--substrings` fixes the number of substrings (default: the index's choice). K queries
 //! (default 200; all with `--exhaustive`) are checked against a brute-force scan.
 //!
@@ -46,10 +47,15 @@ fn main() -> anyhow::Result<()> {
                 return random_hash(&mut rng);
             }
             let mut v = hashes[(rng.next_u64() % n as u64) as usize].to_u64s();
-            let flips = rng.next_u64() % (u64::from(radius) + 1);
-            for _ in 0..flips {
+            // `flips` distinct bits, as bench/pdq_anchors.py does for faiss.
+            let flips = (rng.next_u64() % (u64::from(radius.min(256)) + 1)) as u32;
+            let mut mask = [0u64; 4];
+            while mask.iter().map(|w| w.count_ones()).sum::<u32>() < flips {
                 let bit = rng.next_u64() % 256;
-                v[(bit / 64) as usize] ^= 1 << (bit % 64);
+                mask[(bit / 64) as usize] |= 1 << (bit % 64);
+            }
+            for (w, m) in v.iter_mut().zip(mask) {
+                *w ^= m;
             }
             Hash256::from_u64s(v)
         })
