@@ -143,6 +143,21 @@ impl HashEntry {
     }
 }
 
+/// A match of a hash-set entry: who matched it, when and how close. Only the set's owner
+/// sees sightings. Nothing of what was matched (an image, its name, the queried hash) is
+/// kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashSighting {
+    pub id: Uuid,
+    pub set_id: Uuid,
+    pub entry_id: Uuid,
+    /// The organisation whose query matched.
+    pub org: OrgId,
+    /// Hamming distance for PDQ (0 for an exact MD5 or SHA-256 match).
+    pub distance: u32,
+    pub at: DateTime<Utc>,
+}
+
 /// An entry as imported or submitted, validated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

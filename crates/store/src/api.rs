@@ -1,6 +1,7 @@
 //! The [`Store`] trait and the records only the store defines.
 
 use chrono::{DateTime, Utc};
+use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::Report;
 use uuid::Uuid;
@@ -31,7 +32,7 @@ pub struct TokenRecord {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-/// dragnet's persistent state: organisations, communities, tokens and reports.
+/// dragnet's persistent state: organisations, communities, tokens, reports and hash lists.
 ///
 /// Implementations are shared as `Arc<dyn Store>`. Every implementation passes the
 /// conformance suite in [`crate::testsuite`]; the rules below are what it checks.
@@ -108,4 +109,64 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many reports are stored, revoked ones included.
     async fn count_reports(&self) -> Result<u64, StoreError>;
+
+    // ----- hash lists -----
+
+    /// Stores a new hash set. Conflict when its id, or its name within its owner's sets
+    /// (exact, case-sensitive), is taken; not found when the owner organisation does not exist.
+    async fn create_hash_set(&self, set: &HashSet) -> Result<(), StoreError>;
+
+    /// Replaces a hash set's name, category, source, description, TLP and audience (its id,
+    /// owner and creation time never change). False when the set is unknown; conflict when the
+    /// new name is taken by another set of the same owner.
+    async fn update_hash_set(&self, set: &HashSet) -> Result<bool, StoreError>;
+
+    /// Every hash set, in id order.
+    async fn list_hash_sets(&self) -> Result<Vec<HashSet>, StoreError>;
+
+    /// Stores a batch of entries in one transaction: all of them or none. Values are lowercase
+    /// hex of their kind's length ([`StoreError::Invalid`] otherwise). Conflict when an entry id
+    /// is taken, or a set already holds the same kind and value (withdrawn or not), also
+    /// within the batch; not found when a set does not exist.
+    async fn insert_hash_entries(&self, entries: &[HashEntry]) -> Result<(), StoreError>;
+
+    /// Sets `withdrawn_at` of these entries to `at`: a time withdraws them, `None` reinstates
+    /// them. Returns how many entries changed (already withdrawn ones keep their first time;
+    /// unknown ids are skipped).
+    async fn set_hash_entries_withdrawn(
+        &self,
+        ids: &[Uuid],
+        at: Option<DateTime<Utc>>,
+    ) -> Result<u64, StoreError>;
+
+    /// Up to `limit` entries of every set with ids greater than `after`, in id order, withdrawn
+    /// ones included; page like [`Store::scan_reports`].
+    async fn scan_hash_entries(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashEntry>, StoreError>;
+
+    /// [`Store::scan_hash_entries`] restricted to one set.
+    async fn list_hash_entries(
+        &self,
+        set_id: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashEntry>, StoreError>;
+
+    /// The entries with these ids, in the order asked; unknown ids are skipped.
+    async fn get_hash_entries(&self, ids: &[Uuid]) -> Result<Vec<HashEntry>, StoreError>;
+
+    /// Stores sightings in one transaction. Conflict when an id is taken; not found when a
+    /// set or entry does not exist.
+    async fn insert_hash_sightings(&self, sightings: &[HashSighting]) -> Result<(), StoreError>;
+
+    /// Up to `limit` sightings of one set with ids greater than `after`, in id order.
+    async fn list_hash_sightings(
+        &self,
+        set_id: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashSighting>, StoreError>;
 }

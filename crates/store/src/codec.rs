@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use model::Role;
+use model::hashlist::{HashEntry, HashKind, HashSet as HashSetRecord};
 use model::report::{Audience, Report};
 use uuid::Uuid;
 
@@ -80,9 +81,80 @@ pub(crate) fn check_batch(reports: &[Report]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The stored bytes of a hash-list entry value (lowercase hex of its kind's length).
+pub(crate) fn hash_value_bytes(kind: HashKind, hex: &str) -> Result<Vec<u8>, StoreError> {
+    let invalid = || StoreError::Invalid(format!("{} value {hex:?} is not lowercase hex", kind.as_str()));
+    if hex.len() != kind.hex_len() {
+        return Err(invalid());
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    hex.as_bytes()
+        .chunks_exact(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(invalid)
+}
+
+/// The lowercase hex of stored entry value bytes.
+pub(crate) fn hash_value_hex(kind: HashKind, bytes: &[u8]) -> Result<String, StoreError> {
+    if bytes.len() * 2 != kind.hex_len() {
+        return Err(StoreError::Corrupt(format!("{} value of {} bytes", kind.as_str(), bytes.len())));
+    }
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    Ok(s)
+}
+
+pub(crate) fn parse_enum<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, StoreError> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("unknown {what} {s:?}")))
+}
+
+/// Checks a batch of hash entries: ids unique, values storable, labels without NUL.
+pub(crate) fn check_entries(entries: &[HashEntry]) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut seen = HashSet::with_capacity(entries.len());
+    let mut values = Vec::with_capacity(entries.len());
+    for e in entries {
+        if !seen.insert(e.id) {
+            return Err(StoreError::conflict(format!("hash entry {}", e.id)));
+        }
+        if e.quality.is_some_and(|q| q > 100) {
+            return Err(StoreError::Invalid(format!("hash entry {}: quality above 100", e.id)));
+        }
+        check_text(|| format!("label of hash entry {}", e.id), e.label.as_deref().unwrap_or_default())?;
+        values.push(hash_value_bytes(e.kind, &e.value)?);
+    }
+    let mut keys = HashSet::with_capacity(entries.len());
+    for (e, v) in entries.iter().zip(&values) {
+        if !keys.insert((e.set_id, e.kind, v.as_slice())) {
+            return Err(StoreError::conflict(format!(
+                "{} {} in hash set {}",
+                e.kind.as_str(),
+                e.value,
+                e.set_id
+            )));
+        }
+    }
+    Ok(values)
+}
+
+/// Checks a hash set's text fields are storable.
+pub(crate) fn check_hash_set(set: &HashSetRecord) -> Result<(), StoreError> {
+    check_text(|| format!("name of hash set {}", set.id), &set.name)?;
+    check_text(|| format!("source of hash set {}", set.id), &set.source)?;
+    check_text(|| format!("description of hash set {}", set.id), &set.description)
+}
+
 /// Orders `found` as `ids` asks: unknown ids skipped, repeated ids repeated (each report is
-/// moved out at its last occurrence and cloned before that).
-pub(crate) fn in_requested_order(ids: &[Uuid], mut found: HashMap<Uuid, Report>) -> Vec<Report> {
+/// moved out at its last occurrence and cloned before that). Works for any record by id.
+pub(crate) fn in_requested_order<T: Clone>(ids: &[Uuid], mut found: HashMap<Uuid, T>) -> Vec<T> {
     let last: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let mut out = Vec::with_capacity(found.len());
     for (i, id) in ids.iter().enumerate() {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Report, ReportObservable};
 use model::{ObservableKind, Tlp};
@@ -15,7 +16,8 @@ use sqlx::{ConnectOptions, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::codec::{
-    audience_json, check_batch, check_text, from_micros, in_requested_order, labels_json, micros, parse_role,
+    audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
+    in_requested_order, labels_json, micros, parse_enum, parse_role,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, TokenRecord};
@@ -604,4 +606,270 @@ impl Store for PgStore {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.pool).await?;
         u64::try_from(n).map_err(|_| corrupt(format!("report count {n}")))
     }
+    // ----- hash lists -----
+
+    async fn create_hash_set(&self, set: &HashSet) -> Result<(), StoreError> {
+        check_hash_set(set)?;
+        let result = sqlx::query(
+            "INSERT INTO hash_sets (id, name, owner_org, category, source, description, tlp, audience, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)",
+        )
+        .bind(set.id)
+        .bind(set.name.as_str())
+        .bind(set.owner.0)
+        .bind(set.category.as_str())
+        .bind(set.source.as_str())
+        .bind(set.description.as_str())
+        .bind(set.tlp.as_str())
+        .bind(audience_json(&set.audience))
+        .bind(trunc(set.created_at))
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) && constraint(&e) == Some("hash_sets_owner_name_key") => {
+                Err(StoreError::conflict(format!("hash set name {:?}", set.name)))
+            }
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("hash set {}", set.id))),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found(format!("organization {}", set.owner)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn update_hash_set(&self, set: &HashSet) -> Result<bool, StoreError> {
+        check_hash_set(set)?;
+        let result = sqlx::query(
+            "UPDATE hash_sets SET name = $1, category = $2, source = $3, description = $4, tlp = $5, \
+             audience = $6::jsonb WHERE id = $7",
+        )
+        .bind(set.name.as_str())
+        .bind(set.category.as_str())
+        .bind(set.source.as_str())
+        .bind(set.description.as_str())
+        .bind(set.tlp.as_str())
+        .bind(audience_json(&set.audience))
+        .bind(set.id)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(done) => Ok(done.rows_affected() == 1),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::conflict(format!("hash set name {:?}", set.name)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_hash_sets(&self) -> Result<Vec<HashSet>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, owner_org, category, source, description, tlp, audience::text, created_at \
+             FROM hash_sets ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let audience: &str = row.try_get(7)?;
+                Ok(HashSet {
+                    id: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                    owner: OrgId(row.try_get(2)?),
+                    category: parse_enum("hash category", row.try_get(3)?)?,
+                    source: row.try_get(4)?,
+                    description: row.try_get(5)?,
+                    tlp: parse_enum("tlp", row.try_get(6)?)?,
+                    audience: serde_json::from_str(audience)
+                        .map_err(|e| corrupt(format!("hash set audience: {e}")))?,
+                    created_at: row.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_hash_entries(&self, entries: &[HashEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let values = check_entries(entries)?;
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+        let sets: Vec<Uuid> = entries.iter().map(|e| e.set_id).collect();
+        let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+        let qualities: Vec<Option<i16>> = entries.iter().map(|e| e.quality.map(i16::from)).collect();
+        let labels: Vec<Option<&str>> = entries.iter().map(|e| e.label.as_deref()).collect();
+        let added: Vec<DateTime<Utc>> = entries.iter().map(|e| trunc(e.added_at)).collect();
+        let withdrawn: Vec<Option<DateTime<Utc>>> =
+            entries.iter().map(|e| opt_trunc(e.withdrawn_at)).collect();
+        let result = sqlx::query(
+            "INSERT INTO hash_entries (id, set_id, kind, value, quality, label, added_at, withdrawn_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::bytea[], $5::int2[], $6::text[], \
+                                  $7::timestamptz[], $8::timestamptz[])",
+        )
+        .bind(ids)
+        .bind(sets)
+        .bind(kinds)
+        .bind(values)
+        .bind(qualities)
+        .bind(labels)
+        .bind(added)
+        .bind(withdrawn)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::conflict("an entry of the batch (same id, or same value in its set)"))
+            }
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found("the hash set of an entry of the batch"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn set_hash_entries_withdrawn(
+        &self,
+        ids: &[Uuid],
+        at: Option<DateTime<Utc>>,
+    ) -> Result<u64, StoreError> {
+        let sql = if at.is_some() {
+            "UPDATE hash_entries SET withdrawn_at = $1 WHERE withdrawn_at IS NULL AND id = ANY($2)"
+        } else {
+            "UPDATE hash_entries SET withdrawn_at = $1 WHERE withdrawn_at IS NOT NULL AND id = ANY($2)"
+        };
+        let done = sqlx::query(sql).bind(opt_trunc(at)).bind(ids).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn scan_hash_entries(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, set_id, kind, value, quality, label, added_at, withdrawn_at FROM hash_entries \
+             WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.unwrap_or(Uuid::nil()))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(hash_entry_from_row).collect()
+    }
+
+    async fn list_hash_entries(
+        &self,
+        set_id: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, set_id, kind, value, quality, label, added_at, withdrawn_at FROM hash_entries \
+             WHERE set_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(set_id)
+        .bind(after.unwrap_or(Uuid::nil()))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(hash_entry_from_row).collect()
+    }
+
+    async fn get_hash_entries(&self, ids: &[Uuid]) -> Result<Vec<HashEntry>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT id, set_id, kind, value, quality, label, added_at, withdrawn_at FROM hash_entries \
+             WHERE id = ANY($1)",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let e = hash_entry_from_row(row)?;
+            found.insert(e.id, e);
+        }
+        Ok(in_requested_order(ids, found))
+    }
+
+    async fn insert_hash_sightings(&self, sightings: &[HashSighting]) -> Result<(), StoreError> {
+        if sightings.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = sightings.iter().map(|s| s.id).collect();
+        let sets: Vec<Uuid> = sightings.iter().map(|s| s.set_id).collect();
+        let entries: Vec<Uuid> = sightings.iter().map(|s| s.entry_id).collect();
+        let orgs: Vec<Uuid> = sightings.iter().map(|s| s.org.0).collect();
+        let distances: Vec<i32> =
+            sightings.iter().map(|s| i32::try_from(s.distance).unwrap_or(i32::MAX)).collect();
+        let at: Vec<DateTime<Utc>> = sightings.iter().map(|s| trunc(s.at)).collect();
+        let result = sqlx::query(
+            "INSERT INTO hash_sightings (id, set_id, entry_id, org_id, distance, at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int4[], $6::timestamptz[])",
+        )
+        .bind(ids)
+        .bind(sets)
+        .bind(entries)
+        .bind(orgs)
+        .bind(distances)
+        .bind(at)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict("a sighting of the batch")),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found("the hash set or entry of a sighting"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_hash_sightings(
+        &self,
+        set_id: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashSighting>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, set_id, entry_id, org_id, distance, at FROM hash_sightings \
+             WHERE set_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(set_id)
+        .bind(after.unwrap_or(Uuid::nil()))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HashSighting {
+                    id: row.try_get(0)?,
+                    set_id: row.try_get(1)?,
+                    entry_id: row.try_get(2)?,
+                    org: OrgId(row.try_get(3)?),
+                    distance: u32::try_from(row.try_get::<i32, _>(4)?)
+                        .map_err(|_| corrupt("negative sighting distance"))?,
+                    at: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn hash_entry_from_row(row: &PgRow) -> Result<HashEntry, StoreError> {
+    let kind: HashKind = parse_enum("hash kind", row.try_get(2)?)?;
+    let quality: Option<i16> = row.try_get(4)?;
+    Ok(HashEntry {
+        id: row.try_get(0)?,
+        set_id: row.try_get(1)?,
+        kind,
+        value: hash_value_hex(kind, row.try_get::<&[u8], _>(3)?)?,
+        quality: quality.map(|q| u8::try_from(q).map_err(|_| corrupt(format!("quality {q}")))).transpose()?,
+        label: row.try_get(5)?,
+        added_at: row.try_get(6)?,
+        withdrawn_at: row.try_get(7)?,
+    })
 }

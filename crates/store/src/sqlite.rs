@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Audience, Report, ReportKind, ReportObservable};
 use model::{ObservableKind, Tlp};
@@ -21,8 +22,9 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::codec::{
-    audience_json, check_batch, check_text, from_micros, in_requested_order, labels_json, micros,
-    opt_from_micros, opt_micros, parse_role, uuid_from_bytes,
+    audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
+    in_requested_order, labels_json, micros, opt_from_micros, opt_micros, parse_enum, parse_role,
+    uuid_from_bytes,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, TokenRecord};
@@ -241,6 +243,56 @@ async fn insert_observable_rows(
         rest = tail;
     }
     Ok(())
+}
+
+static INSERT_HASH_ENTRIES: MultiInsert = MultiInsert::new(
+    "INSERT INTO hash_entries (id, set_id, kind, value, quality, label, added_at, withdrawn_at) VALUES ",
+    "(?,?,?,?,?,?,?,?)",
+);
+
+macro_rules! hash_set_columns {
+    () => {
+        "id, name, owner_org, category, source, description, tlp, audience, created_at"
+    };
+}
+
+fn hash_set_from_row(row: &SqliteRow) -> Result<HashSet, StoreError> {
+    let audience: &str = row.try_get(7)?;
+    Ok(HashSet {
+        id: uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?,
+        name: row.try_get(1)?,
+        owner: OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(2)?)?),
+        category: parse_enum("hash category", row.try_get(3)?)?,
+        source: row.try_get(4)?,
+        description: row.try_get(5)?,
+        tlp: parse_enum("tlp", row.try_get(6)?)?,
+        audience: serde_json::from_str(audience)
+            .map_err(|e| StoreError::Corrupt(format!("hash set audience: {e}")))?,
+        created_at: from_micros(row.try_get(8)?)?,
+    })
+}
+
+macro_rules! hash_entry_columns {
+    () => {
+        "id, set_id, kind, value, quality, label, added_at, withdrawn_at"
+    };
+}
+
+fn hash_entry_from_row(row: &SqliteRow) -> Result<HashEntry, StoreError> {
+    let kind: HashKind = parse_enum("hash kind", row.try_get(2)?)?;
+    let quality: Option<i64> = row.try_get(4)?;
+    Ok(HashEntry {
+        id: uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?,
+        set_id: uuid_from_bytes(row.try_get::<&[u8], _>(1)?)?,
+        kind,
+        value: hash_value_hex(kind, row.try_get::<&[u8], _>(3)?)?,
+        quality: quality
+            .map(|q| u8::try_from(q).map_err(|_| StoreError::Corrupt(format!("quality {q}"))))
+            .transpose()?,
+        label: row.try_get(5)?,
+        added_at: from_micros(row.try_get(6)?)?,
+        withdrawn_at: opt_from_micros(row.try_get(7)?)?,
+    })
 }
 
 // ----- reading rows -----
@@ -732,5 +784,264 @@ impl Store for SqliteStore {
     async fn count_reports(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.reader).await?;
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("report count {n}")))
+    }
+
+    // ----- hash lists -----
+
+    async fn create_hash_set(&self, set: &HashSet) -> Result<(), StoreError> {
+        check_hash_set(set)?;
+        let result = sqlx::query(
+            "INSERT INTO hash_sets (id, name, owner_org, category, source, description, tlp, audience, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(set.id.as_bytes().as_slice())
+        .bind(set.name.as_str())
+        .bind(set.owner.0.as_bytes().as_slice())
+        .bind(set.category.as_str())
+        .bind(set.source.as_str())
+        .bind(set.description.as_str())
+        .bind(set.tlp.as_str())
+        .bind(audience_json(&set.audience))
+        .bind(micros(set.created_at))
+        .execute(&self.writer)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) && violates(&e, "hash_sets.name") => {
+                Err(StoreError::conflict(format!("hash set name {:?}", set.name)))
+            }
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("hash set {}", set.id))),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found(format!("organization {}", set.owner)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn update_hash_set(&self, set: &HashSet) -> Result<bool, StoreError> {
+        check_hash_set(set)?;
+        let result = sqlx::query(
+            "UPDATE hash_sets SET name = ?, category = ?, source = ?, description = ?, tlp = ?, \
+             audience = ? WHERE id = ?",
+        )
+        .bind(set.name.as_str())
+        .bind(set.category.as_str())
+        .bind(set.source.as_str())
+        .bind(set.description.as_str())
+        .bind(set.tlp.as_str())
+        .bind(audience_json(&set.audience))
+        .bind(set.id.as_bytes().as_slice())
+        .execute(&self.writer)
+        .await;
+        match result {
+            Ok(done) => Ok(done.rows_affected() == 1),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::conflict(format!("hash set name {:?}", set.name)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_hash_sets(&self) -> Result<Vec<HashSet>, StoreError> {
+        let rows = sqlx::query(concat!("SELECT ", hash_set_columns!(), " FROM hash_sets ORDER BY id"))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(hash_set_from_row).collect()
+    }
+
+    async fn insert_hash_entries(&self, entries: &[HashEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let values = check_entries(entries)?;
+        let mut tx = self.begin_write().await?;
+        let mut rest: Vec<(&HashEntry, &Vec<u8>)> = entries.iter().zip(&values).collect();
+        let mut rest = rest.as_mut_slice();
+        let mut written = Ok(());
+        while !rest.is_empty() {
+            let (rows, sql) = INSERT_HASH_ENTRIES.step(rest.len());
+            let (chunk, tail) = rest.split_at_mut(rows);
+            let mut query = sqlx::query(sql);
+            for (e, value) in chunk.iter() {
+                query = query
+                    .bind(e.id.as_bytes().as_slice())
+                    .bind(e.set_id.as_bytes().as_slice())
+                    .bind(e.kind.as_str())
+                    .bind(value.as_slice())
+                    .bind(e.quality.map(i64::from))
+                    .bind(e.label.as_deref())
+                    .bind(micros(e.added_at))
+                    .bind(opt_micros(e.withdrawn_at));
+            }
+            if let Err(e) = query.execute(&mut *tx).await {
+                written = Err(e);
+                break;
+            }
+            rest = tail;
+        }
+        match written {
+            Ok(()) => Ok(tx.commit().await?),
+            Err(e) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback of a failed hash entry batch failed");
+                }
+                if is_unique_violation(&e) {
+                    Err(StoreError::conflict("an entry of the batch (same id, or same value in its set)"))
+                } else if is_foreign_key_violation(&e) {
+                    Err(StoreError::not_found("the hash set of an entry of the batch"))
+                } else {
+                    Err(e.into())
+                }
+            }
+        }
+    }
+
+    async fn set_hash_entries_withdrawn(
+        &self,
+        ids: &[Uuid],
+        at: Option<DateTime<Utc>>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut changed = 0;
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let condition = if at.is_some() { "withdrawn_at IS NULL" } else { "withdrawn_at IS NOT NULL" };
+            let sql = format!(
+                "UPDATE hash_entries SET withdrawn_at = ? WHERE {condition} AND id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false).bind(opt_micros(at));
+            for id in chunk {
+                query = query.bind(id.as_bytes().as_slice());
+            }
+            changed += query.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn scan_hash_entries(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashEntry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or(Uuid::nil());
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            hash_entry_columns!(),
+            " FROM hash_entries WHERE id > ? ORDER BY id LIMIT ?"
+        ))
+        .bind(after.as_bytes().as_slice())
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(hash_entry_from_row).collect()
+    }
+
+    async fn list_hash_entries(
+        &self,
+        set_id: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashEntry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or(Uuid::nil());
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            hash_entry_columns!(),
+            " FROM hash_entries WHERE set_id = ? AND id > ? ORDER BY id LIMIT ?"
+        ))
+        .bind(set_id.as_bytes().as_slice())
+        .bind(after.as_bytes().as_slice())
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(hash_entry_from_row).collect()
+    }
+
+    async fn get_hash_entries(&self, ids: &[Uuid]) -> Result<Vec<HashEntry>, StoreError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let sql = format!(
+                concat!("SELECT ", hash_entry_columns!(), " FROM hash_entries WHERE id IN ({})"),
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+            for id in chunk {
+                query = query.bind(id.as_bytes().as_slice());
+            }
+            for row in query.fetch_all(&self.reader).await? {
+                let e = hash_entry_from_row(&row)?;
+                found.insert(e.id, e);
+            }
+        }
+        Ok(in_requested_order(ids, found))
+    }
+
+    async fn insert_hash_sightings(&self, sightings: &[HashSighting]) -> Result<(), StoreError> {
+        if sightings.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for s in sightings {
+            let result = sqlx::query(
+                "INSERT INTO hash_sightings (id, set_id, entry_id, org_id, distance, at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(s.id.as_bytes().as_slice())
+            .bind(s.set_id.as_bytes().as_slice())
+            .bind(s.entry_id.as_bytes().as_slice())
+            .bind(s.org.0.as_bytes().as_slice())
+            .bind(i64::from(s.distance))
+            .bind(micros(s.at))
+            .execute(&mut *tx)
+            .await;
+            match result {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::conflict(format!("hash sighting {}", s.id)));
+                }
+                Err(e) if is_foreign_key_violation(&e) => {
+                    return Err(StoreError::not_found(format!(
+                        "hash entry {} of set {}",
+                        s.entry_id, s.set_id
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_hash_sightings(
+        &self,
+        set_id: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<HashSighting>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or(Uuid::nil());
+        let rows = sqlx::query(
+            "SELECT id, set_id, entry_id, org_id, distance, at FROM hash_sightings \
+             WHERE set_id = ? AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(set_id.as_bytes().as_slice())
+        .bind(after.as_bytes().as_slice())
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HashSighting {
+                    id: uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?,
+                    set_id: uuid_from_bytes(row.try_get::<&[u8], _>(1)?)?,
+                    entry_id: uuid_from_bytes(row.try_get::<&[u8], _>(2)?)?,
+                    org: OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(3)?)?),
+                    distance: u32::try_from(row.try_get::<i64, _>(4)?)
+                        .map_err(|_| StoreError::Corrupt("negative sighting distance".into()))?,
+                    at: from_micros(row.try_get(5)?)?,
+                })
+            })
+            .collect()
     }
 }

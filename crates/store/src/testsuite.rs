@@ -26,6 +26,7 @@
 //! by hand.
 
 use chrono::{DateTime, Duration, Utc};
+use model::hashlist::{HashCategory, HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::{Audience, Report, ReportKind, ReportObservable};
 use model::{ObservableKind, Tlp};
@@ -94,6 +95,12 @@ macro_rules! __store_test_suite {
                 reports_count,
                 text_with_nul_is_invalid,
                 concurrent_writes_and_reads,
+                hash_sets_create_list_update,
+                hash_sets_errors,
+                hash_entries_round_trip_and_pages,
+                hash_entries_conflicts_are_atomic,
+                hash_entries_withdraw_and_reinstate,
+                hash_sightings_round_trip,
             );
         }
     };
@@ -655,4 +662,263 @@ pub async fn concurrent_writes_and_reads(store: &dyn Store) {
     assert!(count <= 200 && count.is_multiple_of(50), "a batch is seen whole or not at all: {count}");
     let all: Vec<Report> = batches.into_iter().flatten().collect();
     assert_eq!(all_reports(store, 64).await, sorted_by_id(all));
+}
+
+// ----- hash lists -----
+
+/// A new hash set of `owner` named `name`.
+pub fn hash_set(owner: OrgId, name: &str) -> HashSet {
+    HashSet {
+        id: Uuid::now_v7(),
+        name: name.to_string(),
+        owner,
+        category: HashCategory::Csam,
+        source: String::from("hotline queue"),
+        description: String::from("confirmed by two analysts"),
+        tlp: Tlp::Amber,
+        audience: Audience::default(),
+        created_at: base_time(),
+    }
+}
+
+/// A new entry of `set`; `seed` makes its value.
+pub fn hash_entry(set: Uuid, kind: HashKind, seed: u64) -> HashEntry {
+    let hex: String = (0..kind.hex_len() / 16)
+        .map(|i| format!("{:016x}", seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(i as u64)))
+        .collect();
+    HashEntry {
+        id: Uuid::now_v7(),
+        set_id: set,
+        kind,
+        value: hex,
+        quality: (kind == HashKind::Pdq).then_some((seed % 101) as u8),
+        label: (seed % 2 == 0).then(|| format!("file-{seed}.jpg")),
+        added_at: base_time() + Duration::microseconds(seed as i64),
+        withdrawn_at: None,
+    }
+}
+
+async fn all_entries(store: &dyn Store, set: Option<Uuid>, page: usize) -> Vec<HashEntry> {
+    let mut out: Vec<HashEntry> = Vec::new();
+    let mut after = None;
+    loop {
+        let batch = match set {
+            Some(set) => store.list_hash_entries(set, after, page).await.expect("list entries"),
+            None => store.scan_hash_entries(after, page).await.expect("scan entries"),
+        };
+        assert!(batch.len() <= page);
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        out.extend(batch);
+    }
+    out
+}
+
+/// Hash sets round-trip, are listed in id order and can be updated (owner and creation time
+/// never change).
+pub async fn hash_sets_create_list_update(store: &dyn Store) {
+    let a = org("hotline");
+    let b = org("platform");
+    store.create_org(&a).await.expect("org");
+    store.create_org(&b).await.expect("org");
+    let mut one = hash_set(a.id, "confirmed");
+    one.audience = Audience { organizations: vec![b.id], communities: vec![CommunityId(Uuid::now_v7())] };
+    let two = hash_set(b.id, "confirmed");
+    store.create_hash_set(&two).await.expect("create");
+    store.create_hash_set(&one).await.expect("create");
+    let mut expected = vec![one.clone(), two.clone()];
+    expected.sort_by_key(|s| s.id);
+    assert_eq!(store.list_hash_sets().await.expect("list"), expected);
+
+    let mut changed = one.clone();
+    changed.name = String::from("confirmed — 2025");
+    changed.category = HashCategory::Ncii;
+    changed.tlp = Tlp::Green;
+    changed.description = String::new();
+    changed.audience = Audience::default();
+    changed.owner = b.id;
+    changed.created_at = at(1);
+    assert!(store.update_hash_set(&changed).await.expect("update"));
+    changed.owner = one.owner;
+    changed.created_at = one.created_at;
+    let listed = store.list_hash_sets().await.expect("list");
+    assert_eq!(listed.iter().find(|s| s.id == one.id), Some(&changed));
+    assert!(!store.update_hash_set(&hash_set(a.id, "unknown")).await.expect("update unknown"));
+}
+
+/// Taken names and ids conflict, unknown owners are not found, NUL text is invalid.
+pub async fn hash_sets_errors(store: &dyn Store) {
+    let a = org("hotline");
+    store.create_org(&a).await.expect("org");
+    let set = hash_set(a.id, "confirmed");
+    store.create_hash_set(&set).await.expect("create");
+    assert_conflict(store.create_hash_set(&hash_set(a.id, "confirmed")).await);
+    let mut same_id = hash_set(a.id, "other");
+    same_id.id = set.id;
+    assert_conflict(store.create_hash_set(&same_id).await);
+    assert_not_found(store.create_hash_set(&hash_set(OrgId(Uuid::now_v7()), "orphan")).await);
+    let mut nul = hash_set(a.id, "nul");
+    nul.description = String::from("a\0b");
+    assert!(matches!(store.create_hash_set(&nul).await, Err(StoreError::Invalid(_))));
+    let other = hash_set(a.id, "second");
+    store.create_hash_set(&other).await.expect("create");
+    let mut rename = other.clone();
+    rename.name = set.name.clone();
+    assert!(matches!(store.update_hash_set(&rename).await, Err(StoreError::Conflict { .. })));
+    assert_eq!(store.list_hash_sets().await.expect("list").len(), 2);
+}
+
+/// Entries of every kind round-trip through scans, per-set listings and look-ups by id.
+pub async fn hash_entries_round_trip_and_pages(store: &dyn Store) {
+    let a = org("hotline");
+    store.create_org(&a).await.expect("org");
+    let s1 = hash_set(a.id, "one");
+    let s2 = hash_set(a.id, "two");
+    store.create_hash_set(&s1).await.expect("set");
+    store.create_hash_set(&s2).await.expect("set");
+    let kinds = [HashKind::Pdq, HashKind::Md5, HashKind::Sha256];
+    let entries: Vec<HashEntry> = (0..1_300u64)
+        .map(|i| {
+            let mut e = hash_entry(if i % 3 == 0 { s2.id } else { s1.id }, kinds[(i % 3) as usize], i);
+            if i % 7 == 0 {
+                e.withdrawn_at = Some(base_time() + Duration::seconds(i as i64));
+            }
+            if i == 5 {
+                e.label = Some(String::from("naïve \"quoted\", label"));
+            }
+            e
+        })
+        .collect();
+    store.insert_hash_entries(&entries[..1_000]).await.expect("insert");
+    store.insert_hash_entries(&entries[1_000..]).await.expect("insert");
+    store.insert_hash_entries(&[]).await.expect("empty batch");
+    let mut sorted = entries.clone();
+    sorted.sort_by_key(|e| e.id);
+    assert_eq!(all_entries(store, None, 257).await, sorted);
+    let of_s2: Vec<HashEntry> = sorted.iter().filter(|e| e.set_id == s2.id).cloned().collect();
+    assert_eq!(all_entries(store, Some(s2.id), 100).await, of_s2);
+    assert!(all_entries(store, Some(Uuid::now_v7()), 10).await.is_empty());
+    let ask = [entries[9].id, Uuid::now_v7(), entries[3].id, entries[9].id];
+    assert_eq!(
+        store.get_hash_entries(&ask).await.expect("get"),
+        vec![entries[9].clone(), entries[3].clone(), entries[9].clone()]
+    );
+    assert!(store.scan_hash_entries(None, 0).await.expect("scan").is_empty());
+}
+
+/// A batch with a taken id, a value already in its set (also within the batch), an unknown set
+/// or a malformed value stores nothing.
+pub async fn hash_entries_conflicts_are_atomic(store: &dyn Store) {
+    let a = org("hotline");
+    store.create_org(&a).await.expect("org");
+    let s1 = hash_set(a.id, "one");
+    let s2 = hash_set(a.id, "two");
+    store.create_hash_set(&s1).await.expect("set");
+    store.create_hash_set(&s2).await.expect("set");
+    let first = hash_entry(s1.id, HashKind::Pdq, 1);
+    store.insert_hash_entries(std::slice::from_ref(&first)).await.expect("insert");
+
+    let fresh = hash_entry(s1.id, HashKind::Pdq, 2);
+    let mut same_value = hash_entry(s1.id, HashKind::Pdq, 3);
+    same_value.value = first.value.clone();
+    assert_conflict(store.insert_hash_entries(&[fresh.clone(), same_value]).await);
+    let mut same_id = hash_entry(s1.id, HashKind::Pdq, 4);
+    same_id.id = first.id;
+    assert_conflict(store.insert_hash_entries(&[fresh.clone(), same_id]).await);
+    let twin = hash_entry(s1.id, HashKind::Md5, 5);
+    let mut twin2 = hash_entry(s1.id, HashKind::Md5, 6);
+    twin2.value = twin.value.clone();
+    assert_conflict(store.insert_hash_entries(&[twin, twin2]).await);
+    assert_not_found(
+        store.insert_hash_entries(&[fresh.clone(), hash_entry(Uuid::now_v7(), HashKind::Md5, 7)]).await,
+    );
+    let mut upper = hash_entry(s1.id, HashKind::Sha256, 8);
+    upper.value = upper.value.to_uppercase();
+    assert!(matches!(store.insert_hash_entries(&[fresh.clone(), upper]).await, Err(StoreError::Invalid(_))));
+    let mut short = hash_entry(s1.id, HashKind::Md5, 9);
+    short.value.pop();
+    assert!(matches!(store.insert_hash_entries(&[short]).await, Err(StoreError::Invalid(_))));
+    assert_eq!(all_entries(store, None, 100).await, vec![first.clone()]);
+
+    // The same value in another set, or as another kind, is fine.
+    let mut other_set = hash_entry(s2.id, HashKind::Pdq, 10);
+    other_set.value = first.value.clone();
+    let mut other_kind = hash_entry(s1.id, HashKind::Sha256, 11);
+    other_kind.value = first.value.clone();
+    store.insert_hash_entries(&[other_set, other_kind]).await.expect("insert");
+    assert_eq!(all_entries(store, None, 100).await.len(), 3);
+}
+
+/// Withdrawing keeps the entry as a tombstone with its first withdrawal time; reinstating
+/// clears it; counts say what changed.
+pub async fn hash_entries_withdraw_and_reinstate(store: &dyn Store) {
+    let a = org("hotline");
+    store.create_org(&a).await.expect("org");
+    let s = hash_set(a.id, "one");
+    store.create_hash_set(&s).await.expect("set");
+    let entries: Vec<HashEntry> = (0..5).map(|i| hash_entry(s.id, HashKind::Pdq, i)).collect();
+    store.insert_hash_entries(&entries).await.expect("insert");
+    let t1 = base_time() + Duration::days(1);
+    let t2 = base_time() + Duration::days(2);
+    let ids = [entries[0].id, entries[1].id, Uuid::now_v7()];
+    assert_eq!(store.set_hash_entries_withdrawn(&ids, Some(t1)).await.expect("withdraw"), 2);
+    assert_eq!(
+        store.set_hash_entries_withdrawn(&[entries[1].id, entries[2].id], Some(t2)).await.expect("withdraw"),
+        1
+    );
+    let got = all_entries(store, Some(s.id), 10).await;
+    let when: Vec<Option<DateTime<Utc>>> = got.iter().map(|e| e.withdrawn_at).collect();
+    assert_eq!(when, vec![Some(t1), Some(t1), Some(t2), None, None]);
+    assert_eq!(
+        store.set_hash_entries_withdrawn(&[entries[0].id, entries[3].id], None).await.expect("reinstate"),
+        1
+    );
+    let got = store.get_hash_entries(&[entries[0].id, entries[3].id]).await.expect("get");
+    assert_eq!(got, vec![entries[0].clone(), entries[3].clone()]);
+    assert_eq!(store.set_hash_entries_withdrawn(&[], Some(t1)).await.expect("empty"), 0);
+}
+
+/// Sightings round-trip per set in id order; unknown entries are not found.
+pub async fn hash_sightings_round_trip(store: &dyn Store) {
+    let a = org("hotline");
+    let b = org("platform");
+    store.create_org(&a).await.expect("org");
+    store.create_org(&b).await.expect("org");
+    let s1 = hash_set(a.id, "one");
+    let s2 = hash_set(a.id, "two");
+    store.create_hash_set(&s1).await.expect("set");
+    store.create_hash_set(&s2).await.expect("set");
+    let e1 = hash_entry(s1.id, HashKind::Pdq, 1);
+    let e2 = hash_entry(s2.id, HashKind::Md5, 2);
+    store.insert_hash_entries(&[e1.clone(), e2.clone()]).await.expect("entries");
+    let sightings: Vec<HashSighting> = (0..30u32)
+        .map(|i| HashSighting {
+            id: Uuid::now_v7(),
+            set_id: if i % 3 == 0 { s2.id } else { s1.id },
+            entry_id: if i % 3 == 0 { e2.id } else { e1.id },
+            org: if i % 2 == 0 { a.id } else { b.id },
+            distance: i,
+            at: base_time() + Duration::microseconds(i64::from(i)),
+        })
+        .collect();
+    store.insert_hash_sightings(&sightings[..20]).await.expect("insert");
+    store.insert_hash_sightings(&sightings[20..]).await.expect("insert");
+    let mut got = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list_hash_sightings(s1.id, after, 7).await.expect("list");
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        got.extend(page);
+    }
+    let expected: Vec<HashSighting> = sightings.iter().filter(|s| s.set_id == s1.id).cloned().collect();
+    assert_eq!(got, expected);
+    let mut dup = sightings[0].clone();
+    dup.distance = 99;
+    assert_conflict(store.insert_hash_sightings(&[dup]).await);
+    let mut orphan = sightings[1].clone();
+    orphan.id = Uuid::now_v7();
+    orphan.entry_id = Uuid::now_v7();
+    assert_not_found(store.insert_hash_sightings(&[orphan]).await);
+    assert_eq!(store.list_hash_sightings(s2.id, None, 100).await.expect("list").len(), 10);
 }
