@@ -6,6 +6,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use extract::{ExtractOptions, Extractor, Finding};
 use graph::CorrelationIndex;
 use model::observable::{canonicalize, infer_kind};
+use model::report::AudienceInput;
 use model::{
     Audience, CanonicalizeOptions, Community, CommunityId, Observable, ObservableKind, OrgId, Organization,
     Report, ReportInput, ReportObservable, Role, Tlp, Viewer,
@@ -53,16 +54,18 @@ pub struct EngineOptions {
 
 /// See the crate docs.
 pub struct Engine {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     index: RwLock<CorrelationIndex>,
     directory: RwLock<Directory>,
     canon: CanonicalizeOptions,
     extractor: Extractor,
     /// Serialises writes so that the store and the index see them in the same order.
-    writes: tokio::sync::Mutex<()>,
+    pub(crate) writes: tokio::sync::Mutex<()>,
+    /// Hash sets and their entries (see [`crate::hashlists`]).
+    pub(crate) hashlists: RwLock<crate::hashlists::HashLists>,
 }
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
@@ -90,6 +93,7 @@ impl Engine {
         if warm_up.join().is_err() {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
         }
+        let hashlists = crate::hashlists::HashLists::load(store.as_ref()).await?;
         tracing::info!(
             reports = index.report_count(),
             values = index.value_count(),
@@ -106,6 +110,7 @@ impl Engine {
             ),
             canon: CanonicalizeOptions { default_region: options.default_region },
             writes: tokio::sync::Mutex::new(()),
+            hashlists: RwLock::new(hashlists),
         })
     }
 
@@ -113,7 +118,7 @@ impl Engine {
         self.index.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn directory(&self) -> RwLockReadGuard<'_, Directory> {
+    pub(crate) fn directory(&self) -> RwLockReadGuard<'_, Directory> {
         self.directory.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -232,6 +237,26 @@ impl Engine {
                 })
             })
             .collect()
+    }
+
+    /// An audience given by names, as ids; unknown names are errors naming where.
+    pub(crate) fn resolve_audience(&self, input: &AudienceInput) -> Result<Audience, EngineError> {
+        let organizations = self.resolve_orgs("audience.organizations", &input.organizations)?;
+        let dir = self.directory();
+        let communities = input
+            .communities
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                dir.community_by_name(n).map(|c| c.id).ok_or_else(|| {
+                    EngineError::invalid(
+                        format!("audience.communities[{i}]"),
+                        format!("unknown community {n:?}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Audience { organizations, communities })
     }
 
     /// Creates a sharing community with its member organisations (by name).
@@ -433,24 +458,7 @@ impl Engine {
             return Err(EngineError::invalid("narrative", "must not contain NUL characters"));
         }
         let tlp = Tlp::parse(&input.tlp).map_err(|e| EngineError::invalid("tlp", e.to_string()))?;
-        let organizations = self.resolve_orgs("audience.organizations", &input.audience.organizations)?;
-        let communities = {
-            let dir = self.directory();
-            input
-                .audience
-                .communities
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    dir.community_by_name(n).map(|c| c.id).ok_or_else(|| {
-                        EngineError::invalid(
-                            format!("audience.communities[{i}]"),
-                            format!("unknown community {n:?}"),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        };
+        let audience = self.resolve_audience(&input.audience)?;
         let mut labels = Vec::with_capacity(input.labels.len());
         for (i, l) in input.labels.iter().enumerate() {
             let l = l.trim();
@@ -553,7 +561,7 @@ impl Engine {
             title: title.to_string(),
             narrative: input.narrative,
             tlp,
-            audience: Audience { organizations, communities },
+            audience,
             author: author.viewer.org,
             labels,
             created_at,

@@ -11,6 +11,14 @@ pub use error::EngineError;
 pub use views::*;
 mod directory;
 mod engine;
+mod hashlists;
+
+pub use hashlists::{
+    HashEntryView, HashMatchView, HashQueryInput, HashSetInput, HashSetView, HashSightingView,
+    IMPORT_MAX_ENTRIES, ImageMatchOptions, ImportFormat, ImportOutcome, MATCH_MAX_HASHES,
+    MATCH_RADIUS_DEFAULT, MATCH_RADIUS_MAX, MATCHES_PER_QUERY_MAX, MatchOutcome, MatchRequest,
+    MatchedSetView, QueryView, WithdrawOutcome, WithdrawRequest,
+};
 
 pub use engine::{
     BATCH_MAX_REPORTS, CHECK_MAX_SELECTORS, CHECK_REPORT_IDS_LIMIT, Engine, EngineOptions,

@@ -7,6 +7,8 @@ use engine::{Engine, EngineError, EngineOptions, Principal, ReportFilter, Select
 use model::{ObservableKind, ReportInput, ReportKind, Role};
 use store::SqliteStore;
 
+mod hashlists;
+
 async fn engine() -> Engine {
     let store = SqliteStore::open_in_memory().await.unwrap();
     let e = Engine::open(
