@@ -157,17 +157,30 @@ pub fn hash_pixels(width: usize, height: usize, px: Pixels<'_>) -> Result<PdqRes
     if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
         return Ok(PdqResult { hash: Hash256::default(), quality: 0 });
     }
-    let dct = kernel::dct16_from_luma(luma(&px), height, width, true);
-    Ok(PdqResult { hash: kernel::to_hash(&dct.coef), quality: dct.quality })
+    Ok(hash_luma(width, height, luma(&px)))
+}
+
+/// [`hash_pixels`] from luma, for an image of at least 5x5.
+fn hash_luma(width: usize, height: usize, luma: Vec<f32>) -> PdqResult {
+    if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
+        return PdqResult { hash: Hash256::default(), quality: 0 };
+    }
+    let dct = kernel::dct16_from_luma(luma, height, width, true);
+    PdqResult { hash: kernel::to_hash(&dct.coef), quality: dct.quality }
 }
 
 /// Hashes decoded pixels and derives the eight dihedral hashes, bit-exact with the reference
 /// `pdqDihedralHash256esFromFloatLuma`.
 pub fn hash_pixels_dihedral(width: usize, height: usize, px: Pixels<'_>) -> Result<Dihedral, HashError> {
     check_buffer(width, height, &px)?;
+    Ok(dihedral_luma(width, height, luma(&px)))
+}
+
+/// [`hash_pixels_dihedral`] from luma.
+fn dihedral_luma(width: usize, height: usize, luma: Vec<f32>) -> Dihedral {
     if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
         let zero = Hash256::default();
-        return Ok(Dihedral {
+        return Dihedral {
             original: zero,
             rot90: zero,
             rot180: zero,
@@ -177,11 +190,11 @@ pub fn hash_pixels_dihedral(width: usize, height: usize, px: Pixels<'_>) -> Resu
             flip_plus1: zero,
             flip_minus1: zero,
             quality: 0,
-        });
+        };
     }
-    let dct = kernel::dct16_from_luma(luma(&px), height, width, false);
+    let dct = kernel::dct16_from_luma(luma, height, width, false);
     let h = kernel::dihedral_blocks(&dct.coef).map(|b| kernel::to_hash(&b));
-    Ok(Dihedral {
+    Dihedral {
         original: h[0],
         rot90: h[1],
         rot180: h[2],
@@ -191,20 +204,20 @@ pub fn hash_pixels_dihedral(width: usize, height: usize, px: Pixels<'_>) -> Resu
         flip_plus1: h[6],
         flip_minus1: h[7],
         quality: dct.quality,
-    })
+    }
 }
 
 /// Decodes an image file held in memory (PNG, JPEG, GIF, WebP, BMP; the first frame of an
 /// animation; EXIF orientation ignored) and hashes it with [`hash_pixels`].
 pub fn hash_image(bytes: &[u8], opts: &DecodeOptions) -> Result<PdqResult, HashError> {
     let img = decode::decode(bytes, opts)?;
-    hash_pixels(img.width, img.height, img.pixels())
+    Ok(hash_luma(img.width, img.height, img.data))
 }
 
 /// Decodes like [`hash_image`] and hashes with [`hash_pixels_dihedral`].
 pub fn hash_image_dihedral(bytes: &[u8], opts: &DecodeOptions) -> Result<Dihedral, HashError> {
     let img = decode::decode(bytes, opts)?;
-    hash_pixels_dihedral(img.width, img.height, img.pixels())
+    Ok(dihedral_luma(img.width, img.height, img.data))
 }
 
 fn check_buffer(width: usize, height: usize, px: &Pixels<'_>) -> Result<(), HashError> {
@@ -226,11 +239,17 @@ fn check_buffer(width: usize, height: usize, px: &Pixels<'_>) -> Result<(), Hash
 }
 
 fn luma(px: &Pixels<'_>) -> Vec<f32> {
+    let mut out = vec![0.0f32; px.bytes().len() / px.channels()];
     match px {
-        Pixels::Rgb(b) => b.chunks_exact(3).map(|p| kernel::luma_rgb(p[0], p[1], p[2])).collect(),
-        Pixels::Rgba(b) => b.chunks_exact(4).map(|p| kernel::luma_rgb(p[0], p[1], p[2])).collect(),
-        Pixels::Grey(b) => b.iter().map(|&v| f32::from(v)).collect(),
+        Pixels::Rgb(b) => kernel::rgb_row_to_luma(b, &mut out),
+        Pixels::Rgba(b) => {
+            for (p, o) in b.chunks_exact(4).zip(&mut out) {
+                *o = kernel::luma_rgb(p[0], p[1], p[2]);
+            }
+        }
+        Pixels::Grey(b) => kernel::grey_row_to_luma(b, &mut out),
     }
+    out
 }
 
 #[cfg(test)]

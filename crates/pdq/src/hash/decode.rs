@@ -1,4 +1,7 @@
-//! Decoding image files in memory with the `image` crate, under pixel and allocation limits.
+//! Decoding image files in memory, under pixel and allocation limits, straight to luma.
+//!
+//! JPEG goes through libjpeg-turbo's own decoder (`pdq-jpeg`), whose pixels are the ones the
+//! reference hashes were computed from; the other formats through the `image` crate.
 
 use std::error::Error as _;
 use std::io::Cursor;
@@ -6,30 +9,189 @@ use std::io::Cursor;
 use image::error::ImageFormatHint;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 
-use super::{DecodeOptions, HashError, Pixels};
+use super::{DecodeOptions, HashError, kernel};
 
 /// The C++ tool squashes anything wider or taller than this to this square.
 const CLI_SIDE: usize = 512;
 
-/// Decoded 8-bit pixels, owned.
-pub(super) struct Decoded {
+/// A progressive JPEG with more scans than this is refused: each scan costs a pass over the
+/// whole image, and real files have a dozen.
+const MAX_JPEG_SCANS: usize = 100;
+
+/// A decoded image as the `f32` luma the hash starts from, row-major.
+pub(super) struct Luma {
     pub(super) width: usize,
     pub(super) height: usize,
+    pub(super) data: Vec<f32>,
+}
+
+/// Decoded 8-bit pixels, owned.
+struct Decoded {
+    width: usize,
+    height: usize,
     channels: usize,
     data: Vec<u8>,
 }
 
-impl Decoded {
-    pub(super) fn pixels(&self) -> Pixels<'_> {
-        match self.channels {
-            1 => Pixels::Grey(&self.data),
-            3 => Pixels::Rgb(&self.data),
-            _ => Pixels::Rgba(&self.data),
+/// Bytes the decoders may allocate for an image within the pixel limit (8 a pixel, plus slack).
+fn alloc_limit(opts: &DecodeOptions) -> u64 {
+    opts.max_pixels.saturating_mul(8).saturating_add(32 << 20)
+}
+
+pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Luma, HashError> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return decode_jpeg(bytes, opts);
+    }
+    let img = decode_other(bytes, opts)?;
+    let img = if opts.cli512 { squash_512(img) } else { img };
+    let mut data = vec![0.0f32; img.width * img.height];
+    for (src, dst) in img.data.chunks_exact(img.width * img.channels).zip(data.chunks_exact_mut(img.width)) {
+        row_luma(src, img.channels, dst);
+    }
+    Ok(Luma { width: img.width, height: img.height, data })
+}
+
+/// One row of 1 (grey), 3 (RGB), 4 (RGBA, alpha ignored) bytes a pixel to luma.
+fn row_luma(src: &[u8], channels: usize, dst: &mut [f32]) {
+    match channels {
+        1 => kernel::grey_row_to_luma(src, dst),
+        3 => kernel::rgb_row_to_luma(src, dst),
+        _ => {
+            for (p, o) in src.chunks_exact(channels).zip(dst) {
+                *o = kernel::luma_rgb(p[0], p[1], p[2]);
+            }
         }
     }
 }
 
-pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, HashError> {
+/// CMYK as stored by Adobe (inverted) to RGB: `c * k / 255`, rounded (what the reference saw).
+fn cmyk_row_to_rgb(src: &[u8], dst: &mut [u8]) {
+    let mul = |v: u8, k: u8| -> u8 {
+        let t = u32::from(v) * u32::from(k) + 128;
+        ((t + (t >> 8)) >> 8) as u8
+    };
+    for (p, o) in src.chunks_exact(4).zip(dst.chunks_exact_mut(3)) {
+        o[0] = mul(p[0], p[3]);
+        o[1] = mul(p[1], p[3]);
+        o[2] = mul(p[2], p[3]);
+    }
+}
+
+fn decode_jpeg(bytes: &[u8], opts: &DecodeOptions) -> Result<Luma, HashError> {
+    let format = || "jpeg".to_string();
+    // libjpeg pads a cut-off scan with grey and carries on; a hash of that is a hash of another
+    // picture, so a JPEG must reach its end-of-image marker.
+    let layout = jpeg_layout(bytes).ok_or_else(|| HashError::Truncated { format: format() })?;
+    if layout.scans > MAX_JPEG_SCANS {
+        return Err(HashError::Corrupt {
+            format: format(),
+            detail: format!("more than {MAX_JPEG_SCANS} scans"),
+        });
+    }
+    // The frame's size from its header, checked before libjpeg allocates anything for it.
+    if let Some((w, h)) = layout.frame {
+        let (w, h) = (u64::from(w), u64::from(h));
+        if w * h > opts.max_pixels {
+            return Err(HashError::TooManyPixels { width: w, height: h, limit: opts.max_pixels });
+        }
+    }
+    let mut dec = pdq_jpeg::Decoder::new(bytes, alloc_limit(opts)).map_err(jpeg_error)?;
+    let info = dec.info();
+    let (w, h) = (u64::from(info.width), u64::from(info.height));
+    if w == 0 || h == 0 {
+        return Err(HashError::ZeroSize { width: w, height: h });
+    }
+    if w * h > opts.max_pixels {
+        return Err(HashError::TooManyPixels { width: w, height: h, limit: opts.max_pixels });
+    }
+    let out = match info.color {
+        pdq_jpeg::FileColor::Grey => pdq_jpeg::Output::Grey,
+        pdq_jpeg::FileColor::Cmyk | pdq_jpeg::FileColor::Ycck => pdq_jpeg::Output::Cmyk,
+        _ => pdq_jpeg::Output::Rgb,
+    };
+    let (width, height, channels) = dec.start(out).map_err(jpeg_error)?;
+    let row_bytes = width * channels;
+    let mut sink = LumaSink::new(width, height, opts.cli512);
+    let mut buf = vec![0u8; row_bytes * pdq_jpeg::MAX_ROWS_PER_READ];
+    let mut rgb = if channels == 4 { vec![0u8; width * 3] } else { Vec::new() };
+    let mut y = 0;
+    while y < height {
+        let n = dec.read_rows(&mut buf).map_err(jpeg_error)?;
+        if n == 0 {
+            return Err(HashError::Truncated { format: format() });
+        }
+        for row in buf[..n * row_bytes].chunks_exact(row_bytes) {
+            if channels == 4 {
+                cmyk_row_to_rgb(row, &mut rgb);
+                sink.row(y, &rgb, 3);
+            } else {
+                sink.row(y, row, channels);
+            }
+            y += 1;
+        }
+    }
+    Ok(sink.finish())
+}
+
+/// Collects decoded rows as luma, at full resolution or squashed like the C++ tool.
+struct LumaSink {
+    luma: Luma,
+    src_width: usize,
+    src_height: usize,
+    /// Squash: the next output row to fill, and the source column of each output column.
+    squash: Option<(usize, Vec<usize>)>,
+}
+
+impl LumaSink {
+    fn new(width: usize, height: usize, cli512: bool) -> Self {
+        let squash = cli512 && (width > CLI_SIDE || height > CLI_SIDE);
+        let (w, h) = if squash { (CLI_SIDE, CLI_SIDE) } else { (width, height) };
+        LumaSink {
+            luma: Luma { width: w, height: h, data: vec![0.0; w * h] },
+            src_width: width,
+            src_height: height,
+            squash: squash.then(|| (0, (0..CLI_SIDE).map(|x| x * width / CLI_SIDE).collect())),
+        }
+    }
+
+    /// Source row `y` (rows arrive in order), `channels` bytes a pixel.
+    fn row(&mut self, y: usize, row: &[u8], channels: usize) {
+        let w = self.luma.width;
+        match &mut self.squash {
+            None => row_luma(row, channels, &mut self.luma.data[y * w..(y + 1) * w]),
+            Some((next, cols)) => {
+                // Output row oy takes source row oy * h / 512 (several output rows may share one).
+                while *next < CLI_SIDE && *next * self.src_height / CLI_SIDE == y {
+                    let out = &mut self.luma.data[*next * w..(*next + 1) * w];
+                    for (o, &sx) in out.iter_mut().zip(cols.iter()) {
+                        let p = &row[sx * channels..(sx + 1) * channels];
+                        *o = if channels == 1 { f32::from(p[0]) } else { kernel::luma_rgb(p[0], p[1], p[2]) };
+                    }
+                    *next += 1;
+                }
+            }
+        }
+        debug_assert!(row.len() >= self.src_width * channels);
+    }
+
+    fn finish(self) -> Luma {
+        self.luma
+    }
+}
+
+fn jpeg_error(e: pdq_jpeg::Error) -> HashError {
+    let text = detail(&e);
+    if looks_truncated(&text) {
+        HashError::Truncated { format: "jpeg".into() }
+    } else if text.starts_with("unsupported") || text.contains("not supported") {
+        HashError::Unsupported { format: Some("jpeg".into()), detail: Some(text) }
+    } else {
+        HashError::Corrupt { format: "jpeg".into(), detail: text }
+    }
+}
+
+/// PNG, GIF, WebP or BMP through the `image` crate.
+fn decode_other(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, HashError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| HashError::Corrupt { format: "image".into(), detail: e.to_string() })?;
@@ -40,7 +202,7 @@ pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Hash
 
     // Headers first, with only the allocation limit, so that an oversized image is reported with
     // its size; then the strict per-side limits for the decode itself.
-    let alloc = opts.max_pixels.saturating_mul(8).saturating_add(32 << 20);
+    let alloc = alloc_limit(opts);
     let mut reader = reader;
     let mut limits = Limits::default();
     limits.max_alloc = Some(alloc);
@@ -57,11 +219,6 @@ pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Hash
     limits.max_image_width = Some(side);
     limits.max_image_height = Some(side);
     decoder.set_limits(limits).map_err(err)?;
-    // Some JPEG decoders fill a cut-off scan with grey and carry on; a hash of that is a hash of
-    // another picture, so a JPEG must reach its end-of-image marker.
-    if format == ImageFormat::Jpeg && !jpeg_reaches_eoi(bytes) {
-        return Err(HashError::Truncated { format: format_name(format) });
-    }
     if decoder.total_bytes() > alloc {
         return Err(HashError::TooManyPixels { width: w.into(), height: h.into(), limit: opts.max_pixels });
     }
@@ -78,8 +235,7 @@ pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Hash
         | DynamicImage::ImageLumaA16(_)) => (1, img.into_luma8().into_raw()),
         img => (3, img.into_rgb8().into_raw()),
     };
-    let decoded = Decoded { width, height, channels, data };
-    Ok(if opts.cli512 { squash_512(decoded) } else { decoded })
+    Ok(Decoded { width, height, channels, data })
 }
 
 /// The C++ tool's `CImg::resize(512, 512)` (nearest neighbour) for images over 512 px on a side:
@@ -101,46 +257,64 @@ fn squash_512(img: Decoded) -> Decoded {
     Decoded { width: CLI_SIDE, height: CLI_SIDE, channels: c, data }
 }
 
-/// Walks a JPEG's marker segments and entropy-coded scans: true if it reaches an EOI marker.
+/// What walking a JPEG's markers tells before decoding it.
+#[derive(Debug, PartialEq, Eq)]
+struct JpegLayout {
+    scans: usize,
+    /// Width and height of the first frame header.
+    frame: Option<(u16, u16)>,
+}
+
+/// The number of scans of a JPEG, `None` if it does not reach its end-of-image marker.
+#[cfg(test)]
+fn jpeg_scans(b: &[u8]) -> Option<usize> {
+    jpeg_layout(b).map(|l| l.scans)
+}
+
+/// Walks a JPEG's marker segments and entropy-coded scans: its layout if it reaches an EOI
+/// marker, `None` if it does not.
 ///
 /// Segments are skipped by their length (so thumbnails inside APPn segments do not count); in a
 /// scan, `FF 00` is a stuffed byte and `FF D0..=D7` a restart marker; any other marker ends it.
-fn jpeg_reaches_eoi(b: &[u8]) -> bool {
+fn jpeg_layout(b: &[u8]) -> Option<JpegLayout> {
     if !b.starts_with(&[0xFF, 0xD8]) {
-        return false;
+        return None;
     }
     let mut pos = 2;
+    let (mut scans, mut frame) = (0, None);
     loop {
         // A marker: one or more 0xFF, then its code.
         if b.get(pos) != Some(&0xFF) {
-            return false;
+            return None;
         }
         while b.get(pos) == Some(&0xFF) {
             pos += 1;
         }
-        let Some(&code) = b.get(pos) else { return false };
+        let &code = b.get(pos)?;
         pos += 1;
         match code {
-            0xD9 => return true,
+            0xD9 => return Some(JpegLayout { scans, frame }),
             0x01 | 0xD0..=0xD7 => continue,
             _ => {}
         }
-        let Some(len) = b.get(pos..pos + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else {
-            return false;
-        };
+        let len = b.get(pos..pos + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))?;
         if len < 2 || pos + len > b.len() {
-            return false;
+            return None;
+        }
+        // SOFn (not DHT C4, JPG C8, DAC CC): precision, height, width.
+        if matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC) && frame.is_none() && len >= 7 {
+            let at = |i: usize| u16::from_be_bytes([b[pos + i], b[pos + i + 1]]);
+            frame = Some((at(5), at(3)));
         }
         pos += len;
         if code == 0xDA {
+            scans += 1;
             // Entropy-coded data up to the next real marker.
             loop {
-                let Some(off) = b.get(pos..).and_then(|rest| rest.iter().position(|&x| x == 0xFF)) else {
-                    return false;
-                };
+                let off = b.get(pos..).and_then(|rest| rest.iter().position(|&x| x == 0xFF))?;
                 pos += off;
                 match b.get(pos + 1) {
-                    None => return false,
+                    None => return None,
                     Some(0x00 | 0xD0..=0xD7 | 0xFF) => pos += 1,
                     Some(_) => break,
                 }
@@ -258,14 +432,14 @@ mod tests {
         j.extend(seg(0xE1, &[0xFF, 0xD8, 0xFF, 0xD9]));
         j.extend(seg(0xDA, &[1, 2, 3]));
         j.extend_from_slice(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56]);
-        assert!(!jpeg_reaches_eoi(&j));
+        assert_eq!(jpeg_scans(&j), None);
         let mut done = j.clone();
         done.extend_from_slice(&[0xFF, 0xFF, 0xD9, 0x00, 0x00]);
-        assert!(jpeg_reaches_eoi(&done));
+        assert_eq!(jpeg_scans(&done), Some(1));
         for cut in 0..done.len() - 2 {
-            assert!(!jpeg_reaches_eoi(&done[..cut]), "cut {cut}");
+            assert_eq!(jpeg_scans(&done[..cut]), None, "cut {cut}");
         }
-        assert!(!jpeg_reaches_eoi(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01]));
+        assert_eq!(jpeg_scans(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01]), None);
     }
 
     #[test]

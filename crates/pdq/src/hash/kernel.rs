@@ -46,6 +46,20 @@ pub(super) fn luma_rgb(r: u8, g: u8, b: u8) -> f32 {
     LUMA_R * f32::from(r) + LUMA_G * f32::from(g) + LUMA_B * f32::from(b)
 }
 
+/// A row of RGB bytes to luma.
+pub(super) fn rgb_row_to_luma(src: &[u8], dst: &mut [f32]) {
+    for (p, o) in src.chunks_exact(3).zip(dst) {
+        *o = luma_rgb(p[0], p[1], p[2]);
+    }
+}
+
+/// A row of grey bytes to luma (the grey value itself).
+pub(super) fn grey_row_to_luma(src: &[u8], dst: &mut [f32]) {
+    for (v, o) in src.iter().zip(dst) {
+        *o = f32::from(*v);
+    }
+}
+
 /// The Jarosz window for one axis: `ceil(n / 128)` (the reference's
 /// `(old + 2*new - 1) / (2*new)` with new = 64).
 fn window_size(n: usize) -> usize {
