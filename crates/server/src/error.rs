@@ -58,6 +58,8 @@ pub enum ApiError {
     InvalidInput { field: String, message: String },
     /// The body was not declared as JSON.
     UnsupportedMediaType,
+    /// The body's content type is not one this route reads; the message lists those it does.
+    UnsupportedContent(String),
     /// The body is larger than the route accepts.
     PayloadTooLarge,
     /// No route has this path.
@@ -99,7 +101,9 @@ impl ApiError {
             ApiError::MissingToken => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
             ApiError::InvalidInput { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedContent(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
@@ -121,6 +125,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 "the body must be json, sent with content-type application/json".into()
             }
+            ApiError::UnsupportedContent(m) => m.clone(),
             ApiError::PayloadTooLarge => "the request body is larger than this route accepts".into(),
             ApiError::RouteNotFound { method, path } => format!("no route for {method} {path}"),
             ApiError::MethodNotAllowed { method } => format!("method {method} is not allowed on this route"),

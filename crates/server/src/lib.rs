@@ -21,13 +21,18 @@
 //! | `GET /api/v1/reports/{id}`, `POST /api/v1/reports/{id}/revoke` | one report |
 //! | `GET /api/v1/observables/{kind}/{value}` | look an observable up |
 //! | `POST /api/v1/check` | hit/no-hit screening of up to 10,000 selectors |
+//! | `POST /api/v1/extract` | the indicators in a free text |
+//! | `GET, POST /api/v1/hashsets`, `GET, PUT /api/v1/hashsets/{id}` | shared hash sets |
+//! | `GET, POST /api/v1/hashsets/{id}/entries`, `POST …/entries/withdraw` | entries (JSON, CSV, JSON Lines), tombstones |
+//! | `GET /api/v1/hashsets/{id}/sightings` | who matched the set's entries (owner only) |
+//! | `POST /api/v1/hashes/match` | match hashes or an uploaded image (hashed in memory, never kept) |
 //!
 //! Errors have one shape and one table: see [`error`].
 //!
 //! # Limits
 //!
 //! Request bodies are limited to [`ServerOptions::body_limit`] (4 MiB by default) except the
-//! batch route, limited to [`ServerOptions::batch_body_limit`] (32 MiB); requests time out after
+//! batch, hash-entry and match routes, limited to [`ServerOptions::batch_body_limit`] (32 MiB); requests time out after
 //! [`ServerOptions::request_timeout`] (30 s).
 
 use std::sync::Arc;
@@ -59,7 +64,8 @@ pub use openapi::openapi;
 pub struct ServerOptions {
     /// Largest request body accepted, in bytes, except on the batch route.
     pub body_limit: usize,
-    /// Largest body accepted by `POST /api/v1/reports/batch`, in bytes.
+    /// Largest body accepted by the bulk routes (`POST /api/v1/reports/batch`, hash-entry
+    /// imports and withdrawals, `POST /api/v1/hashes/match`), in bytes.
     pub batch_body_limit: usize,
     /// Requests running longer are cancelled with `503 timeout`.
     pub request_timeout: Duration,

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
-use crate::routes::{check, communities, extract, meta, observables, orgs, reports, tokens};
+use crate::routes::{check, communities, extract, hashes, meta, observables, orgs, reports, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,6 +36,15 @@ use crate::routes::{check, communities, extract, meta, observables, orgs, report
         observables::lookup,
         check::check,
         extract::extract,
+        hashes::list,
+        hashes::create,
+        hashes::get_one,
+        hashes::update,
+        hashes::entries,
+        hashes::add_entries,
+        hashes::withdraw,
+        hashes::sightings,
+        hashes::match_hashes,
     ),
     components(schemas(ErrorResponse, engine::ErrorBody)),
     modifiers(&BearerAuth),
@@ -45,6 +54,7 @@ use crate::routes::{check, communities, extract, meta, observables, orgs, report
         (name = "organizations", description = "Member organisations"),
         (name = "communities", description = "Sharing communities"),
         (name = "tokens", description = "API tokens"),
+        (name = "hashes", description = "Shared image and file hash lists (PDQ, MD5, SHA-256) and matching"),
         (name = "service", description = "Health, metrics and this document"),
     )
 )]

@@ -10,6 +10,7 @@ use crate::{AppState, ServerOptions};
 pub(crate) mod check;
 pub(crate) mod communities;
 pub(crate) mod extract;
+pub(crate) mod hashes;
 pub(crate) mod meta;
 pub(crate) mod observables;
 pub(crate) mod orgs;
@@ -27,6 +28,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(observables::routes())
         .merge(check::routes())
         .merge(extract::routes())
+        .merge(hashes::routes(options))
 }
 
 /// A complete listing (organisations, communities, tokens).

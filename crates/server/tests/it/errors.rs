@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 19] = [
+const ROUTES: [(&str, &str); 28] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -30,6 +30,15 @@ const ROUTES: [(&str, &str); 19] = [
     ("get", "/api/v1/observables/{kind}/{value}"),
     ("post", "/api/v1/check"),
     ("post", "/api/v1/extract"),
+    ("get", "/api/v1/hashsets"),
+    ("post", "/api/v1/hashsets"),
+    ("get", "/api/v1/hashsets/{id}"),
+    ("put", "/api/v1/hashsets/{id}"),
+    ("get", "/api/v1/hashsets/{id}/entries"),
+    ("post", "/api/v1/hashsets/{id}/entries"),
+    ("post", "/api/v1/hashsets/{id}/entries/withdraw"),
+    ("get", "/api/v1/hashsets/{id}/sightings"),
+    ("post", "/api/v1/hashes/match"),
 ];
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod check;
 mod errors;
 mod extract;
 mod harness;
+mod hashes;
 mod pagination;
 mod reports;
 mod tcp;
