@@ -17,6 +17,10 @@ pub enum AdminCommand {
     /// API tokens: `admin token create --org NAME --role ROLE` prints the token once.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Hash lists: `admin hashset create NAME --org ORG --category csam --tlp AMBER`,
+    /// `admin hashset import NAME FILE --org ORG`, `admin hashset list --org ORG`.
+    #[command(subcommand)]
+    Hashset(crate::hashes::HashSetCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -122,6 +126,7 @@ pub async fn run(settings: &Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             engine.revoke_token(None, id).await?;
             println!("revoked token {id}");
         }
+        AdminCommand::Hashset(cmd) => crate::hashes::admin(&engine, cmd).await?,
     }
     Ok(())
 }

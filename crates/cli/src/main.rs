@@ -4,6 +4,7 @@ mod admin;
 mod config;
 mod demo;
 mod extract;
+mod hashes;
 mod ingest;
 mod query;
 mod serve;
@@ -87,6 +88,18 @@ enum Command {
     ///
     /// Example: `dragnet extract report.txt --default-region GB --json`
     Extract(extract::ExtractArgs),
+    /// Compute PDQ hashes of image files, printed `hash,quality,file` as the reference tool does.
+    ///
+    /// Images are decoded and hashed in memory. Example: `dragnet hash photos/*.jpg > hashes.csv`
+    Hash(hashes::HashArgs),
+    /// Match hashes or images against the hash lists you may see.
+    ///
+    /// Against a server (`--server URL --token T`) or the data directory (`--org NAME`). Images
+    /// given are hashed here and only their hashes are used. Prints one line per match:
+    /// `query, distance, set (owner, category, TLP), entry hash, entry label`.
+    ///
+    /// Example: `dragnet hash new/*.jpg > new.csv && dragnet match --hashes new.csv --server https://dragnet.example --token dn_…`
+    Match(hashes::MatchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -111,6 +124,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Lookup(args) => query::lookup(&s, args).await.map(|()| 0),
         Command::Check(args) => query::check(&s, args).await.map(|()| 0),
         Command::Extract(args) => extract::run(&s, args),
+        Command::Hash(args) => hashes::hash(args),
+        Command::Match(args) => hashes::run_match(&s, args).await,
     }
 }
 

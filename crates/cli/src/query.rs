@@ -43,14 +43,14 @@ fn parse_kind(kind: &str) -> anyhow::Result<Option<ObservableKind>> {
     Ok(Some(kind.parse().map_err(|e| anyhow!("{e} (expected one of the kinds in --help, or auto)"))?))
 }
 
-fn client(settings: &Settings) -> anyhow::Result<Option<(reqwest::Client, reqwest::Url, String)>> {
+pub(crate) fn client(settings: &Settings) -> anyhow::Result<Option<(reqwest::Client, reqwest::Url, String)>> {
     let Some(server) = &settings.server else { return Ok(None) };
     let url = reqwest::Url::parse(server).with_context(|| format!("invalid server url {server:?}"))?;
     let token = settings.token.clone().ok_or_else(|| anyhow!("--server needs --token (or DRAGNET_TOKEN)"))?;
     Ok(Some((reqwest::Client::new(), url, token)))
 }
 
-async fn answer<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> anyhow::Result<T> {
+pub(crate) async fn answer<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> anyhow::Result<T> {
     let status = resp.status();
     let body = resp.text().await.context("cannot read the server's answer")?;
     if !status.is_success() {

@@ -242,7 +242,7 @@ pub struct HashSetView {
 }
 
 /// A hash-list entry as a viewer sees it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HashEntryView {
     pub id: Uuid,
     pub set_id: Uuid,
@@ -312,7 +312,7 @@ pub struct WithdrawOutcome {
 }
 
 /// A hash to match (or to withdraw by value).
-#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HashQueryInput {
     /// `pdq`, `md5` or `sha256`; when omitted, 32 hex digits are MD5 and 64 are PDQ.
@@ -326,7 +326,7 @@ pub struct HashQueryInput {
 }
 
 /// A match request by hashes.
-#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchRequest {
     pub hashes: Vec<HashQueryInput>,
@@ -350,7 +350,7 @@ impl Default for ImageMatchOptions {
 }
 
 /// One hash of a match request and what became of it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QueryView {
     /// Position in the request (0 for an image).
     pub index: usize,
@@ -369,7 +369,7 @@ pub struct QueryView {
 }
 
 /// The set of a match, as the matcher sees it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MatchedSetView {
     pub id: Uuid,
     pub name: String,
@@ -380,7 +380,7 @@ pub struct MatchedSetView {
 }
 
 /// One matched entry.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HashMatchView {
     /// The query ([`QueryView::index`]) it matched.
     pub query: usize,
@@ -389,13 +389,13 @@ pub struct HashMatchView {
     /// For an image matched with its rotations and mirror images: the transform of the image
     /// that matched.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transform: Option<&'static str>,
+    pub transform: Option<String>,
     pub set: MatchedSetView,
     pub entry: HashEntryView,
 }
 
 /// The answer to a match request.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MatchOutcome {
     pub radius: u32,
     pub queries: Vec<QueryView>,
@@ -1014,7 +1014,7 @@ impl Engine {
             matches.push(HashMatchView {
                 query,
                 distance,
-                transform,
+                transform: transform.map(str::to_owned),
                 set: MatchedSetView {
                     id: set.id,
                     name: set.name.clone(),

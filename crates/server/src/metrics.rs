@@ -10,6 +10,8 @@
 //! - `dragnet_index_reports`, `dragnet_index_values`, `dragnet_index_occurrences`: sizes of the
 //!   correlation index, read at scrape time (instance-wide totals, shown only to whoever can
 //!   reach `/metrics`: keep it on an internal network);
+//! - `dragnet_hashlist_sets`, `dragnet_hashlist_entries`, `dragnet_hashlist_pdq_index_bytes`:
+//!   sizes of the in-memory hash lists, read at scrape time (instance-wide, like the above);
 //! - `dragnet_ingest_records_total{outcome="accepted"|"rejected"}`: submitted report records.
 
 use std::sync::atomic::AtomicI64;
@@ -58,6 +60,9 @@ pub struct Metrics {
     reports: Gauge<i64, AtomicI64>,
     values: Gauge<i64, AtomicI64>,
     occurrences: Gauge<i64, AtomicI64>,
+    hash_sets: Gauge<i64, AtomicI64>,
+    hash_entries: Gauge<i64, AtomicI64>,
+    pdq_bytes: Gauge<i64, AtomicI64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -103,11 +108,30 @@ impl Metrics {
             "Observable occurrences (value in report) in the correlation index",
             occurrences.clone(),
         );
+        let (hash_sets, hash_entries, pdq_bytes) = (Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register("hashlist_sets", "Hash sets on the instance", hash_sets.clone());
+        registry.register(
+            "hashlist_entries",
+            "Hash-list entries, withdrawn ones included",
+            hash_entries.clone(),
+        );
+        registry.register("hashlist_pdq_index_bytes", "Memory of the PDQ matching index", pdq_bytes.clone());
         // Make both outcomes visible from the first scrape.
         for outcome in ["accepted", "rejected"] {
             let _ = ingest.get_or_create(&IngestLabels { outcome });
         }
-        Metrics { registry, requests, latency, ingest, reports, values, occurrences }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            ingest,
+            reports,
+            values,
+            occurrences,
+            hash_sets,
+            hash_entries,
+            pdq_bytes,
+        }
     }
 
     /// Records one answered request.
@@ -129,9 +153,13 @@ impl Metrics {
         }
     }
 
-    /// The exposition, with the index gauges set to `index_sizes` (reports, values, occurrences).
-    pub fn render(&self, index_sizes: (usize, usize, usize)) -> String {
+    /// The exposition, with the index gauges set to `index_sizes` (reports, values, occurrences)
+    /// and the hash-list gauges to `hash_sizes` (sets, entries, PDQ index bytes).
+    pub fn render(&self, index_sizes: (usize, usize, usize), hash_sizes: (usize, usize, usize)) -> String {
         let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.hash_sets.set(gauge(hash_sizes.0));
+        self.hash_entries.set(gauge(hash_sizes.1));
+        self.pdq_bytes.set(gauge(hash_sizes.2));
         self.reports.set(gauge(index_sizes.0));
         self.values.set(gauge(index_sizes.1));
         self.occurrences.set(gauge(index_sizes.2));
@@ -151,11 +179,14 @@ mod tests {
         let m = Metrics::new();
         m.observe_request("GET", "/api/v1/reports/{id}", 200, 0.002);
         m.observe_ingest(3, 1);
-        let text = m.render((5, 7, 11));
+        let text = m.render((5, 7, 11), (2, 3, 4));
         for line in [
             "dragnet_index_reports 5",
             "dragnet_index_values 7",
             "dragnet_index_occurrences 11",
+            "dragnet_hashlist_sets 2",
+            "dragnet_hashlist_entries 3",
+            "dragnet_hashlist_pdq_index_bytes 4",
             r#"dragnet_ingest_records_total{outcome="accepted"} 3"#,
             r#"dragnet_ingest_records_total{outcome="rejected"} 1"#,
             r#"dragnet_http_requests_total{method="GET",route="/api/v1/reports/{id}",status="200"} 1"#,

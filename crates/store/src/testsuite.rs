@@ -692,7 +692,7 @@ pub fn hash_entry(set: Uuid, kind: HashKind, seed: u64) -> HashEntry {
         kind,
         value: hex,
         quality: (kind == HashKind::Pdq).then_some((seed % 101) as u8),
-        label: (seed % 2 == 0).then(|| format!("file-{seed}.jpg")),
+        label: seed.is_multiple_of(2).then(|| format!("file-{seed}.jpg")),
         added_at: base_time() + Duration::microseconds(seed as i64),
         withdrawn_at: None,
     }

@@ -211,3 +211,83 @@ fn extract_prints_findings_as_a_table_or_json_lines() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
 }
+
+fn pdq_testdata(file: &str) -> String {
+    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/pdq")).join(file);
+    assert!(p.exists(), "shared pdq test data missing: {}", p.display());
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn hash_prints_like_the_reference_and_match_finds_shared_lists() {
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    let orig = pdq_testdata("bridge-mods/aaa-orig.jpg");
+    let rotated = pdq_testdata("dih/bridge-2-rotate-90.jpg");
+
+    // `hash,quality,file`, as the reference prints it; --cli512 is the C++ tool's convention.
+    let out = ok(dragnet(&tmp.0, &["hash", &orig], &[]));
+    assert_eq!(out, format!("f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,100,{orig}\n"));
+    let out = ok(dragnet(&tmp.0, &["hash", "--cli512", &orig], &[]));
+    assert!(
+        out.starts_with("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22,100,"),
+        "{out}"
+    );
+    let out = ok(dragnet(&tmp.0, &["hash", "--dihedral", &orig], &[]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 8);
+    assert!(lines[1].ends_with(",rot90") && lines[7].ends_with(",flip_minus1"));
+    // A file that is not an image: an error naming it, the others still hashed, exit 1.
+    let not_image = tmp.0.join("notes.txt");
+    std::fs::write(&not_image, "hello").unwrap();
+    let out = dragnet(&tmp.0, &["hash", not_image.to_str().unwrap(), &orig], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.txt: unsupported image format"));
+
+    // A hotline shares a list with the platform; the platform matches a rotated copy.
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data], &[]));
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Platform", "--data", data], &[]));
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Stranger", "--data", data], &[]));
+    ok(dragnet(
+        &tmp.0,
+        &[
+            "admin",
+            "hashset",
+            "create",
+            "known",
+            "--org",
+            "Hotline",
+            "--category",
+            "csam",
+            "--tlp",
+            "AMBER",
+            "--share-org",
+            "Platform",
+            "--data",
+            data,
+        ],
+        &[],
+    ));
+    let list = tmp.0.join("list.csv");
+    std::fs::write(&list, ok(dragnet(&tmp.0, &["hash", &orig], &[])) + "zz,1,broken\n").unwrap();
+    let out = ok(dragnet(
+        &tmp.0,
+        &["admin", "hashset", "import", "known", list.to_str().unwrap(), "--org", "Hotline", "--data", data],
+        &[],
+    ));
+    assert!(out.contains("1 added") && out.contains("1 line(s) rejected"), "{out}");
+
+    let queries = tmp.0.join("queries.csv");
+    std::fs::write(&queries, ok(dragnet(&tmp.0, &["hash", &rotated], &[]))).unwrap();
+    let q = queries.to_str().unwrap();
+    // By hash, the rotated copy is far from the original; by image (all eight transforms) it matches.
+    let out = ok(dragnet(&tmp.0, &["match", "--hashes", q, "--org", "Platform", "--data", data], &[]));
+    assert_eq!(out, "");
+    let out = ok(dragnet(&tmp.0, &["match", &rotated, "--org", "Platform", "--data", data], &[]));
+    assert!(out.contains("known (Hotline, csam, AMBER)") && out.contains("(rot"), "{out}");
+    // Not shared with the stranger: nothing.
+    let out = ok(dragnet(&tmp.0, &["match", &rotated, "--org", "Stranger", "--data", data], &[]));
+    assert_eq!(out, "");
+}
