@@ -91,13 +91,28 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
+    let mut hash_entries = 0;
+    for set in &dataset.hash_sets {
+        let owner = &principals[set.owner.as_str()];
+        let input = engine::HashSetInput {
+            name: set.name.clone(),
+            category: set.category,
+            source: set.source.clone(),
+            description: set.description.clone(),
+            tlp: set.tlp.clone(),
+            audience: model::AudienceInput { organizations: set.audience.clone(), communities: vec![] },
+        };
+        let created = engine.create_hash_set(owner, input).await?;
+        hash_entries += engine.add_hash_entries(owner, created.id, set.entries.clone()).await?.added;
+    }
     let (reports, values, occurrences) = engine.index_sizes();
     eprintln!(
-        "demo data in {}: {} organisations, {} communities, {reports} reports ({rejected} rejected), {values} distinct observables, {occurrences} occurrences, {} planted networks — {:.1} s",
+        "demo data in {}: {} organisations, {} communities, {reports} reports ({rejected} rejected), {values} distinct observables, {occurrences} occurrences, {} planted networks, {} hash sets ({hash_entries} entries) — {:.1} s",
         dir.display(),
         dataset.orgs.len(),
         dataset.communities.len(),
         dataset.networks.len(),
+        dataset.hash_sets.len(),
         started.elapsed().as_secs_f64()
     );
     let _ = accepted;

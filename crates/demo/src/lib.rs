@@ -18,12 +18,17 @@
 //! people write them (`+44 7400 123456`, IBANs in groups of four, EIP-55 Ethereum addresses).
 //! Indicators are also written into each narrative.
 //!
+//! Two shared hash lists come with it ([`DemoHashSet`]): 20,000 PDQ hashes and 2,000 MD5s of
+//! a platform's known abuse imagery shared with law enforcement (its first entry is
+//! [`KNOWN_PDQ`], the hash of a reference test image), and a hotline's sextortion list.
+//!
 //! [`reports_with_observables`] and [`selectors`] are flat generators for benchmarks.
 //!
 //! Same seed, same output: all randomness comes from ChaCha8 seeded with the configured seed,
 //! and nothing reads the clock or depends on hash-map order.
 
 mod flat;
+mod hashsets;
 mod networks;
 mod orgs;
 mod text;
@@ -38,6 +43,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use flat::{reports_with_observables, selectors};
+pub use hashsets::{DemoHashSet, KNOWN_PDQ};
 
 use networks::{NETWORKS, Role, Sel};
 use orgs::{COMMUNITIES, ORGS, OrgType};
@@ -126,6 +132,8 @@ pub struct Dataset {
     pub reports: Vec<DemoReport>,
     /// The planted networks hidden in the reports.
     pub networks: Vec<PlantedNetwork>,
+    /// Shared hash lists (a platform's known-imagery list, a hotline's sextortion list).
+    pub hash_sets: Vec<DemoHashSet>,
 }
 
 /// A report before it is written out.
@@ -223,6 +231,8 @@ pub fn generate(cfg: &DemoConfig) -> Dataset {
                 report_count: count,
             })
             .collect(),
+        // A generator of its own, so that the reports do not depend on the lists.
+        hash_sets: hashsets::hash_sets(&mut ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x9d5f_1a3c), 20_000),
     }
 }
 
