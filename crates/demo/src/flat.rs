@@ -128,6 +128,8 @@ pub fn reports_with_observables(seed: u64, n: usize, per_report: usize) -> Vec<R
         let kind = if r % 3 == 0 { ReportKind::Intel } else { ReportKind::Scam };
         let tlp = if meta.random_bool(0.2) { "CLEAR" } else { "GREEN" };
         out.push(ReportInput {
+            scam: None,
+            victim_pii: None,
             kind,
             title: format!("Synthetic {} report {r}", kind.as_str()),
             narrative: format!("Synthetic benchmark report {r} from seed {seed}."),

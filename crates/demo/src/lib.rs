@@ -29,6 +29,7 @@
 
 mod flat;
 mod hashsets;
+mod intake;
 mod networks;
 mod orgs;
 mod text;
@@ -201,6 +202,15 @@ pub fn generate(cfg: &DemoConfig) -> Dataset {
     }
 
     let mut reports: Vec<DemoReport> = drafts.iter().map(|d| render(&mut rng, d, cfg.start)).collect();
+    // Intake facts from a generator of their own, so that the reports' texts do not depend on them.
+    let mut intake_rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5ca3_1a7e);
+    for (r, d) in reports.iter_mut().zip(&drafts) {
+        if d.kind == ReportKind::Scam {
+            let (details, pii) = intake::details(&mut intake_rng, d.scam, ORGS[d.author].ty);
+            r.input.scam = Some(details);
+            r.input.victim_pii = pii;
+        }
+    }
     reports.sort_by_key(|r| r.input.first_seen);
 
     Dataset {
@@ -632,6 +642,8 @@ fn render<R: Rng + ?Sized>(rng: &mut R, d: &Draft, start: DateTime<Utc>) -> Demo
             first_seen: Some(first_seen),
             last_seen,
             observables,
+            scam: None,
+            victim_pii: None,
         },
     }
 }

@@ -9,7 +9,7 @@ use model::observable::{canonicalize, infer_kind};
 use model::report::AudienceInput;
 use model::{
     Audience, CanonicalizeOptions, Community, CommunityId, Observable, ObservableKind, OrgId, Organization,
-    Report, ReportInput, ReportObservable, Role, Tlp, Viewer,
+    Report, ReportInput, ReportKind, ReportObservable, Role, Tlp, Viewer,
 };
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -489,6 +489,7 @@ impl Engine {
                 got: input.observables.len(),
             });
         }
+        let (scam, victim_pii) = self.intake(&input)?;
         let mut observables: Vec<ReportObservable> = Vec::with_capacity(input.observables.len() + 2);
         let mut derived: Vec<Observable> = Vec::new();
         for (i, o) in input.observables.iter().enumerate() {
@@ -523,13 +524,17 @@ impl Engine {
             }
             derived.extend(c.related);
         }
-        // A narrative without explicit observables: what extraction finds in it.
-        if input.observables.is_empty() {
+        // A narrative without explicit observables, or a scam report's narrative: what
+        // extraction finds in it. Never the victim's own phone number or e-mail address.
+        if input.observables.is_empty() || input.kind == ReportKind::Scam {
+            let own = self.victim_values(victim_pii.as_ref());
             for f in self.extractor.extract(&input.narrative) {
                 if observables.len() >= REPORT_MAX_OBSERVABLES {
                     break;
                 }
-                if observables.iter().any(|x| x.kind == f.kind && x.value == f.value) {
+                if observables.iter().any(|x| x.kind == f.kind && x.value == f.value)
+                    || own.iter().any(|o| o.kind == f.kind && o.value == f.value)
+                {
                     continue;
                 }
                 if let Ok(c) = canonicalize(f.kind, &f.value, &self.canon) {
@@ -569,7 +574,45 @@ impl Engine {
             last_seen,
             observables,
             revoked_at: None,
+            scam,
+            victim_pii,
         })
+    }
+
+    /// Validates a report's intake facts and victim data (scam reports only).
+    fn intake(
+        &self,
+        input: &ReportInput,
+    ) -> Result<(Option<model::scam::ScamDetails>, Option<model::scam::VictimPii>), EngineError> {
+        if input.kind != ReportKind::Scam {
+            if input.scam.is_some() {
+                return Err(EngineError::invalid("scam", "only scam reports carry intake details"));
+            }
+            if input.victim_pii.is_some() {
+                return Err(EngineError::invalid("victim_pii", "only scam reports carry victim data"));
+            }
+            return Ok((None, None));
+        }
+        let scam = input.scam.clone().map(|s| s.validate("scam")).transpose().map_err(intake_error)?;
+        let pii = input
+            .victim_pii
+            .clone()
+            .map(|p| p.validate("victim_pii"))
+            .transpose()
+            .map_err(intake_error)?
+            .filter(|p| !p.is_empty());
+        Ok((scam, pii))
+    }
+
+    /// The victim's own phone number and e-mail address, canonicalised, so that extraction
+    /// never shares them as the scammer's indicators.
+    fn victim_values(&self, pii: Option<&model::scam::VictimPii>) -> Vec<Observable> {
+        let Some(pii) = pii else { return Vec::new() };
+        [(ObservableKind::Phone, &pii.phone), (ObservableKind::Email, &pii.email)]
+            .into_iter()
+            .filter_map(|(kind, v)| canonicalize(kind, v.as_deref()?, &self.canon).ok())
+            .map(|c| c.observable)
+            .collect()
     }
 
     /// Canonicalises a raw value, inferring its kind when not given. `field` names the input.
@@ -709,6 +752,8 @@ impl Engine {
             first_seen: r.first_seen,
             last_seen: r.last_seen,
             revoked_at: r.revoked_at,
+            scam: r.scam.clone(),
+            victim_pii: r.victim_pii.clone(),
             observables: r
                 .observables
                 .iter()
@@ -731,9 +776,26 @@ impl Engine {
         if self.index().report(viewer, id).is_none() {
             return Err(EngineError::not_found("report"));
         }
-        let report =
-            self.store.get_reports(&[id]).await?.pop().ok_or_else(|| EngineError::not_found("report"))?;
+        let mut reports = self.store.get_reports(&[id]).await?;
+        self.attach_pii(viewer, &mut reports).await?;
+        let report = reports.pop().ok_or_else(|| EngineError::not_found("report"))?;
         Ok(self.view(&report))
+    }
+
+    /// Fills in the victim data of the viewer's own organisation's reports: the only place
+    /// it is read, and only ever for the reporting organisation.
+    async fn attach_pii(&self, viewer: &Viewer, reports: &mut [Report]) -> Result<(), EngineError> {
+        let own: Vec<Uuid> =
+            reports.iter().filter(|r| r.author == viewer.org && r.kind == ReportKind::Scam).map(|r| r.id).collect();
+        if own.is_empty() {
+            return Ok(());
+        }
+        let pii: std::collections::HashMap<Uuid, model::scam::VictimPii> =
+            self.store.get_victim_pii(&own).await?.into_iter().collect();
+        for r in reports.iter_mut().filter(|r| r.author == viewer.org) {
+            r.victim_pii = pii.get(&r.id).cloned();
+        }
+        Ok(())
     }
 
     /// Visible reports, newest first, filtered, one page at a time.
@@ -779,7 +841,8 @@ impl Engine {
             });
             (page.iter().map(|r| r.id).collect::<Vec<_>>(), more)
         };
-        let reports = self.store.get_reports(&ids).await?;
+        let mut reports = self.store.get_reports(&ids).await?;
+        self.attach_pii(viewer, &mut reports).await?;
         let next_cursor = if more { ids.last().map(|id| id.to_string()) } else { None };
         Ok(Page { items: reports.iter().map(|r| self.view(r)).collect(), next_cursor })
     }
@@ -897,4 +960,8 @@ fn truncate(s: &str, max: usize) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
+}
+
+fn intake_error(e: model::scam::IntakeError) -> EngineError {
+    EngineError::Invalid { field: e.field, message: e.message }
 }

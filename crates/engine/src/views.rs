@@ -36,6 +36,12 @@ pub struct ReportView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
     pub observables: Vec<ObservableView>,
+    /// Intake facts of a scam report: source, victim age bracket and country, incident, losses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scam: Option<model::scam::ScamDetails>,
+    /// The victim's personal data: only in answers to the reporting organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim_pii: Option<model::scam::VictimPii>,
 }
 
 /// A report's audience by names.

@@ -375,6 +375,8 @@ mod tests {
                 })
                 .collect(),
             revoked_at: None,
+            scam: None,
+            victim_pii: None,
         }
     }
 

@@ -9,12 +9,14 @@
 //! - [`tlp`]: TLP 2.0 levels, their STIX marking ids and the TLP 1.0 mapping.
 //! - [`org`]: organisations, roles, sharing communities and the viewer of a read.
 //! - [`report`]: reports as submitted and as stored.
+//! - [`scam`]: the scam intake schema (source, victim, incident, losses) and victim PII.
 //! - [`visibility`]: the one function that decides whether a viewer may see a report.
 
 pub mod hashlist;
 pub mod observable;
 pub mod org;
 pub mod report;
+pub mod scam;
 pub mod stix;
 pub mod tlp;
 pub mod visibility;

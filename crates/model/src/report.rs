@@ -102,6 +102,11 @@ pub struct Report {
     pub last_seen: Option<DateTime<Utc>>,
     pub observables: Vec<ReportObservable>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Intake facts of a `scam` report (shareable like the report).
+    pub scam: Option<crate::scam::ScamDetails>,
+    /// The victim's personal data, on the way in only: the store keeps it apart and never
+    /// returns it with a report (see `Store::get_victim_pii`).
+    pub victim_pii: Option<crate::scam::VictimPii>,
 }
 
 impl Report {
@@ -132,6 +137,14 @@ pub struct ReportInput {
     pub last_seen: Option<DateTime<Utc>>,
     #[serde(default)]
     pub observables: Vec<ObservableInput>,
+    /// Intake facts, for `scam` reports: source, victim (age bracket, country), incident,
+    /// losses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scam: Option<crate::scam::ScamDetails>,
+    /// The victim's name and contact details, for `scam` reports. Only ever shown to the
+    /// reporting organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim_pii: Option<crate::scam::VictimPii>,
 }
 
 /// The audience of a submitted report, by organisation and community names.

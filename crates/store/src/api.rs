@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::Report;
+use model::scam::VictimPii;
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -109,6 +110,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many reports are stored, revoked ones included.
     async fn count_reports(&self) -> Result<u64, StoreError>;
+
+    /// The victim's personal data of these reports, for those that have any, in the order
+    /// asked. The only read of that data: reports are returned without it
+    /// (`Report::victim_pii` is always `None` on the way out).
+    async fn get_victim_pii(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, VictimPii)>, StoreError>;
 
     // ----- hash lists -----
 

@@ -51,6 +51,16 @@ pub(crate) fn labels_json(labels: &[String]) -> String {
     serde_json::to_string(labels).unwrap_or_else(|_| String::from("[]"))
 }
 
+/// A report's intake facts as stored (JSON), or `None`.
+pub(crate) fn scam_json(r: &Report) -> Option<String> {
+    r.scam.as_ref().and_then(|s| serde_json::to_string(s).ok())
+}
+
+/// A report's victim PII as stored (JSON), when it has any.
+pub(crate) fn pii_json(r: &Report) -> Option<String> {
+    r.victim_pii.as_ref().filter(|p| !p.is_empty()).and_then(|p| serde_json::to_string(p).ok())
+}
+
 /// Rejects text a backend cannot keep: a NUL character. `what` names the field.
 pub(crate) fn check_text(what: impl FnOnce() -> String, text: &str) -> Result<(), StoreError> {
     if text.contains('\0') {
@@ -71,6 +81,8 @@ pub(crate) fn check_batch(reports: &[Report]) -> Result<(), StoreError> {
         for label in &r.labels {
             check_text(|| format!("a label of report {}", r.id), label)?;
         }
+        check_text(|| format!("intake details of report {}", r.id), &scam_json(r).unwrap_or_default())?;
+        check_text(|| format!("victim data of report {}", r.id), &pii_json(r).unwrap_or_default())?;
         for (i, o) in r.observables.iter().enumerate() {
             let what = || format!("observable {i} of report {}", r.id);
             check_text(what, &o.value)?;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Report, ReportObservable};
+use model::scam::VictimPii;
 use model::{ObservableKind, Tlp};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Postgres, Row, Transaction};
@@ -17,7 +18,7 @@ use uuid::Uuid;
 
 use crate::codec::{
     audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
-    in_requested_order, labels_json, micros, parse_enum, parse_role,
+    in_requested_order, labels_json, micros, parse_enum, parse_role, pii_json, scam_json,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, TokenRecord};
@@ -112,7 +113,7 @@ fn token_from_row(row: &PgRow) -> Result<TokenRecord, StoreError> {
 macro_rules! report_columns {
     () => {
         "id, kind, title, narrative, tlp, author_org, audience::text, labels::text, created_at, \
-         first_seen, last_seen, revoked_at"
+         first_seen, last_seen, revoked_at, scam::text"
     };
 }
 
@@ -123,6 +124,7 @@ fn report_from_row(row: &PgRow) -> Result<Report, StoreError> {
     let tlp: &str = row.try_get(4)?;
     let audience: &str = row.try_get(6)?;
     let labels: &str = row.try_get(7)?;
+    let scam: Option<&str> = row.try_get(12)?;
     Ok(Report {
         id,
         kind: kind.parse().map_err(|e: String| bad("kind", &e))?,
@@ -137,6 +139,8 @@ fn report_from_row(row: &PgRow) -> Result<Report, StoreError> {
         last_seen: row.try_get(10)?,
         observables: Vec::new(),
         revoked_at: row.try_get(11)?,
+        scam: scam.map(serde_json::from_str).transpose().map_err(|e| bad("scam", &e))?,
+        victim_pii: None,
     })
 }
 
@@ -189,7 +193,9 @@ async fn insert_batch(
     let mut first_seen = Vec::with_capacity(n);
     let mut last_seen = Vec::with_capacity(n);
     let mut revoked = Vec::with_capacity(n);
+    let mut scams = Vec::with_capacity(n);
     for r in reports {
+        scams.push(scam_json(r));
         ids.push(r.id);
         kinds.push(r.kind.as_str());
         titles.push(r.title.as_str());
@@ -205,14 +211,14 @@ async fn insert_batch(
     }
     sqlx::query(
         "INSERT INTO reports (id, kind, title, narrative, tlp, author_org, audience, labels, created_at, \
-                              first_seen, last_seen, revoked_at) \
+                              first_seen, last_seen, revoked_at, scam) \
          SELECT id, kind, title, narrative, tlp, author_org, audience::jsonb, labels::jsonb, created_at, \
-                first_seen, last_seen, revoked_at \
+                first_seen, last_seen, revoked_at, scam::jsonb \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], \
                      $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], \
-                     $12::timestamptz[]) \
+                     $12::timestamptz[], $13::text[]) \
               AS t (id, kind, title, narrative, tlp, author_org, audience, labels, created_at, first_seen, \
-                    last_seen, revoked_at)",
+                    last_seen, revoked_at, scam)",
     )
     .bind(ids)
     .bind(kinds)
@@ -226,8 +232,21 @@ async fn insert_batch(
     .bind(first_seen)
     .bind(last_seen)
     .bind(revoked)
+    .bind(scams)
     .execute(&mut **tx)
     .await?;
+
+    let (pii_ids, pii_data): (Vec<Uuid>, Vec<String>) =
+        reports.iter().filter_map(|r| pii_json(r).map(|d| (r.id, d))).unzip();
+    if !pii_ids.is_empty() {
+        sqlx::query(
+            "INSERT INTO victim_pii (report_id, data) SELECT id, data::jsonb FROM UNNEST($1::uuid[], $2::text[]) AS t (id, data)",
+        )
+        .bind(pii_ids)
+        .bind(pii_data)
+        .execute(&mut **tx)
+        .await?;
+    }
 
     let m: usize = reports.iter().map(|r| r.observables.len()).sum();
     if m == 0 {
@@ -606,6 +625,26 @@ impl Store for PgStore {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.pool).await?;
         u64::try_from(n).map_err(|_| corrupt(format!("report count {n}")))
     }
+
+    async fn get_victim_pii(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, VictimPii)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query("SELECT report_id, data::text FROM victim_pii WHERE report_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let id: Uuid = row.try_get(0)?;
+            let data: &str = row.try_get(1)?;
+            let pii: VictimPii =
+                serde_json::from_str(data).map_err(|e| corrupt(format!("victim data of report {id}: {e}")))?;
+            found.insert(id, (id, pii));
+        }
+        Ok(in_requested_order(ids, found))
+    }
+
     // ----- hash lists -----
 
     async fn create_hash_set(&self, set: &HashSet) -> Result<(), StoreError> {

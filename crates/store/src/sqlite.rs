@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Audience, Report, ReportKind, ReportObservable};
+use model::scam::VictimPii;
 use model::{ObservableKind, Tlp};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -23,7 +24,7 @@ use uuid::Uuid;
 
 use crate::codec::{
     audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
-    in_requested_order, labels_json, micros, opt_from_micros, opt_micros, parse_enum, parse_role,
+    in_requested_order, labels_json, micros, opt_from_micros, opt_micros, parse_enum, parse_role, pii_json, scam_json,
     uuid_from_bytes,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation};
@@ -182,8 +183,8 @@ impl MultiInsert {
 
 static INSERT_REPORTS: MultiInsert = MultiInsert::new(
     "INSERT INTO reports (id, kind, title, narrative, tlp, author_org, audience, labels, \
-     created_at, first_seen, last_seen, revoked_at) VALUES ",
-    "(?,?,?,?,?,?,?,?,?,?,?,?)",
+     created_at, first_seen, last_seen, revoked_at, scam) VALUES ",
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 );
 
 static INSERT_OBSERVABLES: MultiInsert = MultiInsert::new(
@@ -213,7 +214,8 @@ async fn insert_report_rows(
                 .bind(micros(r.created_at))
                 .bind(opt_micros(r.first_seen))
                 .bind(opt_micros(r.last_seen))
-                .bind(opt_micros(r.revoked_at));
+                .bind(opt_micros(r.revoked_at))
+                .bind(scam_json(r));
         }
         query.execute(&mut **tx).await?;
         rest = tail;
@@ -295,6 +297,20 @@ fn hash_entry_from_row(row: &SqliteRow) -> Result<HashEntry, StoreError> {
     })
 }
 
+/// The victim PII rows of a batch: one per report that has any.
+async fn insert_pii_rows(tx: &mut Transaction<'static, Sqlite>, reports: &[Report]) -> Result<(), sqlx::Error> {
+    for r in reports {
+        if let Some(data) = pii_json(r) {
+            sqlx::query("INSERT INTO victim_pii (report_id, data) VALUES (?, ?)")
+                .bind(r.id.as_bytes().as_slice())
+                .bind(data)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 // ----- reading rows -----
 
 /// Reports as one JSON array per query, built by SQLite: `SELECT reports_json!() FROM
@@ -311,7 +327,7 @@ macro_rules! reports_json {
         "json_group_array(json_array(\
             hex(r.id), r.kind, r.title, r.narrative, r.tlp, hex(r.author_org), \
             json(r.audience), json(r.labels), r.created_at, r.first_seen, r.last_seen, \
-            r.revoked_at, \
+            r.revoked_at, json(r.scam), \
             json((SELECT json_group_array(json_array(o.position, o.kind, o.value, o.original, \
                                                      o.role)) \
                   FROM report_observables o WHERE o.report_id = r.id))))"
@@ -333,6 +349,7 @@ struct ReportJson(
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<model::scam::ScamDetails>,
     Vec<ObservableJson>,
 );
 
@@ -366,6 +383,7 @@ fn report_from_json(row: ReportJson) -> Result<Report, StoreError> {
         first_seen,
         last_seen,
         revoked_at,
+        scam,
         mut observables,
     ) = row;
     if !observables.is_sorted_by_key(|o| o.0) {
@@ -405,6 +423,8 @@ fn report_from_json(row: ReportJson) -> Result<Report, StoreError> {
             })
             .collect(),
         revoked_at,
+        scam,
+        victim_pii: None,
     })
 }
 
@@ -687,7 +707,10 @@ impl Store for SqliteStore {
         let started = Instant::now();
         let mut tx = self.begin_write().await?;
         let written = match insert_report_rows(&mut tx, reports).await {
-            Ok(()) => insert_observable_rows(&mut tx, &observables).await,
+            Ok(()) => match insert_observable_rows(&mut tx, &observables).await {
+                Ok(()) => insert_pii_rows(&mut tx, reports).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match written {
@@ -784,6 +807,28 @@ impl Store for SqliteStore {
     async fn count_reports(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.reader).await?;
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("report count {n}")))
+    }
+
+    async fn get_victim_pii(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, VictimPii)>, StoreError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let sql = format!(
+                "SELECT report_id, data FROM victim_pii WHERE report_id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+            for id in chunk {
+                query = query.bind(id.as_bytes().as_slice());
+            }
+            for row in query.fetch_all(&self.reader).await? {
+                let id = uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?;
+                let data: &str = row.try_get(1)?;
+                let pii: VictimPii = serde_json::from_str(data)
+                    .map_err(|e| StoreError::Corrupt(format!("victim data of report {id}: {e}")))?;
+                found.insert(id, (id, pii));
+            }
+        }
+        Ok(in_requested_order(ids, found))
     }
 
     // ----- hash lists -----

@@ -93,6 +93,7 @@ macro_rules! __store_test_suite {
                 reports_scan_pagination,
                 reports_large_batch_round_trip,
                 reports_count,
+                victim_pii_is_kept_apart,
                 text_with_nul_is_invalid,
                 concurrent_writes_and_reads,
                 hash_sets_create_list_update,
@@ -183,6 +184,8 @@ pub fn report(author: OrgId, seed: usize, observables: usize) -> Report {
             })
             .collect(),
         revoked_at: None,
+        scam: None,
+        victim_pii: None,
     }
 }
 
@@ -478,6 +481,8 @@ pub async fn reports_round_trip_every_field(store: &dyn Store) {
             })
             .collect(),
         revoked_at: Some(base_time() + Duration::days(3)),
+        scam: Some(scam_details()),
+        victim_pii: None,
     };
     let mut full = full;
     full.observables.push(ReportObservable {
@@ -662,6 +667,58 @@ pub async fn concurrent_writes_and_reads(store: &dyn Store) {
     assert!(count <= 200 && count.is_multiple_of(50), "a batch is seen whole or not at all: {count}");
     let all: Vec<Report> = batches.into_iter().flatten().collect();
     assert_eq!(all_reports(store, 64).await, sorted_by_id(all));
+}
+
+// ----- scam intake -----
+
+/// Intake facts with every field set.
+pub fn scam_details() -> model::scam::ScamDetails {
+    serde_json::from_value(serde_json::json!({
+        "source": "third-party",
+        "channel": "hotline",
+        "victim": {"age_bracket": "80+", "country": "GB", "region": "Kent"},
+        "incident": {"scam_type": "courier-cash-pickup", "contact_method": "phone-call",
+                     "impersonated_brand": "Metropolitan Police", "remote_access_tool": "anydesk"},
+        "losses": [
+            {"amount": "12500.00", "currency": "GBP", "method": "courier", "paid_at": "2025-05-01T10:00:00Z"},
+            {"amount": "0.000000000000000001", "currency": "BTC", "method": "crypto-atm", "recovered": "0"}
+        ]
+    }))
+    .expect("valid intake facts")
+}
+
+/// Victim PII is stored with the report in its transaction and read back only through
+/// `get_victim_pii`: reports come back without it.
+pub async fn victim_pii_is_kept_apart(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let mut with = report(author, 1, 1);
+    with.scam = Some(scam_details());
+    with.victim_pii = Some(model::scam::VictimPii {
+        name: Some(String::from("Edna Q. Whitfield")),
+        phone: Some(String::from("+44 20 7946 0018")),
+        notes: Some(String::from("lives alone; daughter's number in file")),
+        ..Default::default()
+    });
+    let mut empty = report(author, 2, 0);
+    empty.victim_pii = Some(model::scam::VictimPii::default());
+    let without = report(author, 3, 0);
+    store.insert_reports(&[with.clone(), empty.clone(), without.clone()]).await.expect("insert");
+    for r in store.get_reports(&[with.id]).await.expect("get").into_iter().chain(all_reports(store, 10).await) {
+        assert!(r.victim_pii.is_none(), "reports never carry victim data");
+    }
+    let got = store.get_reports(&[with.id]).await.expect("get");
+    assert_eq!(got[0].scam, with.scam);
+    let pii = store.get_victim_pii(&[without.id, with.id, empty.id, Uuid::now_v7()]).await.expect("pii");
+    assert_eq!(pii, vec![(with.id, with.victim_pii.clone().unwrap())]);
+    assert!(store.get_victim_pii(&[]).await.expect("pii").is_empty());
+    // A failed batch stores no victim data either.
+    let mut dup = report(author, 4, 0);
+    dup.id = with.id;
+    dup.victim_pii = Some(model::scam::VictimPii { name: Some(String::from("x")), ..Default::default() });
+    let mut fresh = report(author, 5, 0);
+    fresh.victim_pii = dup.victim_pii.clone();
+    assert!(store.insert_reports(&[fresh.clone(), dup]).await.is_err());
+    assert!(store.get_victim_pii(&[fresh.id]).await.expect("pii").is_empty());
 }
 
 // ----- hash lists -----

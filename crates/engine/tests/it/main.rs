@@ -269,11 +269,19 @@ async fn narratives_without_observables_get_extracted_ones() {
     let hits = e.lookup(&bank.viewer, Some(ObservableKind::Phone), "(888) 839-1214", None).unwrap();
     assert_eq!(hits.count, 1);
 
-    // Explicit observables win: nothing is extracted then.
+    // An intel report's explicit observables win: nothing is extracted then.
     let mut input = report("explicit", "green", &[("domain", "other-scam.com")]);
+    input.kind = model::ReportKind::Intel;
     input.narrative = "call (844) 390-5364".into();
     let view = e.submit(&hotline, input).await.unwrap();
     assert_eq!(view.observables.len(), 1);
+    // A scam report gets both, but never the victim's own number.
+    let mut input = report("explicit", "green", &[("domain", "other-scam.com")]);
+    input.narrative = "they said call (844) 390-5364; I gave them my number 202-555-0143".into();
+    input.victim_pii = Some(model::scam::VictimPii { phone: Some("+1 202 555 0143".into()), ..Default::default() });
+    let view = e.submit(&hotline, input).await.unwrap();
+    let got: Vec<&str> = view.observables.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(got, vec!["other-scam.com", "+18443905364"], "{got:?}");
 
     // The extract use case itself.
     let found = e.extract("call 020 7946 0958", Some("gb")).unwrap();
