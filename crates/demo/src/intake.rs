@@ -4,8 +4,8 @@
 //! methods. A third of the hotline's reports carry (synthetic) victim contact details.
 
 use model::scam::{
-    AgeBracket, Amount, Channel, ContactMethod, Incident, Loss, PaymentMethod, ScamDetails, ScamType, SourceType,
-    Victim, VictimPii,
+    AgeBracket, Amount, Channel, ContactMethod, Incident, Loss, PaymentMethod, ScamDetails, ScamType,
+    SourceType, Victim, VictimPii,
 };
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -15,7 +15,8 @@ use crate::text::Scam;
 
 const COUNTRIES: [(&str, u32); 6] = [("GB", 40), ("US", 25), ("IE", 10), ("DE", 10), ("FR", 8), ("NL", 7)];
 const FIRST: [&str; 8] = ["Edna", "Harold", "Margaret", "Walter", "Dorothy", "Arthur", "Joan", "Frank"];
-const LAST: [&str; 8] = ["Whitfield", "Okafor", "Brennan", "Kowalski", "Duval", "Hughes", "Lindqvist", "Patel"];
+const LAST: [&str; 8] =
+    ["Whitfield", "Okafor", "Brennan", "Kowalski", "Duval", "Hughes", "Lindqvist", "Patel"];
 
 fn pick<T: Copy>(rng: &mut ChaCha8Rng, weighted: &[(T, u32)]) -> T {
     let total: u32 = weighted.iter().map(|(_, w)| w).sum();
@@ -44,7 +45,9 @@ fn scam_type(s: Scam) -> ScamType {
 }
 
 /// (contact methods, brands, payment methods with weights, typical loss range in whole units)
-fn profile(s: Scam) -> (&'static [ContactMethod], &'static [&'static str], &'static [(PaymentMethod, u32)], (u32, u32)) {
+fn profile(
+    s: Scam,
+) -> (&'static [ContactMethod], &'static [&'static str], &'static [(PaymentMethod, u32)], (u32, u32)) {
     use ContactMethod as C;
     use PaymentMethod as P;
     match s {
@@ -156,7 +159,10 @@ pub(crate) fn details(rng: &mut ChaCha8Rng, scam: Scam, author: OrgType) -> (Sca
             let lost: Amount = amount(units, method, rng).parse().expect("generated amounts parse");
             let recovered = rng.random_bool(0.1).then(|| {
                 let part = rng.random_range(1..=units.max(1));
-                amount(part.min(units), method, rng).parse::<Amount>().expect("generated amounts parse").min(lost)
+                amount(part.min(units), method, rng)
+                    .parse::<Amount>()
+                    .expect("generated amounts parse")
+                    .min(lost)
             });
             losses.push(Loss {
                 amount: lost,
@@ -174,14 +180,19 @@ pub(crate) fn details(rng: &mut ChaCha8Rng, scam: Scam, author: OrgType) -> (Sca
         incident: Incident {
             scam_type: scam_type(scam),
             contact_method: Some(contacts[rng.random_range(0..contacts.len())]),
-            impersonated_brand: (!brands.is_empty()).then(|| brands[rng.random_range(0..brands.len())].to_string()),
+            impersonated_brand: (!brands.is_empty())
+                .then(|| brands[rng.random_range(0..brands.len())].to_string()),
             remote_access_tool: (scam == Scam::TechSupport && rng.random_bool(0.6))
                 .then(|| ["anydesk", "teamviewer", "ultraviewer"][rng.random_range(0..3)].to_string()),
         },
         losses,
     };
     let pii = (author == OrgType::Hotline && rng.random_bool(0.35)).then(|| VictimPii {
-        name: Some(format!("{} {}", FIRST[rng.random_range(0..FIRST.len())], LAST[rng.random_range(0..LAST.len())])),
+        name: Some(format!(
+            "{} {}",
+            FIRST[rng.random_range(0..FIRST.len())],
+            LAST[rng.random_range(0..LAST.len())]
+        )),
         phone: Some(format!("+44 20 7946 {:04}", rng.random_range(0..1000))),
         email: None,
         address: None,

@@ -655,6 +655,28 @@ impl Engine {
         Ok(self.view(&report))
     }
 
+    /// Submits a scam report through an intake channel (intake tokens, and every role that may
+    /// write). Without a TLP it is `AMBER` to the reporter's communities.
+    pub async fn submit_intake(
+        &self,
+        reporter: &Principal,
+        input: model::scam::IntakeInput,
+    ) -> Result<ReportView, EngineError> {
+        if !reporter.viewer.role.can_intake() {
+            return Err(EngineError::Forbidden("readers may not submit intake reports".into()));
+        }
+        let communities = {
+            let dir = self.directory();
+            reporter.viewer.communities.iter().map(|c| dir.community_name(*c)).collect()
+        };
+        let mut report = self.prepare(reporter, input.into_report_input(communities), now())?;
+        let _w = self.writes.lock().await;
+        report.id = Uuid::now_v7();
+        self.store.insert_reports(std::slice::from_ref(&report)).await?;
+        self.index.write().unwrap_or_else(|e| e.into_inner()).insert(&report);
+        Ok(self.view(&report))
+    }
+
     /// Submits a batch of records, each already parsed or the reason it could not be. Good
     /// records are stored (durably, in one transaction) and bad ones reported by position.
     pub async fn submit_batch(
@@ -785,8 +807,11 @@ impl Engine {
     /// Fills in the victim data of the viewer's own organisation's reports: the only place
     /// it is read, and only ever for the reporting organisation.
     async fn attach_pii(&self, viewer: &Viewer, reports: &mut [Report]) -> Result<(), EngineError> {
-        let own: Vec<Uuid> =
-            reports.iter().filter(|r| r.author == viewer.org && r.kind == ReportKind::Scam).map(|r| r.id).collect();
+        let own: Vec<Uuid> = reports
+            .iter()
+            .filter(|r| r.author == viewer.org && r.kind == ReportKind::Scam)
+            .map(|r| r.id)
+            .collect();
         if own.is_empty() {
             return Ok(());
         }

@@ -32,9 +32,14 @@ impl std::fmt::Display for CommunityId {
 /// - `analyst`: read, submit reports, revoke the organisation's reports.
 /// - `contributor`: read and submit reports.
 /// - `reader`: read only.
+/// - `intake`: submits scam reports through the intake endpoint and reads nothing (the token a
+///   hotline's software or a web form uses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Submits scam reports through the intake endpoint and nothing else: the token an
+    /// organisation gives its hotline software or web form. It reads nothing.
+    Intake,
     Reader,
     Contributor,
     Analyst,
@@ -43,10 +48,11 @@ pub enum Role {
 
 /// The error for a role name that is not one of dragnet's roles.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?} (expected admin, analyst, contributor or reader)")]
+#[error("unknown role {0:?} (expected admin, analyst, contributor, reader or intake)")]
 pub struct UnknownRole(pub String);
 
 impl Role {
+    /// The roles of members who read (every role but [`Role::Intake`]).
     pub const ALL: [Role; 4] = [Role::Admin, Role::Analyst, Role::Contributor, Role::Reader];
 
     pub fn as_str(self) -> &'static str {
@@ -55,7 +61,18 @@ impl Role {
             Role::Analyst => "analyst",
             Role::Contributor => "contributor",
             Role::Reader => "reader",
+            Role::Intake => "intake",
         }
+    }
+
+    /// Whether this role may read (every role but intake).
+    pub fn can_read(self) -> bool {
+        self >= Role::Reader
+    }
+
+    /// Whether this role may submit intake reports (intake, and every role that may write).
+    pub fn can_intake(self) -> bool {
+        self == Role::Intake || self.can_write()
     }
 
     /// Whether this role may submit reports.
@@ -88,6 +105,7 @@ impl std::str::FromStr for Role {
             "analyst" => Ok(Role::Analyst),
             "contributor" => Ok(Role::Contributor),
             "reader" => Ok(Role::Reader),
+            "intake" => Ok(Role::Intake),
             _ => Err(UnknownRole(s.to_string())),
         }
     }

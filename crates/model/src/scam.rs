@@ -295,7 +295,10 @@ impl FromStr for Amount {
         let whole: i128 = if int.is_empty() { 0 } else { int.parse().map_err(|_| bad())? };
         let mut f: i128 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| bad())? };
         f *= 10i128.pow(Self::SCALE - frac.len() as u32);
-        let atto = whole.checked_mul(scale).and_then(|w| w.checked_add(f)).ok_or_else(|| format!("{s:?} is too large"))?;
+        let atto = whole
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(f))
+            .ok_or_else(|| format!("{s:?} is too large"))?;
         Ok(Amount { atto })
     }
 }
@@ -457,6 +460,74 @@ impl VictimPii {
     }
 }
 
+/// A scam report as an intake channel submits it (`POST /api/v1/intake`, the public form, CSV
+/// import): the intake facts are required, the rest has defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeInput {
+    /// A short title; made from the scam type and contact method when omitted.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What happened, in the reporter's words: indicators in it are extracted. Put the victim's
+    /// name and contact details in `victim_pii`, not here.
+    #[serde(default)]
+    pub narrative: String,
+    pub scam: ScamDetails,
+    #[serde(default)]
+    pub victim_pii: Option<VictimPii>,
+    /// The scammer's indicators, when known (they are also extracted from the narrative).
+    #[serde(default)]
+    pub observables: Vec<crate::report::ObservableInput>,
+    /// TLP; when omitted, `AMBER` shared with the reporting organisation's communities.
+    #[serde(default)]
+    pub tlp: Option<String>,
+    #[serde(default)]
+    pub audience: crate::report::AudienceInput,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// When the scam happened (or started).
+    #[serde(default)]
+    pub first_seen: Option<DateTime<Utc>>,
+}
+
+impl IntakeInput {
+    /// The report this intake becomes: kind `scam`, TLP as given or `AMBER` to the
+    /// `communities` given by the caller (the reporter's own), a title made up when missing.
+    pub fn into_report_input(self, communities: Vec<String>) -> crate::report::ReportInput {
+        let title = self.title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+            let how = self.scam.incident.contact_method.map(|c| format!(" by {c}")).unwrap_or_default();
+            let brand = self
+                .scam
+                .incident
+                .impersonated_brand
+                .as_ref()
+                .map(|b| format!(" posing as {b}"))
+                .unwrap_or_default();
+            format!("{} scam{how}{brand}", self.scam.incident.scam_type)
+        });
+        let (tlp, audience) = match self.tlp {
+            Some(t) => (t, self.audience),
+            None if self.audience == crate::report::AudienceInput::default() => {
+                ("AMBER".to_string(), crate::report::AudienceInput { organizations: vec![], communities })
+            }
+            None => ("AMBER".to_string(), self.audience),
+        };
+        crate::report::ReportInput {
+            kind: crate::report::ReportKind::Scam,
+            title,
+            narrative: self.narrative,
+            tlp,
+            audience,
+            labels: self.labels,
+            first_seen: self.first_seen,
+            last_seen: None,
+            observables: self.observables,
+            scam: Some(self.scam),
+            victim_pii: self.victim_pii,
+        }
+    }
+}
+
 /// Why intake data was refused: the field (e.g. `scam.losses[1].currency`) and the reason.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -603,7 +674,8 @@ mod tests {
         assert_eq!(ok.victim.country.as_deref(), Some("GB"));
         assert_eq!(ok.losses[0].currency, "GBP");
         assert_eq!(ok.incident.remote_access_tool.as_deref(), Some("anydesk"));
-        let pii = VictimPii { name: Some("  Edna  ".into()), notes: Some("\u{7}".into()), ..Default::default() };
+        let pii =
+            VictimPii { name: Some("  Edna  ".into()), notes: Some("\u{7}".into()), ..Default::default() };
         assert_eq!(pii.validate("victim_pii").unwrap_err().field, "victim_pii.notes");
     }
 }

@@ -4,6 +4,9 @@
 //! checked by [`engine::Engine::authenticate`]. A missing, malformed, unknown, expired or revoked
 //! token answers `401 unauthenticated` with a `WWW-Authenticate: Bearer` challenge, before the
 //! body is read.
+//!
+//! An `intake` token may only submit scam reports: every route taking a [`Principal`] answers
+//! it `403 forbidden`; only `POST /api/v1/intake` takes a [`Reporter`], which admits it.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -17,8 +20,27 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Reporter(p) = Reporter::from_request_parts(parts, state).await?;
+        if !p.viewer.role.can_read() {
+            return Err(engine::EngineError::Forbidden(
+                "an intake token may only submit scam reports (POST /api/v1/intake)".into(),
+            )
+            .into());
+        }
+        Ok(p)
+    }
+}
+
+/// Any authenticated caller, intake tokens included: the intake route's extractor.
+#[derive(Debug)]
+pub struct Reporter(pub Principal);
+
+impl FromRequestParts<AppState> for Reporter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
-        Ok(state.engine.authenticate(token).await?)
+        Ok(Reporter(state.engine.authenticate(token).await?))
     }
 }
 

@@ -25,6 +25,7 @@
 //! | `GET, POST /api/v1/hashsets`, `GET, PUT /api/v1/hashsets/{id}` | shared hash sets |
 //! | `GET, POST /api/v1/hashsets/{id}/entries`, `POST …/entries/withdraw` | entries (JSON, CSV, JSON Lines), tombstones |
 //! | `GET /api/v1/hashsets/{id}/sightings` | who matched the set's entries (owner only) |
+//! | `POST /api/v1/intake` | a scam report with intake facts (intake tokens and writers) |
 //! | `POST /api/v1/hashes/match` | match hashes or an uploaded image (hashed in memory, never kept) |
 //!
 //! Errors have one shape and one table: see [`error`].

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
-use crate::routes::{check, communities, extract, hashes, meta, observables, orgs, reports, tokens};
+use crate::routes::{check, communities, extract, hashes, intake, meta, observables, orgs, reports, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,6 +45,7 @@ use crate::routes::{check, communities, extract, hashes, meta, observables, orgs
         hashes::withdraw,
         hashes::sightings,
         hashes::match_hashes,
+        intake::intake,
     ),
     components(schemas(ErrorResponse, engine::ErrorBody)),
     modifiers(&BearerAuth),
@@ -54,6 +55,7 @@ use crate::routes::{check, communities, extract, hashes, meta, observables, orgs
         (name = "organizations", description = "Member organisations"),
         (name = "communities", description = "Sharing communities"),
         (name = "tokens", description = "API tokens"),
+        (name = "scams", description = "Scam-report intake, campaigns and statistics"),
         (name = "hashes", description = "Shared image and file hash lists (PDQ, MD5, SHA-256) and matching"),
         (name = "service", description = "Health, metrics and this document"),
     )

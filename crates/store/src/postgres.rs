@@ -638,8 +638,8 @@ impl Store for PgStore {
         for row in &rows {
             let id: Uuid = row.try_get(0)?;
             let data: &str = row.try_get(1)?;
-            let pii: VictimPii =
-                serde_json::from_str(data).map_err(|e| corrupt(format!("victim data of report {id}: {e}")))?;
+            let pii: VictimPii = serde_json::from_str(data)
+                .map_err(|e| corrupt(format!("victim data of report {id}: {e}")))?;
             found.insert(id, (id, pii));
         }
         Ok(in_requested_order(ids, found))

@@ -24,8 +24,8 @@ use uuid::Uuid;
 
 use crate::codec::{
     audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
-    in_requested_order, labels_json, micros, opt_from_micros, opt_micros, parse_enum, parse_role, pii_json, scam_json,
-    uuid_from_bytes,
+    in_requested_order, labels_json, micros, opt_from_micros, opt_micros, parse_enum, parse_role, pii_json,
+    scam_json, uuid_from_bytes,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, TokenRecord};
@@ -298,7 +298,10 @@ fn hash_entry_from_row(row: &SqliteRow) -> Result<HashEntry, StoreError> {
 }
 
 /// The victim PII rows of a batch: one per report that has any.
-async fn insert_pii_rows(tx: &mut Transaction<'static, Sqlite>, reports: &[Report]) -> Result<(), sqlx::Error> {
+async fn insert_pii_rows(
+    tx: &mut Transaction<'static, Sqlite>,
+    reports: &[Report],
+) -> Result<(), sqlx::Error> {
     for r in reports {
         if let Some(data) = pii_json(r) {
             sqlx::query("INSERT INTO victim_pii (report_id, data) VALUES (?, ?)")

@@ -703,7 +703,8 @@ pub async fn victim_pii_is_kept_apart(store: &dyn Store) {
     empty.victim_pii = Some(model::scam::VictimPii::default());
     let without = report(author, 3, 0);
     store.insert_reports(&[with.clone(), empty.clone(), without.clone()]).await.expect("insert");
-    for r in store.get_reports(&[with.id]).await.expect("get").into_iter().chain(all_reports(store, 10).await) {
+    for r in store.get_reports(&[with.id]).await.expect("get").into_iter().chain(all_reports(store, 10).await)
+    {
         assert!(r.victim_pii.is_none(), "reports never carry victim data");
     }
     let got = store.get_reports(&[with.id]).await.expect("get");

@@ -278,7 +278,8 @@ async fn narratives_without_observables_get_extracted_ones() {
     // A scam report gets both, but never the victim's own number.
     let mut input = report("explicit", "green", &[("domain", "other-scam.com")]);
     input.narrative = "they said call (844) 390-5364; I gave them my number 202-555-0143".into();
-    input.victim_pii = Some(model::scam::VictimPii { phone: Some("+1 202 555 0143".into()), ..Default::default() });
+    input.victim_pii =
+        Some(model::scam::VictimPii { phone: Some("+1 202 555 0143".into()), ..Default::default() });
     let view = e.submit(&hotline, input).await.unwrap();
     let got: Vec<&str> = view.observables.iter().map(|o| o.value.as_str()).collect();
     assert_eq!(got, vec!["other-scam.com", "+18443905364"], "{got:?}");

@@ -11,6 +11,7 @@ pub(crate) mod check;
 pub(crate) mod communities;
 pub(crate) mod extract;
 pub(crate) mod hashes;
+pub(crate) mod intake;
 pub(crate) mod meta;
 pub(crate) mod observables;
 pub(crate) mod orgs;
@@ -29,6 +30,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(check::routes())
         .merge(extract::routes())
         .merge(hashes::routes(options))
+        .merge(intake::routes())
 }
 
 /// A complete listing (organisations, communities, tokens).

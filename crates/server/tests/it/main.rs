@@ -8,6 +8,7 @@ mod errors;
 mod extract;
 mod harness;
 mod hashes;
+mod intake;
 mod pagination;
 mod reports;
 mod tcp;

@@ -1,0 +1,120 @@
+//! Scam intake over HTTP: intake tokens submit and read nothing; intake facts are shared like
+//! the report; the victim's personal data only ever reaches the reporting organisation.
+
+use axum::http::StatusCode;
+use model::Role;
+use serde_json::{Value, json};
+
+use crate::harness::{AUTHOR, Env, MEMBER, NAMED, OUTSIDER};
+
+pub const VICTIM_NAME: &str = "Edna Whitfield-Okonkwo";
+pub const VICTIM_PHONE: &str = "+44 20 7946 0321";
+pub const VICTIM_NOTES: &str = "daughter Mary handles her banking";
+
+pub fn intake_body(tlp: &str) -> Value {
+    json!({
+        "narrative": "A pop-up said my computer was infected and to call +1 888 839 1214. They had me install AnyDesk and buy gift cards.",
+        "tlp": tlp,
+        "scam": {
+            "source": "victim", "channel": "hotline",
+            "victim": {"age_bracket": "80+", "country": "gb"},
+            "incident": {"scam_type": "tech-support", "contact_method": "pop-up", "impersonated_brand": "Microsoft", "remote_access_tool": "AnyDesk"},
+            "losses": [{"amount": "1500.00", "currency": "GBP", "method": "gift-card"},
+                       {"amount": "0.02500000", "currency": "BTC", "method": "crypto-atm", "recovered": "0.005"}]
+        },
+        "victim_pii": {"name": VICTIM_NAME, "phone": VICTIM_PHONE, "notes": VICTIM_NOTES}
+    })
+}
+
+/// Asserts that no personal datum of the victim is in an answer's body.
+#[track_caller]
+pub fn assert_no_pii(what: &str, body: &str) {
+    for needle in [VICTIM_NAME, VICTIM_NOTES, "7946 0321", "+442079460321", "victim_pii"] {
+        assert!(!body.contains(needle), "{what} leaks {needle:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn intake_tokens_submit_and_pii_stays_with_the_reporter() {
+    let env = Env::new().await;
+    let intake =
+        env.engine.create_token(None, AUTHOR, Role::Intake, "hotline form", None).await.unwrap().token;
+
+    let r =
+        env.post("/api/v1/intake", &intake, &intake_body("GREEN")).await.expect(StatusCode::CREATED).json();
+    let id = r["id"].as_str().unwrap().to_string();
+    assert_eq!(r["kind"], "scam");
+    assert_eq!(r["title"], "tech-support scam by pop-up posing as Microsoft");
+    assert_eq!(r["scam"]["victim"]["country"], "GB");
+    assert_eq!(r["scam"]["losses"][1]["amount"], "0.025");
+    assert_eq!(r["victim_pii"]["name"], VICTIM_NAME, "the reporter sees what it sent");
+    let values: Vec<&str> =
+        r["observables"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
+    assert!(values.contains(&"+18888391214"), "extracted from the narrative: {values:?}");
+
+    // An intake token reads nothing.
+    env.get("/api/v1/reports", &intake).await.expect_error(StatusCode::FORBIDDEN, "forbidden");
+    env.get(&format!("/api/v1/reports/{id}"), &intake).await.expect_error(StatusCode::FORBIDDEN, "forbidden");
+    env.post("/api/v1/check", &intake, &json!({"selectors": [{"value": "+18888391214"}]}))
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden");
+
+    // The reporter's own readers see the victim data; nobody else does, on any read.
+    let own = env
+        .get(&format!("/api/v1/reports/{id}"), env.token(AUTHOR, Role::Reader))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(own.json()["victim_pii"]["phone"], VICTIM_PHONE);
+    for org in [NAMED, MEMBER, OUTSIDER] {
+        let one = env.get(&format!("/api/v1/reports/{id}"), env.analyst(org)).await.expect(StatusCode::OK);
+        assert_eq!(one.json()["scam"]["victim"]["age_bracket"], "80+", "intake facts are shared");
+        assert_no_pii("report get", &one.text());
+        let list = env.get("/api/v1/reports?kind=scam", env.analyst(org)).await.expect(StatusCode::OK);
+        assert_eq!(list.json()["items"].as_array().unwrap().len(), 1);
+        assert_no_pii("report list", &list.text());
+        let lookup = env
+            .get("/api/v1/observables/phone/%2B18888391214", env.analyst(org))
+            .await
+            .expect(StatusCode::OK);
+        assert_no_pii("lookup", &lookup.text());
+    }
+
+    // Without a TLP: AMBER to the reporter's communities (the author is in none: its own only).
+    let mut body = intake_body("GREEN");
+    body.as_object_mut().unwrap().remove("tlp");
+    let r = env.post("/api/v1/intake", &intake, &body).await.expect(StatusCode::CREATED).json();
+    assert_eq!(r["tlp"], "AMBER");
+    env.get(&format!("/api/v1/reports/{}", r["id"].as_str().unwrap()), env.analyst(OUTSIDER))
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+
+    // Bad input names the field; floats are refused.
+    let mut bad = intake_body("GREEN");
+    bad["scam"]["losses"][0]["amount"] = json!(12.5);
+    let e = env
+        .post("/api/v1/intake", &intake, &bad)
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert!(e.message().contains("never floats"), "{}", e.message());
+    let mut bad = intake_body("GREEN");
+    bad["scam"]["victim"]["country"] = json!("Britain");
+    let e = env
+        .post("/api/v1/intake", &intake, &bad)
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert!(e.message().starts_with("scam.victim.country: "), "{}", e.message());
+    // Intake facts only on scam reports.
+    let e = env
+        .post(
+            "/api/v1/reports",
+            env.analyst(AUTHOR),
+            &json!({"kind": "intel", "title": "t", "tlp": "GREEN", "victim_pii": {"name": "x"}}),
+        )
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert!(e.message().starts_with("victim_pii: "), "{}", e.message());
+    // Readers may not submit.
+    env.post("/api/v1/intake", env.token(NAMED, Role::Reader), &intake_body("GREEN"))
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden");
+}
