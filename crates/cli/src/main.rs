@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod extract;
 mod hashes;
+mod import;
 mod ingest;
 mod query;
 mod serve;
@@ -92,6 +93,9 @@ enum Command {
     ///
     /// Images are decoded and hashed in memory. Example: `dragnet hash photos/*.jpg > hashes.csv`
     Hash(hashes::HashArgs),
+    /// Import reports from other formats: `import scams FILE.csv` (see `import scams --help`).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Match hashes or images against the hash lists you may see.
     ///
     /// Against a server (`--server URL --token T`) or the data directory (`--org NAME`). Images
@@ -125,6 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Check(args) => query::check(&s, args).await.map(|()| 0),
         Command::Extract(args) => extract::run(&s, args),
         Command::Hash(args) => hashes::hash(args),
+        Command::Import(cmd) => import::run(&s, cmd).await,
         Command::Match(args) => hashes::run_match(&s, args).await,
     }
 }

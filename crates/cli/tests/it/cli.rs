@@ -291,3 +291,64 @@ fn hash_prints_like_the_reference_and_match_finds_shared_lists() {
     let out = ok(dragnet(&tmp.0, &["match", &rotated, "--org", "Stranger", "--data", data], &[]));
     assert_eq!(out, "");
 }
+
+#[test]
+fn import_scams_keeps_good_rows_and_names_every_bad_one() {
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data], &[]));
+    let mut csv = String::from(
+        "date,scam_type,age,country,amount,currency,payment_method,phones,narrative,victim_name\n",
+    );
+    let mut bad_lines = Vec::new();
+    let mut line = 1;
+    for i in 0..400 {
+        line += 1;
+        let row = match i % 100 {
+            7 => {
+                bad_lines.push(line);
+                format!("2025-03-01,ponzi,70,US,10,USD,wire,,x,Victim {i}\n")
+            }
+            42 => {
+                bad_lines.push(line);
+                format!("2025-03-01,romance,70,US,12.5.1,USD,wire,,x,Victim {i}\n")
+            }
+            55 => {
+                bad_lines.push(line);
+                "2025-03-01,romance,70\n".to_string()
+            }
+            _ => format!(
+                "2025-03-{:02},tech-support,{},US,{}.50,USD,gift-card,+1 888 839 {:04},\"they said \"\"pay\"\"\nnow\",Victim {i}\n",
+                1 + i % 28,
+                60 + i % 30,
+                100 + i,
+                1000 + i % 7
+            ),
+        };
+        // A quoted narrative spans two lines.
+        line += row.matches('\n').count() - 1;
+        csv.push_str(&row);
+    }
+    let file = tmp.0.join("scams.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = dragnet(
+        &tmp.0,
+        &["import", "scams", file.to_str().unwrap(), "--org", "Hotline", "--data", data],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "bad rows make the exit code 1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("388 scam reports stored, 12 rows rejected"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let reported: Vec<u64> =
+        stderr.lines().filter_map(|l| l.strip_prefix("line ")?.split(':').next()?.parse().ok()).collect();
+    assert_eq!(reported, bad_lines.iter().map(|&l| l as u64).collect::<Vec<_>>(), "{stderr}");
+    assert!(stderr.contains("column scam_type: unknown value \"ponzi\""), "{stderr}");
+    assert!(stderr.contains("column amount: "), "{stderr}");
+    assert!(stderr.contains("3 fields where the header has 10"), "{stderr}");
+    // The stored reports correlate on the scammer's phone.
+    let out =
+        ok(dragnet(&tmp.0, &["lookup", "phone", "+18888391003", "--org", "Hotline", "--data", data], &[]));
+    assert!(out.contains("seen in 56 visible report(s)"), "{out}");
+}
