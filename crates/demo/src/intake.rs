@@ -44,10 +44,12 @@ fn scam_type(s: Scam) -> ScamType {
     }
 }
 
-/// (contact methods, brands, payment methods with weights, typical loss range in whole units)
-fn profile(
-    s: Scam,
-) -> (&'static [ContactMethod], &'static [&'static str], &'static [(PaymentMethod, u32)], (u32, u32)) {
+/// How a kind of scam typically goes: contact methods, brands impersonated, payment methods
+/// with weights, and the range of one loss in whole currency units.
+type Profile =
+    (&'static [ContactMethod], &'static [&'static str], &'static [(PaymentMethod, u32)], (u32, u32));
+
+fn profile(s: Scam) -> Profile {
     use ContactMethod as C;
     use PaymentMethod as P;
     match s {
