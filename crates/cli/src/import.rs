@@ -246,7 +246,7 @@ pub async fn run(settings: &Settings, cmd: ImportCommand) -> anyhow::Result<i32>
     let communities: Vec<String> = engine
         .list_communities()
         .into_iter()
-        .filter(|c| c.members.iter().any(|m| *m == reporter.org_name))
+        .filter(|c| c.members.contains(&reporter.org_name))
         .map(|c| c.name)
         .collect();
     let (input, len): (Box<dyn std::io::Read>, Option<u64>) = if args.file.as_os_str() == "-" {
