@@ -63,6 +63,8 @@ pub struct Engine {
     pub(crate) writes: tokio::sync::Mutex<()>,
     /// Hash sets and their entries (see [`crate::hashlists`]).
     pub(crate) hashlists: RwLock<crate::hashlists::HashLists>,
+    /// The intake facts of every scam report (see [`crate::scams`]).
+    pub(crate) scams: RwLock<std::collections::HashMap<Uuid, crate::scams::ScamFacts>>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -81,6 +83,7 @@ impl Engine {
         let warm_up = std::thread::spawn(model::observable::warm_up);
         let directory = Directory::new(store.list_orgs().await?, store.list_communities().await?);
         let mut index = CorrelationIndex::new();
+        let mut scams = std::collections::HashMap::new();
         let mut after = None;
         loop {
             let page = store.scan_reports(after, 5_000).await?;
@@ -89,6 +92,7 @@ impl Engine {
             for r in &page {
                 index.insert(r);
             }
+            scams.extend(crate::scams::facts_map(page.iter()));
         }
         if warm_up.join().is_err() {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
@@ -111,10 +115,11 @@ impl Engine {
             canon: CanonicalizeOptions { default_region: options.default_region },
             writes: tokio::sync::Mutex::new(()),
             hashlists: RwLock::new(hashlists),
+            scams: RwLock::new(scams),
         })
     }
 
-    fn index(&self) -> RwLockReadGuard<'_, CorrelationIndex> {
+    pub(crate) fn index(&self) -> RwLockReadGuard<'_, CorrelationIndex> {
         self.index.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -651,8 +656,20 @@ impl Engine {
         let _w = self.writes.lock().await;
         report.id = Uuid::now_v7();
         self.store.insert_reports(std::slice::from_ref(&report)).await?;
-        self.index.write().unwrap_or_else(|e| e.into_inner()).insert(&report);
+        self.committed(std::slice::from_ref(&report));
         Ok(self.view(&report))
+    }
+
+    /// Brings the in-memory structures up to date with reports just stored (under the write
+    /// lock, in the order they were stored).
+    fn committed(&self, reports: &[Report]) {
+        let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+        for r in reports {
+            idx.insert(r);
+        }
+        drop(idx);
+        let mut scams = self.scams.write().unwrap_or_else(|e| e.into_inner());
+        scams.extend(crate::scams::facts_map(reports.iter()));
     }
 
     /// Submits a scam report through an intake channel (intake tokens, and every role that may
@@ -673,7 +690,7 @@ impl Engine {
         let _w = self.writes.lock().await;
         report.id = Uuid::now_v7();
         self.store.insert_reports(std::slice::from_ref(&report)).await?;
-        self.index.write().unwrap_or_else(|e| e.into_inner()).insert(&report);
+        self.committed(std::slice::from_ref(&report));
         Ok(self.view(&report))
     }
 
@@ -728,10 +745,7 @@ impl Engine {
         }
         if !good.is_empty() {
             self.store.insert_reports(&good).await?;
-            let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
-            for r in &good {
-                idx.insert(r);
-            }
+            self.committed(&good);
         }
         Ok(outcome)
     }

@@ -12,6 +12,9 @@ pub use views::*;
 mod directory;
 mod engine;
 mod hashlists;
+mod scams;
+
+pub use scams::{GroupView, MoneyView, ScamStats, ScamStatsQuery, ScamTotals};
 
 pub use hashlists::{
     HashEntryView, HashMatchView, HashQueryInput, HashSetInput, HashSetView, HashSightingView,

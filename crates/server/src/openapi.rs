@@ -4,7 +4,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
-use crate::routes::{check, communities, extract, hashes, intake, meta, observables, orgs, reports, tokens};
+use crate::routes::{
+    check, communities, extract, hashes, intake, meta, observables, orgs, reports, scams, tokens,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,6 +48,7 @@ use crate::routes::{check, communities, extract, hashes, intake, meta, observabl
         hashes::sightings,
         hashes::match_hashes,
         intake::intake,
+        scams::stats,
     ),
     components(schemas(ErrorResponse, engine::ErrorBody)),
     modifiers(&BearerAuth),

@@ -16,6 +16,7 @@ pub(crate) mod meta;
 pub(crate) mod observables;
 pub(crate) mod orgs;
 pub(crate) mod reports;
+pub(crate) mod scams;
 pub(crate) mod tokens;
 
 /// Every route of the application, with full paths.
@@ -31,6 +32,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(extract::routes())
         .merge(hashes::routes(options))
         .merge(intake::routes())
+        .merge(scams::routes())
 }
 
 /// A complete listing (organisations, communities, tokens).

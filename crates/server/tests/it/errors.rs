@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 29] = [
+const ROUTES: [(&str, &str); 30] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -40,6 +40,7 @@ const ROUTES: [(&str, &str); 29] = [
     ("get", "/api/v1/hashsets/{id}/sightings"),
     ("post", "/api/v1/hashes/match"),
     ("post", "/api/v1/intake"),
+    ("get", "/api/v1/stats/scams"),
 ];
 
 #[tokio::test]

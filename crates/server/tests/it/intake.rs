@@ -118,3 +118,57 @@ async fn intake_tokens_submit_and_pii_stays_with_the_reporter() {
         .await
         .expect_error(StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn scam_stats_count_only_visible_reports() {
+    let env = Env::new().await;
+    let t = env.analyst(AUTHOR);
+    // Two GREEN reports everyone sees, one RED report only the author and NAMED see.
+    let mut a = intake_body("GREEN");
+    a["scam"]["victim"]["age_bracket"] = json!("60-69");
+    a["first_seen"] = json!("2026-03-02T10:00:00Z");
+    let mut b = intake_body("GREEN");
+    b["scam"]["incident"]["scam_type"] = json!("romance");
+    b["scam"]["victim"]["age_bracket"] = json!("40-49");
+    b["scam"]["losses"] = json!([{"amount": "0.10", "currency": "GBP", "method": "wire"}]);
+    b["first_seen"] = json!("2026-05-20T10:00:00Z");
+    let mut c = intake_body("RED");
+    c["audience"] = json!({"organizations": [NAMED]});
+    c["first_seen"] = json!("2026-04-10T10:00:00Z");
+    for body in [&a, &b, &c] {
+        env.post("/api/v1/intake", t, body).await.expect(StatusCode::CREATED);
+    }
+    let outsider = env.get("/api/v1/stats/scams", env.analyst(OUTSIDER)).await.expect(StatusCode::OK);
+    assert_no_pii("stats", &outsider.text());
+    let s = outsider.json();
+    assert_eq!(s["reports"], 2);
+    assert_eq!(s["victims_60_plus"], 1);
+    assert_eq!(s["share_60_plus"], 0.5);
+    let gbp = s["losses"].as_array().unwrap().iter().find(|m| m["currency"] == "GBP").unwrap().clone();
+    assert_eq!((gbp["amount"].as_str(), gbp["recovered"].as_str()), (Some("1500.10"), Some("0.00")));
+    let btc = s["losses"].as_array().unwrap().iter().find(|m| m["currency"] == "BTC").unwrap().clone();
+    assert_eq!((btc["amount"].as_str(), btc["recovered"].as_str()), (Some("0.025"), Some("0.005")));
+    let months: Vec<(&str, u64)> = s["over_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["reports"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(months, vec![("2026-03-01", 1), ("2026-04-01", 0), ("2026-05-01", 1)]);
+    assert_eq!(s["by_scam_type"][0]["reports"], 1);
+
+    let named = env
+        .get("/api/v1/stats/scams?interval=week&scam_type=tech-support", env.analyst(NAMED))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(named["reports"], 2, "the RED report is counted for the organisation it names");
+    assert_eq!(named["interval"], "week");
+    assert_eq!(named["over_time"][0]["key"], "2026-03-02", "weeks start on Mondays");
+    env.get("/api/v1/stats/scams?interval=day", t)
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    env.get("/api/v1/stats/scams?scam_type=ponzi", t)
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+}

@@ -1,0 +1,261 @@
+//! Scam statistics: totals of the intake facts of the scam reports a viewer may see (losses by
+//! currency, scam type, age bracket and payment method, over time). Campaign views use the same
+//! [`Aggregate`].
+//!
+//! The intake facts of every scam report are held in memory ([`ScamFacts`], victim data never:
+//! it is not loaded); every total is computed over the reports `can_see` admits for the viewer
+//! asking, so a number never counts a report the viewer may not see.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use model::scam::{AgeBracket, Amount, PaymentMethod, ScamDetails, ScamType};
+use model::{OrgId, Viewer};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Engine, EngineError};
+
+/// A scam report's shareable intake facts, in memory.
+#[derive(Clone, Debug)]
+pub(crate) struct ScamFacts {
+    pub(crate) details: ScamDetails,
+    /// When it happened: `first_seen`, else when it was reported.
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) author: OrgId,
+}
+
+/// An amount in one currency or asset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MoneyView {
+    pub currency: String,
+    /// Sum of the losses.
+    pub amount: Amount,
+    /// Sum of what was recovered.
+    pub recovered: Amount,
+}
+
+/// Report count and losses of one group.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GroupView {
+    /// The group's key: a scam type, an age bracket, a payment method or a period start date.
+    pub key: String,
+    pub reports: usize,
+    pub losses: Vec<MoneyView>,
+}
+
+/// Totals of a set of scam reports.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScamTotals {
+    pub reports: usize,
+    /// Reports whose victim is 60 or older.
+    pub victims_60_plus: usize,
+    /// `victims_60_plus` over the reports whose victim's age is known (0 when none is).
+    pub share_60_plus: f64,
+    pub losses: Vec<MoneyView>,
+    pub by_scam_type: Vec<GroupView>,
+    pub by_age_bracket: Vec<GroupView>,
+    pub by_payment_method: Vec<GroupView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// The answer of `GET /api/v1/stats/scams`.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScamStats {
+    #[serde(flatten)]
+    pub totals: ScamTotals,
+    /// `week` (starting Mondays) or `month`.
+    pub interval: String,
+    /// Reports and losses per period, oldest first, empty periods included.
+    pub over_time: Vec<GroupView>,
+}
+
+/// Filters of the statistics.
+#[derive(Clone, Debug, Default)]
+pub struct ScamStatsQuery {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub scam_type: Option<ScamType>,
+    /// Weekly periods instead of monthly ones.
+    pub weekly: bool,
+}
+
+/// Money by currency: (lost, recovered).
+type Money = BTreeMap<String, (Amount, Amount)>;
+
+fn add_money(m: &mut Money, d: &ScamDetails, method: Option<PaymentMethod>) {
+    for l in d.losses.iter().filter(|l| method.is_none_or(|m| m == l.method)) {
+        let e = m.entry(l.currency.clone()).or_default();
+        e.0 = e.0.saturating_add(l.amount);
+        e.1 = e.1.saturating_add(l.recovered.unwrap_or(Amount::ZERO));
+    }
+}
+
+fn money_view(m: &Money) -> Vec<MoneyView> {
+    m.iter().map(|(c, (a, r))| MoneyView { currency: c.clone(), amount: *a, recovered: *r }).collect()
+}
+
+#[derive(Default)]
+struct Group {
+    reports: usize,
+    money: Money,
+}
+
+fn groups<K: Ord + ToString>(g: BTreeMap<K, Group>) -> Vec<GroupView> {
+    let mut out: Vec<GroupView> = g
+        .into_iter()
+        .map(|(k, g)| GroupView { key: k.to_string(), reports: g.reports, losses: money_view(&g.money) })
+        .collect();
+    out.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.key.cmp(&b.key)));
+    out
+}
+
+/// Running totals over scam reports.
+#[derive(Default)]
+pub(crate) struct Aggregate {
+    reports: usize,
+    known_age: usize,
+    sixty_plus: usize,
+    money: Money,
+    by_type: BTreeMap<ScamType, Group>,
+    by_age: BTreeMap<AgeBracket, Group>,
+    by_method: BTreeMap<PaymentMethod, Group>,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+}
+
+impl Aggregate {
+    pub(crate) fn add(&mut self, f: &ScamFacts) {
+        let d = &f.details;
+        self.reports += 1;
+        let age = d.victim.age_bracket;
+        if age != AgeBracket::Unknown {
+            self.known_age += 1;
+            self.sixty_plus += usize::from(age.is_60_plus());
+        }
+        add_money(&mut self.money, d, None);
+        let t = self.by_type.entry(d.incident.scam_type).or_default();
+        t.reports += 1;
+        add_money(&mut t.money, d, None);
+        let a = self.by_age.entry(age).or_default();
+        a.reports += 1;
+        add_money(&mut a.money, d, None);
+        let mut methods: Vec<PaymentMethod> = d.losses.iter().map(|l| l.method).collect();
+        methods.sort_unstable();
+        methods.dedup();
+        for m in methods {
+            let g = self.by_method.entry(m).or_default();
+            g.reports += 1;
+            add_money(&mut g.money, d, Some(m));
+        }
+        self.first = Some(self.first.map_or(f.at, |t| t.min(f.at)));
+        self.last = Some(self.last.map_or(f.at, |t| t.max(f.at)));
+    }
+
+    pub(crate) fn totals(self) -> ScamTotals {
+        ScamTotals {
+            reports: self.reports,
+            victims_60_plus: self.sixty_plus,
+            share_60_plus: if self.known_age == 0 {
+                0.0
+            } else {
+                self.sixty_plus as f64 / self.known_age as f64
+            },
+            losses: money_view(&self.money),
+            by_scam_type: groups(self.by_type),
+            by_age_bracket: groups(self.by_age),
+            by_payment_method: groups(self.by_method),
+            first_seen: self.first,
+            last_seen: self.last,
+        }
+    }
+}
+
+/// The start of the period holding `t`: its Monday (weeks) or the 1st (months).
+pub(crate) fn period_start(t: DateTime<Utc>, weekly: bool) -> NaiveDate {
+    let d = t.date_naive();
+    if weekly {
+        d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+    } else {
+        d.with_day(1).unwrap_or(d)
+    }
+}
+
+fn next_period(d: NaiveDate, weekly: bool) -> NaiveDate {
+    if weekly { d + Duration::days(7) } else { d.checked_add_months(chrono::Months::new(1)).unwrap_or(d) }
+}
+
+/// Reports and losses per period, empty periods included (at most ~10 years of them).
+pub(crate) fn series<'a>(facts: impl Iterator<Item = &'a ScamFacts>, weekly: bool) -> Vec<GroupView> {
+    let mut by: BTreeMap<NaiveDate, Group> = BTreeMap::new();
+    for f in facts {
+        let g = by.entry(period_start(f.at, weekly)).or_default();
+        g.reports += 1;
+        add_money(&mut g.money, &f.details, None);
+    }
+    let (Some(first), Some(last)) = (by.keys().next().copied(), by.keys().next_back().copied()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut d = first;
+    while d <= last && out.len() < 600 {
+        let g = by.remove(&d).unwrap_or_default();
+        out.push(GroupView { key: d.to_string(), reports: g.reports, losses: money_view(&g.money) });
+        d = next_period(d, weekly);
+    }
+    out
+}
+
+impl Engine {
+    /// The intake facts of the scam reports the viewer may see, keyed by report id.
+    pub(crate) fn visible_scams(&self, viewer: &Viewer, ids: Option<&[Uuid]>) -> Vec<ScamFacts> {
+        let scams = self.scams.read().unwrap_or_else(|e| e.into_inner());
+        let idx = self.index();
+        let visible = |id: &Uuid| idx.report(viewer, *id).is_some_and(|r| !r.access.revoked);
+        match ids {
+            Some(ids) => {
+                ids.iter().filter(|id| visible(id)).filter_map(|id| scams.get(id).cloned()).collect()
+            }
+            None => scams.iter().filter(|(id, _)| visible(id)).map(|(_, f)| f.clone()).collect(),
+        }
+    }
+
+    /// Scam statistics over the reports the viewer may see: totals, by scam type, age bracket
+    /// and payment method, and over time.
+    pub fn scam_stats(&self, viewer: &Viewer, q: &ScamStatsQuery) -> Result<ScamStats, EngineError> {
+        if let (Some(s), Some(u)) = (q.since, q.until)
+            && s >= u
+        {
+            return Err(EngineError::invalid("since", "must be before until"));
+        }
+        let facts: Vec<ScamFacts> = self
+            .visible_scams(viewer, None)
+            .into_iter()
+            .filter(|f| q.since.is_none_or(|s| f.at >= s) && q.until.is_none_or(|u| f.at < u))
+            .filter(|f| q.scam_type.is_none_or(|t| f.details.incident.scam_type == t))
+            .collect();
+        let mut agg = Aggregate::default();
+        for f in &facts {
+            agg.add(f);
+        }
+        Ok(ScamStats {
+            totals: agg.totals(),
+            interval: if q.weekly { "week" } else { "month" }.into(),
+            over_time: series(facts.iter(), q.weekly),
+        })
+    }
+}
+
+/// The facts of a stored report, if it is a scam report with intake facts.
+pub(crate) fn facts_of(r: &model::Report) -> Option<(Uuid, ScamFacts)> {
+    let details = r.scam.clone()?;
+    Some((r.id, ScamFacts { details, at: r.first_seen.unwrap_or(r.created_at), author: r.author }))
+}
+
+/// Loads every report's intake facts into a map.
+pub(crate) fn facts_map<'a>(reports: impl Iterator<Item = &'a model::Report>) -> HashMap<Uuid, ScamFacts> {
+    reports.filter_map(facts_of).collect()
+}
