@@ -1,0 +1,1374 @@
+//! Campaigns: reports linked through shared strong indicators, never through hubs.
+//!
+//! A campaign is a connected component of the graph whose nodes are reports and whose links are
+//! the strong indicators (phone, wallet, IBAN, registrable domain, e-mail, Telegram handle) two
+//! reports share, except **hubs**: values that bridge many otherwise unrelated groups of
+//! reports (an impersonated brand's real domain, a URL shortener, the hotline's own number).
+//! Every live report is in exactly one campaign; a report linked to nothing is a campaign of
+//! one.
+//!
+//! # Hubs
+//!
+//! A value is a hub for one of three reasons ([`HubReason`]):
+//!
+//! - **listed**: the predicate of [`CampaignOptions::listed`] (the engine passes its warning
+//!   lists) or [`CampaignIndex::set_listed`] says so;
+//! - **marked**: an operator said so ([`CampaignIndex::mark_hub`]);
+//! - **structural**: the graph says so. Values are examined in order of *degree level* (the
+//!   number of live reports holding the value, on a base-4 logarithmic scale: 1, 2–3, 4–15,
+//!   16–63, 64–255, …). A value of level `L` is examined against the *groups* of reports formed
+//!   by the linking values of lower levels (all values of one level are examined together,
+//!   against the same groups, so two hubs of one level cannot hide each other). Of the value's
+//!   reports, those that sit in a group of two or more reports are counted: `k` groups, `c` of
+//!   the value's reports in them, `s` reports in those groups in all. The value is a hub when
+//!   `k >= min_groups` **and** `c < max_coverage * s`: it joins several groups that were
+//!   otherwise apart, and in each it is a small minority. A value that is in most reports of
+//!   the groups it joins is their common identity (the campaign's busy phone number, in 300
+//!   reports that its mule accounts split into a dozen groups) and links them. A value whose
+//!   reports are otherwise unlinked singletons forms no group at all (`k = 0`) and links them,
+//!   however many there are. The number of reports alone decides nothing.
+//!
+//! Listed and marked values never link anything and are not examined.
+//!
+//! # Incremental maintenance
+//!
+//! The partition is a function of the set of live reports (and the lists and marks), not of
+//! their order: inserting reports one by one, in any order, gives the partition that
+//! [`CampaignIndex::build`] computes from scratch. It is maintained exactly, without
+//! recomputing everything:
+//!
+//! - An insert links the new report to the campaigns of its linking indicators; merged
+//!   campaigns keep the id of the oldest.
+//! - The decision for a value can only change when what it was decided on changes. After every
+//!   exact evaluation, each value keeps a snapshot of its figures and the index keeps sound
+//!   bounds on how far inserts can move them: a linker's `k` can only grow through a new
+//!   report of its own or through a value shared for the first time by one of its lone
+//!   reports, and its coverage can only fall as its campaign grows; a hub keeps at least one
+//!   group in every campaign it had a group in, and its `c` and `s` grow together. While the
+//!   bounds prove that no decision can flip, the insert costs a few hash look-ups.
+//! - When a bound no longer proves it, or a value moves to another degree level, the affected
+//!   campaigns are recomputed from scratch (for a level change of a linker: only the values of
+//!   the new level in its campaign are re-examined). A recomputation covers whole campaigns
+//!   and reaches into no other: every value whose reports leave the region is a hub, and its
+//!   figures for the region are replaced; if that leaves a hub's decision uncertain, the
+//!   region grows to the hub's campaigns and is recomputed again.
+//!
+//! Campaign ids are stable: a merge keeps the id of the older (smaller) campaign id; when a
+//! campaign splits (a value turned into a hub, a report was revoked), the part holding most of
+//! its reports keeps its id and the other parts get an id of their own (the id of another old
+//! campaign they hold most of, else a new one).
+
+use std::fmt;
+
+use model::ObservableKind;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// A strong indicator: an observable kind and its canonical value (for domains, the
+/// registrable domain). See [`strong_keys`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IndicatorKey {
+    pub kind: ObservableKind,
+    pub value: String,
+}
+
+impl IndicatorKey {
+    pub fn new(kind: ObservableKind, value: impl Into<String>) -> Self {
+        IndicatorKey { kind, value: value.into() }
+    }
+}
+
+impl fmt::Display for IndicatorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.value)
+    }
+}
+
+/// The strong indicators of a report's canonical observables, sorted and without duplicates.
+///
+/// URLs, domains and e-mail addresses give their registrable domain (e-mail addresses also
+/// give themselves); phones, wallets (btc, eth, trx, ltc), IBANs and Telegram handles give
+/// themselves. IP addresses, hashes and remote-access ids are not strong indicators (shared
+/// hosting, shared files, shared tools) and give nothing; nor does a URL whose host is an IP
+/// address or a public suffix. Values are expected in canonical form (as stored); a value that
+/// does not parse gives nothing.
+pub fn strong_keys(observables: &[(ObservableKind, &str)]) -> Vec<IndicatorKey> {
+    use model::observable::{canonicalize, registrable_domain};
+    let mut out = Vec::with_capacity(observables.len() + 1);
+    let domain = |out: &mut Vec<IndicatorKey>, d: &str| {
+        if let Some(r) = registrable_domain(d) {
+            out.push(IndicatorKey::new(ObservableKind::Domain, r));
+        }
+    };
+    for &(kind, value) in observables {
+        match kind {
+            ObservableKind::Phone
+            | ObservableKind::Btc
+            | ObservableKind::Eth
+            | ObservableKind::Trx
+            | ObservableKind::Ltc
+            | ObservableKind::Iban
+            | ObservableKind::Telegram => out.push(IndicatorKey::new(kind, value)),
+            ObservableKind::Email => {
+                out.push(IndicatorKey::new(kind, value));
+                if let Some((_, host)) = value.rsplit_once('@') {
+                    domain(&mut out, host);
+                }
+            }
+            ObservableKind::Domain => domain(&mut out, value),
+            ObservableKind::Url => {
+                if let Ok(c) = canonicalize(ObservableKind::Url, value, &Default::default()) {
+                    for rel in c.related.iter().filter(|o| o.kind == ObservableKind::Domain) {
+                        domain(&mut out, &rel.value);
+                    }
+                }
+            }
+            ObservableKind::Ipv4
+            | ObservableKind::Ipv6
+            | ObservableKind::Md5
+            | ObservableKind::Sha1
+            | ObservableKind::Sha256
+            | ObservableKind::Pdq
+            | ObservableKind::RemoteAccess => {}
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A campaign's id: stable across incremental updates (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CampaignId(pub u32);
+
+/// Why a value is a hub.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HubReason {
+    /// On a warning list (the options' predicate or [`CampaignIndex::set_listed`]).
+    Listed,
+    /// Marked by an operator, with the reason they gave.
+    Marked(String),
+    /// Found by the structure of the graph: the value's reports fall into `groups` groups
+    /// that are otherwise apart, and it is in `coverage` of their reports (as of its last
+    /// exact evaluation).
+    Structural { groups: u32, coverage: f64 },
+}
+
+/// A hub and its degree (live reports holding it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HubInfo<'a> {
+    pub key: &'a IndicatorKey,
+    pub reason: HubReason,
+    pub degree: u32,
+}
+
+/// A predicate saying whether a value is on a warning list.
+pub type ListedFn = Box<dyn Fn(&IndicatorKey) -> bool + Send + Sync>;
+
+/// How campaigns are formed.
+pub struct CampaignOptions {
+    /// A structural hub joins at least this many groups (default 3): a value shared by two
+    /// otherwise separate groups (a mule account used by two operations) links them.
+    pub min_groups: u32,
+    /// A structural hub is in less than this share of the reports of the groups it joins
+    /// (default 0.3).
+    pub max_coverage: f64,
+    /// Values on a warning list (asked once per value, when it is first seen).
+    pub listed: Option<ListedFn>,
+}
+
+impl Default for CampaignOptions {
+    fn default() -> Self {
+        CampaignOptions { min_groups: 3, max_coverage: 0.3, listed: None }
+    }
+}
+
+impl fmt::Debug for CampaignOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CampaignOptions")
+            .field("min_groups", &self.min_groups)
+            .field("max_coverage", &self.max_coverage)
+            .field("listed", &self.listed.as_ref().map(|_| "fn"))
+            .finish()
+    }
+}
+
+const NONE: u32 = u32::MAX;
+const ABSENT: u8 = 0;
+const ALIVE: u8 = 1;
+const REVOKED: u8 = 2;
+
+/// Degree level: 0 for one report, 1 for 2–3, then one level per factor of four (4–15: 2,
+/// 16–63: 3, …).
+fn level(deg: usize) -> u8 {
+    match deg {
+        0 | 1 => 0,
+        2 | 3 => 1,
+        _ => 2 + ((usize::BITS - 1 - deg.leading_zeros()) as u8 - 2) / 2,
+    }
+}
+
+/// A hub's figures in one campaign: non-trivial groups, its reports in them, their size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Contrib {
+    k: u32,
+    c: u32,
+    s: u32,
+}
+
+/// The figures of a structural hub, per campaign it has a group in, with bounds for inserts
+/// since they were computed.
+#[derive(Clone, Debug, Default)]
+struct HubStats {
+    contrib: FxHashMap<u32, Contrib>,
+    k_tot: u64,
+    c_tot: u64,
+    s_tot: u64,
+    /// A lower bound of the current number of groups.
+    k_lower: i64,
+    /// An upper bound of how many of its reports may have joined a group since.
+    c_extra: u64,
+}
+
+impl HubStats {
+    fn add(&mut self, cid: u32, ct: Contrib) {
+        if ct.k == 0 {
+            return;
+        }
+        let e = self.contrib.entry(cid).or_default();
+        e.k += ct.k;
+        e.c += ct.c;
+        e.s += ct.s;
+        self.k_tot += u64::from(ct.k);
+        self.c_tot += u64::from(ct.c);
+        self.s_tot += u64::from(ct.s);
+        self.k_lower += i64::from(ct.k);
+    }
+
+    fn remove(&mut self, cid: u32) -> Contrib {
+        let ct = self.contrib.remove(&cid).unwrap_or_default();
+        self.k_tot -= u64::from(ct.k);
+        self.c_tot -= u64::from(ct.c);
+        self.s_tot -= u64::from(ct.s);
+        self.k_lower -= i64::from(ct.k);
+        ct
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Value {
+    key: IndicatorKey,
+    /// Live reports holding the value (unordered).
+    reports: Vec<u32>,
+    listed: bool,
+    marked: Option<String>,
+    /// Structural hub (meaningful only when neither listed nor marked).
+    hub: bool,
+    /// Linker snapshot: an upper bound of `k`, and `c` at the last exact evaluation.
+    k_bound: u32,
+    c_snap: u32,
+    hs: Option<Box<HubStats>>,
+}
+
+impl Value {
+    fn fixed(&self) -> bool {
+        self.listed || self.marked.is_some()
+    }
+    fn linker(&self) -> bool {
+        !self.fixed() && !self.hub
+    }
+    fn structural(&self) -> bool {
+        !self.fixed() && self.hub
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Campaign {
+    /// Live reports, ascending.
+    members: Vec<u32>,
+    /// Linking values of two or more reports, all in this campaign.
+    values: Vec<u32>,
+    /// Structural hubs with a group here.
+    hubs: Vec<u32>,
+    /// The campaign may grow to this size before a linker's coverage must be checked again.
+    zmin: u32,
+}
+
+/// Scratch space: a union-find over report slots with lazy reset, group counters, value marks.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+    stamp: Vec<u32>,
+    epoch: u32,
+    gstamp: Vec<u32>,
+    gcount: Vec<u32>,
+    gepoch: u32,
+    touched: Vec<u32>,
+    vstamp: Vec<u32>,
+    vlocal: Vec<u32>,
+    vepoch: u32,
+}
+
+impl Scratch {
+    fn grow_reports(&mut self, n: usize) {
+        if self.parent.len() < n {
+            self.parent.resize(n, 0);
+            self.size.resize(n, 0);
+            self.stamp.resize(n, 0);
+            self.gstamp.resize(n, 0);
+            self.gcount.resize(n, 0);
+        }
+    }
+    fn grow_values(&mut self, n: usize) {
+        if self.vstamp.len() < n {
+            self.vstamp.resize(n, 0);
+            self.vlocal.resize(n, 0);
+        }
+    }
+    fn new_uf(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.fill(0);
+            self.epoch = 1;
+        }
+    }
+    fn new_groups(&mut self) {
+        self.gepoch = self.gepoch.wrapping_add(1);
+        if self.gepoch == 0 {
+            self.gstamp.fill(0);
+            self.gepoch = 1;
+        }
+    }
+    fn new_values(&mut self) {
+        self.vepoch = self.vepoch.wrapping_add(1);
+        if self.vepoch == 0 {
+            self.vstamp.fill(0);
+            self.vepoch = 1;
+        }
+    }
+    fn find(&mut self, x: u32) -> u32 {
+        let xi = x as usize;
+        if self.stamp[xi] != self.epoch {
+            self.stamp[xi] = self.epoch;
+            self.parent[xi] = x;
+            self.size[xi] = 1;
+            return x;
+        }
+        let mut x = x;
+        loop {
+            let p = self.parent[x as usize];
+            if p == x {
+                return x;
+            }
+            let gp = self.parent[p as usize];
+            self.parent[x as usize] = gp;
+            x = gp;
+        }
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        let (big, small) = if self.size[a as usize] >= self.size[b as usize] { (a, b) } else { (b, a) };
+        self.parent[small as usize] = big;
+        self.size[big as usize] += self.size[small as usize];
+    }
+    /// The groups the given reports fall into: (k, c, s) over groups of two or more, and the
+    /// groups themselves as (root, c, s) in `rec` when asked.
+    fn groups(
+        &mut self,
+        reports: impl Iterator<Item = u32>,
+        mut rec: Option<&mut Vec<(u32, u32, u32)>>,
+    ) -> Contrib {
+        self.new_groups();
+        self.touched.clear();
+        for x in reports {
+            let r = self.find(x);
+            let ri = r as usize;
+            if self.gstamp[ri] != self.gepoch {
+                self.gstamp[ri] = self.gepoch;
+                self.gcount[ri] = 0;
+                self.touched.push(r);
+            }
+            self.gcount[ri] += 1;
+        }
+        let mut out = Contrib::default();
+        for i in 0..self.touched.len() {
+            let r = self.touched[i] as usize;
+            let s = self.size[r];
+            if s >= 2 {
+                out.k += 1;
+                out.c += self.gcount[r];
+                out.s += s;
+                if let Some(rec) = rec.as_deref_mut() {
+                    rec.push((r as u32, self.gcount[r], s));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A value examined in a recomputation.
+#[derive(Clone, Debug)]
+struct PlanValue {
+    value: u32,
+    external: bool,
+    hub: bool,
+    figures: Contrib,
+    /// One of its reports in the region (to find its component).
+    first: u32,
+    /// For hubs: figures per component.
+    contrib: Vec<(u32, Contrib)>,
+}
+
+/// The outcome of clustering a region.
+#[derive(Clone, Debug, Default)]
+struct Plan {
+    /// Component index of each report of the region (same order as the region's reports).
+    comp: Vec<u32>,
+    ncomp: usize,
+    /// Component index by report slot (valid for the region's reports only).
+    comp_of_slot: FxHashMap<u32, u32>,
+    values: Vec<PlanValue>,
+}
+
+/// Work found necessary by an insert: campaigns to recompute, hubs whose campaigns to recompute.
+#[derive(Default)]
+struct Escalation {
+    campaigns: Vec<u32>,
+    hubs: Vec<u32>,
+}
+
+impl Escalation {
+    fn is_empty(&self) -> bool {
+        self.campaigns.is_empty() && self.hubs.is_empty()
+    }
+}
+
+/// Campaigns over reports fed one by one. See the module docs.
+pub struct CampaignIndex {
+    opts: CampaignOptions,
+    ids: FxHashMap<IndicatorKey, u32>,
+    values: Vec<Value>,
+    /// Per report slot: (start, len) in `report_keys`.
+    span: Vec<(u32, u32)>,
+    report_keys: Vec<u32>,
+    state: Vec<u8>,
+    /// Per report slot: its campaign id, or NONE.
+    campaign: Vec<u32>,
+    campaigns: FxHashMap<u32, Campaign>,
+    next_id: u32,
+    sc: Scratch,
+    /// Exact recomputations run (for tests and benchmarks).
+    recomputations: u64,
+}
+
+impl fmt::Debug for CampaignIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CampaignIndex")
+            .field("reports", &self.state.iter().filter(|s| **s == ALIVE).count())
+            .field("values", &self.values.len())
+            .field("campaigns", &self.campaigns.len())
+            .finish()
+    }
+}
+
+impl CampaignIndex {
+    pub fn new(opts: CampaignOptions) -> Self {
+        CampaignIndex {
+            opts,
+            ids: FxHashMap::default(),
+            values: Vec::new(),
+            span: Vec::new(),
+            report_keys: Vec::new(),
+            state: Vec::new(),
+            campaign: Vec::new(),
+            campaigns: FxHashMap::default(),
+            next_id: 0,
+            sc: Scratch::default(),
+            recomputations: 0,
+        }
+    }
+
+    /// Clusters reports from scratch: report slot `i` is the `i`-th item. The result is the
+    /// one the same reports inserted one by one, in any order, give.
+    pub fn build<I, K>(opts: CampaignOptions, reports: I) -> Self
+    where
+        I: IntoIterator<Item = K>,
+        K: AsRef<[IndicatorKey]>,
+    {
+        let mut idx = CampaignIndex::new(opts);
+        let mut slots = Vec::new();
+        for (i, keys) in reports.into_iter().enumerate() {
+            let slot = u32::try_from(i).expect("fewer than 2^32 reports");
+            idx.load(slot, keys.as_ref());
+            slots.push(slot);
+        }
+        let plan = idx.cluster(&slots);
+        idx.apply(&[], &slots, plan);
+        idx
+    }
+
+    /// Number of live (inserted, not revoked) reports.
+    pub fn len(&self) -> usize {
+        self.state.iter().filter(|s| **s == ALIVE).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of campaigns, campaigns of one included.
+    pub fn campaign_count(&self) -> usize {
+        self.campaigns.len()
+    }
+
+    /// Number of exact recomputations run so far (an insert that needed none costs a few
+    /// look-ups).
+    pub fn recomputations(&self) -> u64 {
+        self.recomputations
+    }
+
+    fn theta(&self) -> f64 {
+        self.opts.max_coverage
+    }
+
+    fn is_hub_figures(&self, f: Contrib) -> bool {
+        f.k >= self.opts.min_groups && (f.c as f64) < self.theta() * (f.s as f64)
+    }
+
+    fn intern(&mut self, key: &IndicatorKey) -> u32 {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = u32::try_from(self.values.len()).expect("fewer than 2^32 values");
+        let listed = self.opts.listed.as_ref().is_some_and(|f| f(key));
+        self.values.push(Value {
+            key: key.clone(),
+            reports: Vec::new(),
+            listed,
+            marked: None,
+            hub: false,
+            k_bound: 0,
+            c_snap: 0,
+            hs: None,
+        });
+        self.ids.insert(key.clone(), id);
+        self.sc.grow_values(self.values.len());
+        id
+    }
+
+    fn keys_of(&self, slot: u32) -> &[u32] {
+        let (start, len) = self.span[slot as usize];
+        &self.report_keys[start as usize..(start + len) as usize]
+    }
+
+    fn deg(&self, v: u32) -> usize {
+        self.values[v as usize].reports.len()
+    }
+
+    /// Records a report and its values, in no campaign yet. Returns the value ids.
+    fn load(&mut self, report: u32, keys: &[IndicatorKey]) -> Vec<u32> {
+        let slot = report as usize;
+        if slot >= self.state.len() {
+            self.state.resize(slot + 1, ABSENT);
+            self.span.resize(slot + 1, (0, 0));
+            self.campaign.resize(slot + 1, NONE);
+            self.sc.grow_reports(slot + 1);
+        }
+        assert!(self.state[slot] == ABSENT, "report {report} inserted twice");
+        let mut ids: Vec<u32> = keys.iter().map(|k| self.intern(k)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let start = u32::try_from(self.report_keys.len()).expect("fewer than 2^32 occurrences");
+        self.report_keys.extend_from_slice(&ids);
+        self.span[slot] = (start, ids.len() as u32);
+        self.state[slot] = ALIVE;
+        for &v in &ids {
+            self.values[v as usize].reports.push(report);
+        }
+        ids
+    }
+
+    fn fresh_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// The campaigns holding a value's reports.
+    fn campaigns_of(&self, v: u32) -> Vec<u32> {
+        let mut out: Vec<u32> =
+            self.values[v as usize].reports.iter().map(|&r| self.campaign[r as usize]).collect();
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&c| c != NONE);
+        out
+    }
+
+    /// Whether the bounds still prove that a structural hub is one.
+    fn hub_certain(&self, v: u32) -> bool {
+        let val = &self.values[v as usize];
+        let Some(hs) = val.hs.as_deref() else { return false };
+        let k = u64::from(self.opts.min_groups);
+        let k_ok = hs.contrib.len() as u64 >= k || hs.k_lower >= k as i64;
+        let c = (hs.c_tot + hs.c_extra) as f64;
+        let s = (hs.s_tot + hs.c_extra) as f64;
+        k_ok && c < self.theta() * s
+    }
+
+    /// Whether the bounds still prove that a linker of a campaign of `size` reports is one.
+    fn linker_certain(&self, v: u32, size: usize) -> bool {
+        let val = &self.values[v as usize];
+        level(val.reports.len()) <= 1
+            || val.k_bound < self.opts.min_groups
+            || (val.c_snap as f64) >= self.theta() * size as f64
+    }
+
+    fn zmin_of(&self, v: u32) -> u32 {
+        let val = &self.values[v as usize];
+        if val.k_bound < self.opts.min_groups || level(val.reports.len()) <= 1 {
+            return u32::MAX;
+        }
+        let z = (val.c_snap as f64 / self.theta()).floor();
+        if z >= u32::MAX as f64 { u32::MAX } else { z as u32 }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Updates
+
+    /// Adds report `report` (a dense slot, assigned by the caller in arrival order) with its
+    /// strong indicators. Panics if the slot was already used.
+    pub fn insert(&mut self, report: u32, keys: &[IndicatorKey]) {
+        let ids = self.load(report, keys);
+        let own = self.fresh_id();
+        self.campaigns.insert(own, Campaign { members: vec![report], zmin: u32::MAX, ..Default::default() });
+        self.campaign[report as usize] = own;
+
+        let mut slow = Escalation::default();
+        let mut targets = vec![own];
+        let mut prior_linkers = 0u32;
+        let mut level_changed = Vec::new();
+        for &v in &ids {
+            let val = &self.values[v as usize];
+            if val.fixed() {
+                continue;
+            }
+            let deg = val.reports.len();
+            let changed = level(deg) != level(deg - 1) && level(deg) >= 2;
+            if val.hub {
+                // The new report may put one more of its reports in a group.
+                self.values[v as usize].hs.as_mut().expect("hub stats").c_extra += 1;
+                if changed || !self.hub_certain(v) {
+                    slow.hubs.push(v);
+                }
+            } else if deg >= 2 {
+                targets.push(self.campaign[val.reports[0] as usize]);
+                prior_linkers += 1;
+                if changed {
+                    level_changed.push(v);
+                }
+            }
+        }
+        targets.sort_unstable();
+        targets.dedup();
+        if !slow.is_empty() {
+            slow.campaigns.extend(targets);
+            self.escalate(slow);
+            return;
+        }
+
+        // Fast path: merge into the oldest campaign.
+        let target = targets[0];
+        self.merge_into(target, &targets[1..], prior_linkers);
+        let mut esc = Escalation::default();
+        // Hubs whose bounds moved: the new report's own, and those of reports it now links.
+        let mut touched: Vec<u32> =
+            ids.iter().copied().filter(|&v| self.values[v as usize].structural()).collect();
+        for &v in &ids {
+            if !self.values[v as usize].linker() {
+                continue;
+            }
+            let deg = self.deg(v);
+            if deg == 2 {
+                // Shared for the first time: now a link; its earlier report may have been alone.
+                self.campaigns.get_mut(&target).expect("target").values.push(v);
+                let p = self.values[v as usize].reports[0];
+                for i in 0..self.keys_of(p).len() {
+                    let u = self.keys_of(p)[i];
+                    if u == v {
+                        continue;
+                    }
+                    let uv = &mut self.values[u as usize];
+                    if uv.linker() && level(uv.reports.len()) >= 2 {
+                        uv.k_bound += 1;
+                        self.check_linker(u, target, &mut esc);
+                    } else if uv.structural() {
+                        uv.hs.as_mut().expect("hub stats").c_extra += 1;
+                        touched.push(u);
+                    }
+                }
+            } else if deg > 2 && level(deg) >= 2 && !level_changed.contains(&v) {
+                self.values[v as usize].k_bound += 1;
+                self.check_linker(v, target, &mut esc);
+            }
+        }
+        {
+            let camp = &self.campaigns[&target];
+            if camp.members.len() as u64 > u64::from(camp.zmin) {
+                esc.campaigns.push(target);
+            }
+            for &h in camp.hubs.iter().chain(&touched) {
+                if !self.hub_certain(h) {
+                    esc.hubs.push(h);
+                }
+            }
+        }
+        if esc.is_empty() {
+            let mut levels: Vec<u8> = level_changed.iter().map(|&v| level(self.deg(v))).collect();
+            levels.sort_unstable();
+            levels.dedup();
+            for l in levels {
+                self.reeval_level(target, l, &mut esc);
+                if !esc.is_empty() {
+                    break;
+                }
+            }
+        } else {
+            esc.campaigns.push(target);
+        }
+        if !esc.is_empty() {
+            self.escalate(esc);
+        }
+    }
+
+    fn check_linker(&mut self, v: u32, cid: u32, esc: &mut Escalation) {
+        let size = self.campaigns[&cid].members.len();
+        if self.linker_certain(v, size) {
+            let z = self.zmin_of(v);
+            let camp = self.campaigns.get_mut(&cid).expect("campaign");
+            camp.zmin = camp.zmin.min(z);
+        } else {
+            esc.campaigns.push(cid);
+        }
+    }
+
+    fn escalate(&mut self, esc: Escalation) {
+        let mut region = esc.campaigns;
+        for h in esc.hubs {
+            region.extend(self.campaigns_of(h));
+        }
+        self.recompute(region);
+    }
+
+    /// Merges campaigns into `target` through a new report that shares `links` prior-linked
+    /// values.
+    fn merge_into(&mut self, target: u32, others: &[u32], links: u32) {
+        for &o in others {
+            let oc = self.campaigns.remove(&o).expect("campaign to merge");
+            for &x in &oc.members {
+                self.campaign[x as usize] = target;
+            }
+            for &h in &oc.hubs {
+                let hs = self.values[h as usize].hs.as_mut().expect("hub stats");
+                // Same groups, now under the target's id (the new report's links are counted below).
+                let ct = hs.remove(o);
+                hs.add(target, ct);
+            }
+            let t = self.campaigns.get_mut(&target).expect("target campaign");
+            t.members = merge_sorted(&t.members, &oc.members);
+            t.values.extend_from_slice(&oc.values);
+            t.zmin = t.zmin.min(oc.zmin);
+            for h in oc.hubs {
+                if !t.hubs.contains(&h) {
+                    t.hubs.push(h);
+                }
+            }
+        }
+        if links >= 2 {
+            let hubs = self.campaigns[&target].hubs.clone();
+            for h in hubs {
+                let hs = self.values[h as usize].hs.as_mut().expect("hub stats");
+                hs.k_lower -= i64::from(links - 1);
+            }
+        }
+    }
+
+    /// A linker of `cid` moved to level `lvl`: the groups seen by that level's values changed.
+    /// Re-examines them (only them) in `cid`.
+    fn reeval_level(&mut self, cid: u32, lvl: u8, esc: &mut Escalation) {
+        self.recomputations += 1;
+        let camp_values = self.campaigns[&cid].values.clone();
+        let camp_hubs = self.campaigns[&cid].hubs.clone();
+        self.sc.new_uf();
+        for &v in &camp_values {
+            let val = &self.values[v as usize];
+            if val.linker() && level(val.reports.len()) < lvl {
+                let first = val.reports[0];
+                for i in 1..val.reports.len() {
+                    let x = self.values[v as usize].reports[i];
+                    self.sc.union(first, x);
+                }
+            }
+        }
+        let mut zmin = self.campaigns[&cid].zmin;
+        for &v in &camp_values {
+            let val = &self.values[v as usize];
+            if !val.linker() || level(val.reports.len()) != lvl {
+                continue;
+            }
+            let f = self.sc.groups(val.reports.iter().copied(), None);
+            if self.is_hub_figures(f) {
+                esc.campaigns.push(cid);
+                return;
+            }
+            let val = &mut self.values[v as usize];
+            val.k_bound = f.k;
+            val.c_snap = f.c;
+            zmin = zmin.min(self.zmin_of(v));
+        }
+        self.campaigns.get_mut(&cid).expect("campaign").zmin = zmin;
+        for &h in &camp_hubs {
+            if level(self.deg(h)) != lvl {
+                continue;
+            }
+            let in_camp: Vec<u32> = self.values[h as usize]
+                .reports
+                .iter()
+                .copied()
+                .filter(|&r| self.campaign[r as usize] == cid)
+                .collect();
+            let f = self.sc.groups(in_camp.into_iter(), None);
+            let hs = self.values[h as usize].hs.as_mut().expect("hub stats");
+            hs.remove(cid);
+            hs.add(cid, f);
+            if f.k == 0 {
+                self.campaigns.get_mut(&cid).expect("campaign").hubs.retain(|&x| x != h);
+            }
+            if !self.hub_certain(h) {
+                esc.hubs.push(h);
+            }
+        }
+    }
+
+    /// Revokes a report: it leaves its campaign and links nothing any more. Its campaign (and
+    /// the campaigns of any hub whose degree level it changes) is recomputed.
+    pub fn revoke(&mut self, report: u32) {
+        let slot = report as usize;
+        if self.state.get(slot) != Some(&ALIVE) {
+            return;
+        }
+        self.state[slot] = REVOKED;
+        let cid = self.campaign[slot];
+        self.campaign[slot] = NONE;
+        if let Some(c) = self.campaigns.get_mut(&cid) {
+            c.members.retain(|&x| x != report);
+        }
+        let mut esc = Escalation { campaigns: vec![cid], hubs: Vec::new() };
+        for i in 0..self.keys_of(report).len() {
+            let v = self.keys_of(report)[i];
+            let val = &mut self.values[v as usize];
+            if let Some(pos) = val.reports.iter().position(|&x| x == report) {
+                val.reports.swap_remove(pos);
+            }
+            let deg = val.reports.len();
+            if deg == 0 {
+                val.hub = false;
+                val.hs = None;
+                val.k_bound = 0;
+                val.c_snap = 0;
+            } else if val.structural() && level(deg) != level(deg + 1) {
+                // Examined at another level now: everywhere.
+                esc.hubs.push(v);
+            }
+        }
+        self.escalate(esc);
+    }
+
+    /// Marks a value as a hub (an operator's decision): it stops linking at once.
+    pub fn mark_hub(&mut self, key: &IndicatorKey, reason: impl Into<String>) {
+        let v = self.intern(key);
+        let region = self.campaigns_of(v);
+        self.values[v as usize].marked = Some(reason.into());
+        self.forget_status(v, &region);
+        self.recompute(region);
+    }
+
+    /// Removes an operator's mark: the value is examined again like any other.
+    pub fn unmark_hub(&mut self, key: &IndicatorKey) {
+        let Some(&v) = self.ids.get(key) else { return };
+        if self.values[v as usize].marked.take().is_some() {
+            let region = self.campaigns_of(v);
+            self.forget_status(v, &region);
+            self.recompute(region);
+        }
+    }
+
+    /// Puts a value on or off the warning lists (the engine calls this when its lists change).
+    pub fn set_listed(&mut self, key: &IndicatorKey, listed: bool) {
+        let v = self.intern(key);
+        if self.values[v as usize].listed != listed {
+            let region = self.campaigns_of(v);
+            self.values[v as usize].listed = listed;
+            self.forget_status(v, &region);
+            self.recompute(region);
+        }
+    }
+
+    /// Clears a value's structural status and its traces in campaigns, before a recomputation
+    /// of all its campaigns decides it afresh.
+    fn forget_status(&mut self, v: u32, region: &[u32]) {
+        let val = &mut self.values[v as usize];
+        val.hub = false;
+        val.hs = None;
+        val.k_bound = 0;
+        val.c_snap = 0;
+        for cid in region {
+            if let Some(c) = self.campaigns.get_mut(cid) {
+                c.hubs.retain(|&x| x != v);
+                c.values.retain(|&x| x != v);
+            }
+        }
+    }
+
+    /// Recomputes whole campaigns exactly, growing the region while a hub reaching outside it
+    /// is no longer certain.
+    fn recompute(&mut self, region: Vec<u32>) {
+        let mut region: Vec<u32> = region.into_iter().filter(|c| self.campaigns.contains_key(c)).collect();
+        loop {
+            region.sort_unstable();
+            region.dedup();
+            let mut reports: Vec<u32> =
+                region.iter().flat_map(|c| self.campaigns[c].members.iter().copied()).collect();
+            reports.sort_unstable();
+            let plan = self.cluster(&reports);
+            // Hubs that had groups in the region but no longer any report there (revoked).
+            let in_plan: FxHashSet<u32> = plan.values.iter().map(|pv| pv.value).collect();
+            let mut orphans: Vec<u32> = region
+                .iter()
+                .flat_map(|c| self.campaigns[c].hubs.iter().copied())
+                .filter(|h| !in_plan.contains(h) && self.values[*h as usize].structural())
+                .collect();
+            orphans.sort_unstable();
+            orphans.dedup();
+            let mut grow = Vec::new();
+            let gone = orphans.iter().map(|&value| PlanValue {
+                value,
+                external: true,
+                hub: true,
+                figures: Contrib::default(),
+                first: NONE,
+                contrib: Vec::new(),
+            });
+            for pv in plan.values.iter().filter(|pv| pv.external).cloned().chain(gone) {
+                if !self.external_certain(&pv, &region) {
+                    grow.extend(
+                        self.campaigns_of(pv.value).into_iter().filter(|c| region.binary_search(c).is_err()),
+                    );
+                }
+            }
+            if grow.is_empty() {
+                for h in orphans {
+                    let hs = self.values[h as usize].hs.as_mut().expect("hub stats");
+                    for c in &region {
+                        hs.remove(*c);
+                    }
+                }
+                self.apply(&region, &reports, plan);
+                return;
+            }
+            region.extend(grow);
+        }
+    }
+
+    /// Whether an external hub stays certain once its figures for the region are replaced.
+    fn external_certain(&self, pv: &PlanValue, region: &[u32]) -> bool {
+        let Some(hs) = self.values[pv.value as usize].hs.as_deref() else { return false };
+        let mut hs = hs.clone();
+        for c in region {
+            hs.remove(*c);
+        }
+        // Components are not ids yet: key them out of the way of real ids.
+        for &(comp, ct) in &pv.contrib {
+            hs.add(u32::MAX - comp, ct);
+        }
+        let k = u64::from(self.opts.min_groups);
+        let k_ok = hs.contrib.len() as u64 >= k || hs.k_lower >= k as i64;
+        let c = (hs.c_tot + hs.c_extra) as f64;
+        let s = (hs.s_tot + hs.c_extra) as f64;
+        k_ok && c < self.theta() * s
+    }
+
+    /// Clusters a region (whole campaigns, or every report): values in order of degree level,
+    /// each level examined against the groups formed by the linkers below it.
+    fn cluster(&mut self, reports: &[u32]) -> Plan {
+        self.recomputations += 1;
+        self.sc.new_uf();
+        self.sc.new_values();
+        let mut vals: Vec<u32> = Vec::new();
+        let mut counts: Vec<u32> = Vec::new();
+        for &x in reports {
+            let (start, len) = self.span[x as usize];
+            for i in start..start + len {
+                let v = self.report_keys[i as usize];
+                if self.values[v as usize].fixed() {
+                    continue;
+                }
+                let vi = v as usize;
+                if self.sc.vstamp[vi] != self.sc.vepoch {
+                    self.sc.vstamp[vi] = self.sc.vepoch;
+                    self.sc.vlocal[vi] = vals.len() as u32;
+                    vals.push(v);
+                    counts.push(0);
+                }
+                counts[self.sc.vlocal[vi] as usize] += 1;
+            }
+        }
+        // Occurrences per value (CSR).
+        let mut offsets = Vec::with_capacity(vals.len() + 1);
+        let mut total = 0u32;
+        for &c in &counts {
+            offsets.push(total);
+            total += c;
+        }
+        offsets.push(total);
+        let mut pos = offsets.clone();
+        let mut occ = vec![0u32; total as usize];
+        for &x in reports {
+            let (start, len) = self.span[x as usize];
+            for i in start..start + len {
+                let v = self.report_keys[i as usize];
+                if self.values[v as usize].fixed() {
+                    continue;
+                }
+                let j = self.sc.vlocal[v as usize] as usize;
+                occ[pos[j] as usize] = x;
+                pos[j] += 1;
+            }
+        }
+        let mut order: Vec<(u8, u32)> =
+            (0..vals.len()).map(|j| (level(self.deg(vals[j])), j as u32)).collect();
+        order.sort_unstable();
+
+        let mut plan_values: Vec<PlanValue> = Vec::with_capacity(vals.len());
+        let mut records: Vec<(u32, u32, u32, u32)> = Vec::new(); // (plan value, root, c, s)
+        let mut rec: Vec<(u32, u32, u32)> = Vec::new();
+        let mut i = 0;
+        while i < order.len() {
+            let lvl = order[i].0;
+            let mut end = i;
+            while end < order.len() && order[end].0 == lvl {
+                end += 1;
+            }
+            let level_start = plan_values.len();
+            for &(_, j) in &order[i..end] {
+                let j = j as usize;
+                let v = vals[j];
+                let span = &occ[offsets[j] as usize..offsets[j + 1] as usize];
+                let external = (counts[j] as usize) < self.deg(v);
+                rec.clear();
+                let figures = if lvl <= 1 {
+                    Contrib::default()
+                } else {
+                    self.sc.groups(span.iter().copied(), Some(&mut rec))
+                };
+                let hub = external || self.is_hub_figures(figures);
+                let pi = plan_values.len() as u32;
+                if hub {
+                    records.extend(rec.iter().map(|&(r, c, s)| (pi, r, c, s)));
+                }
+                plan_values.push(PlanValue {
+                    value: v,
+                    external,
+                    hub,
+                    figures,
+                    first: span[0],
+                    contrib: Vec::new(),
+                });
+            }
+            // Then the level's linkers link.
+            for pi in level_start..plan_values.len() {
+                if plan_values[pi].hub {
+                    continue;
+                }
+                let j = self.sc.vlocal[plan_values[pi].value as usize] as usize;
+                let span = &occ[offsets[j] as usize..offsets[j + 1] as usize];
+                for &x in &span[1..] {
+                    self.sc.union(span[0], x);
+                }
+            }
+            i = end;
+        }
+        // Components.
+        let mut comp = Vec::with_capacity(reports.len());
+        let mut root_comp: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut comp_of_slot: FxHashMap<u32, u32> = FxHashMap::default();
+        comp_of_slot.reserve(reports.len());
+        for &x in reports {
+            let r = self.sc.find(x);
+            let n = root_comp.len() as u32;
+            let c = *root_comp.entry(r).or_insert(n);
+            comp.push(c);
+            comp_of_slot.insert(x, c);
+        }
+        let ncomp = root_comp.len();
+        // Hubs' groups per component.
+        records.sort_unstable();
+        for (pi, root, c, s) in records {
+            let comp = root_comp[&self.sc.find(root)];
+            let list = &mut plan_values[pi as usize].contrib;
+            match list.last_mut() {
+                Some((last, ct)) if *last == comp => {
+                    ct.k += 1;
+                    ct.c += c;
+                    ct.s += s;
+                }
+                _ => list.push((comp, Contrib { k: 1, c, s })),
+            }
+        }
+        for pv in &mut plan_values {
+            pv.contrib.sort_unstable_by_key(|(c, _)| *c);
+            let mut merged: Vec<(u32, Contrib)> = Vec::with_capacity(pv.contrib.len());
+            for &(c, ct) in &pv.contrib {
+                match merged.last_mut() {
+                    Some((last, m)) if *last == c => {
+                        m.k += ct.k;
+                        m.c += ct.c;
+                        m.s += ct.s;
+                    }
+                    _ => merged.push((c, ct)),
+                }
+            }
+            pv.contrib = merged;
+        }
+        Plan { comp, ncomp, comp_of_slot, values: plan_values }
+    }
+
+    /// Installs a plan: new campaigns replace the region's, with stable ids.
+    fn apply(&mut self, region: &[u32], reports: &[u32], plan: Plan) {
+        // Ids: each old id goes to the new component holding most of its reports.
+        let mut per: FxHashMap<(u32, u32), u32> = FxHashMap::default(); // (old id, comp) -> count
+        for (i, &x) in reports.iter().enumerate() {
+            let old = self.campaign[x as usize];
+            if old != NONE {
+                *per.entry((old, plan.comp[i])).or_default() += 1;
+            }
+        }
+        let mut first_slot = vec![u32::MAX; plan.ncomp];
+        for (i, &x) in reports.iter().enumerate() {
+            let c = plan.comp[i] as usize;
+            first_slot[c] = first_slot[c].min(x);
+        }
+        let mut cands: Vec<(u32, u32, u32)> =
+            per.into_iter().map(|((old, comp), n)| (old, comp, n)).collect();
+        // By old id ascending; within it by count descending, then first slot.
+        cands.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then(b.2.cmp(&a.2)).then(first_slot[a.1 as usize].cmp(&first_slot[b.1 as usize]))
+        });
+        let mut comp_id = vec![NONE; plan.ncomp];
+        let mut used_old: FxHashSet<u32> = FxHashSet::default();
+        for (old, comp, _) in cands {
+            if comp_id[comp as usize] == NONE && !used_old.contains(&old) {
+                comp_id[comp as usize] = old;
+                used_old.insert(old);
+            }
+        }
+        // Fresh ids in order of first report, for determinism.
+        let mut unnamed: Vec<usize> = (0..plan.ncomp).filter(|&c| comp_id[c] == NONE).collect();
+        unnamed.sort_unstable_by_key(|&c| first_slot[c]);
+        for c in unnamed {
+            comp_id[c] = self.fresh_id();
+        }
+
+        // Old campaigns out.
+        for c in region {
+            self.campaigns.remove(c);
+        }
+        let mut new_camps: Vec<Campaign> =
+            (0..plan.ncomp).map(|_| Campaign { zmin: u32::MAX, ..Default::default() }).collect();
+        for (i, &x) in reports.iter().enumerate() {
+            let c = plan.comp[i] as usize;
+            new_camps[c].members.push(x);
+            self.campaign[x as usize] = comp_id[c];
+        }
+
+        // Values.
+        for pv in plan.values {
+            let v = pv.value;
+            let comp_first = plan.comp_of_slot[&pv.first] as usize;
+            if !pv.hub {
+                let deg = self.deg(v);
+                let val = &mut self.values[v as usize];
+                val.hub = false;
+                val.hs = None;
+                val.k_bound = pv.figures.k;
+                val.c_snap = pv.figures.c;
+                if deg >= 2 {
+                    new_camps[comp_first].values.push(v);
+                    let z = self.zmin_of(v);
+                    new_camps[comp_first].zmin = new_camps[comp_first].zmin.min(z);
+                }
+                continue;
+            }
+            let val = &mut self.values[v as usize];
+            val.hub = true;
+            val.k_bound = 0;
+            val.c_snap = 0;
+            if pv.external {
+                let hs = val.hs.get_or_insert_with(Default::default);
+                for c in region {
+                    hs.remove(*c);
+                }
+            } else {
+                val.hs = Some(Box::default());
+            }
+            let hs = val.hs.as_mut().expect("hub stats");
+            for &(comp, ct) in &pv.contrib {
+                hs.add(comp_id[comp as usize], ct);
+                new_camps[comp as usize].hubs.push(v);
+            }
+            if !pv.external {
+                hs.k_lower = hs.k_tot as i64;
+                hs.c_extra = 0;
+            }
+        }
+        for (c, camp) in new_camps.into_iter().enumerate() {
+            self.campaigns.insert(comp_id[c], camp);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Queries
+
+    /// The campaign of a live report (a report linked to nothing is a campaign of one); `None`
+    /// for a revoked or unknown report.
+    pub fn campaign_of(&self, report: u32) -> Option<CampaignId> {
+        match self.campaign.get(report as usize) {
+            Some(&c) if c != NONE => Some(CampaignId(c)),
+            _ => None,
+        }
+    }
+
+    /// The live reports of a campaign, ascending; empty for an unknown id.
+    pub fn members(&self, campaign: CampaignId) -> &[u32] {
+        self.campaigns.get(&campaign.0).map_or(&[], |c| &c.members)
+    }
+
+    /// Every campaign (campaigns of one included) with its reports, in no particular order.
+    pub fn campaigns(&self) -> impl Iterator<Item = (CampaignId, &[u32])> + '_ {
+        self.campaigns.iter().map(|(id, c)| (CampaignId(*id), c.members.as_slice()))
+    }
+
+    /// The indicators linking a campaign's reports, with the number of its reports holding
+    /// each, most shared first. Hubs are not among them.
+    pub fn indicators(&self, campaign: CampaignId) -> Vec<(&IndicatorKey, u32)> {
+        let Some(c) = self.campaigns.get(&campaign.0) else { return Vec::new() };
+        let mut out: Vec<(&IndicatorKey, u32)> = c
+            .values
+            .iter()
+            .map(|&v| {
+                let val = &self.values[v as usize];
+                (&val.key, val.reports.len() as u32)
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        out
+    }
+
+    fn reason(&self, v: u32) -> Option<HubReason> {
+        let val = &self.values[v as usize];
+        if let Some(m) = &val.marked {
+            return Some(HubReason::Marked(m.clone()));
+        }
+        if val.listed {
+            return Some(HubReason::Listed);
+        }
+        if val.hub {
+            let hs = val.hs.as_deref().cloned().unwrap_or_default();
+            let coverage = if hs.s_tot == 0 { 0.0 } else { hs.c_tot as f64 / hs.s_tot as f64 };
+            return Some(HubReason::Structural { groups: hs.k_tot as u32, coverage });
+        }
+        None
+    }
+
+    /// Every hub held by at least one live report, or marked, with its reason and degree.
+    pub fn hubs(&self) -> impl Iterator<Item = HubInfo<'_>> + '_ {
+        self.values.iter().enumerate().filter_map(|(v, val)| {
+            if val.reports.is_empty() && val.marked.is_none() {
+                return None;
+            }
+            let reason = self.reason(v as u32)?;
+            Some(HubInfo { key: &val.key, reason, degree: val.reports.len() as u32 })
+        })
+    }
+
+    /// Whether a value is a hub (listed, marked or structural).
+    pub fn is_hub(&self, key: &IndicatorKey) -> bool {
+        self.hub_reason(key).is_some()
+    }
+
+    /// Why a value is a hub, if it is one.
+    pub fn hub_reason(&self, key: &IndicatorKey) -> Option<HubReason> {
+        self.ids.get(key).and_then(|&v| self.reason(v))
+    }
+}
+
+fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+/// Pairwise agreement of a clustering with the ground truth: over all pairs of items, a pair
+/// is predicted when both items share a predicted label and true when both share a true label.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairScores {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub predicted_pairs: u64,
+    pub true_pairs: u64,
+    pub correct_pairs: u64,
+}
+
+/// Pairwise precision, recall and F1 from the contingency counts (linear, never pairwise).
+/// `predicted[i]` and `truth[i]` are item `i`'s labels; give each item that belongs to no
+/// group (a noise singleton) a label of its own.
+pub fn pair_scores(predicted: &[u64], truth: &[u64]) -> PairScores {
+    assert_eq!(predicted.len(), truth.len(), "one label of each kind per item");
+    let pairs = |n: u64| n * n.saturating_sub(1) / 2;
+    let mut p: FxHashMap<u64, u64> = FxHashMap::default();
+    let mut t: FxHashMap<u64, u64> = FxHashMap::default();
+    let mut both: FxHashMap<(u64, u64), u64> = FxHashMap::default();
+    for (&a, &b) in predicted.iter().zip(truth) {
+        *p.entry(a).or_default() += 1;
+        *t.entry(b).or_default() += 1;
+        *both.entry((a, b)).or_default() += 1;
+    }
+    let predicted_pairs: u64 = p.values().map(|&n| pairs(n)).sum();
+    let true_pairs: u64 = t.values().map(|&n| pairs(n)).sum();
+    let correct_pairs: u64 = both.values().map(|&n| pairs(n)).sum();
+    let precision = if predicted_pairs == 0 { 1.0 } else { correct_pairs as f64 / predicted_pairs as f64 };
+    let recall = if true_pairs == 0 { 1.0 } else { correct_pairs as f64 / true_pairs as f64 };
+    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    PairScores { precision, recall, f1, predicted_pairs, true_pairs, correct_pairs }
+}
+
+#[cfg(test)]
+mod tests;
