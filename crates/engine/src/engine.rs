@@ -65,6 +65,8 @@ pub struct Engine {
     pub(crate) hashlists: RwLock<crate::hashlists::HashLists>,
     /// The intake facts of every scam report (see [`crate::scams`]).
     pub(crate) scams: RwLock<std::collections::HashMap<Uuid, crate::scams::ScamFacts>>,
+    /// Reports linked into campaigns (see [`crate::campaigns`]).
+    pub(crate) campaigns: RwLock<crate::campaigns::Campaigns>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -84,6 +86,7 @@ impl Engine {
         let directory = Directory::new(store.list_orgs().await?, store.list_communities().await?);
         let mut index = CorrelationIndex::new();
         let mut scams = std::collections::HashMap::new();
+        let mut campaign_entries = Vec::new();
         let mut after = None;
         loop {
             let page = store.scan_reports(after, 5_000).await?;
@@ -93,7 +96,10 @@ impl Engine {
                 index.insert(r);
             }
             scams.extend(crate::scams::facts_map(page.iter()));
+            campaign_entries.extend(page.iter().map(crate::campaigns::Campaigns::entry));
         }
+        let campaigns = crate::campaigns::Campaigns::build(options.warninglists.clone(), &campaign_entries);
+        drop(campaign_entries);
         if warm_up.join().is_err() {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
         }
@@ -116,6 +122,7 @@ impl Engine {
             writes: tokio::sync::Mutex::new(()),
             hashlists: RwLock::new(hashlists),
             scams: RwLock::new(scams),
+            campaigns: RwLock::new(campaigns),
         })
     }
 
@@ -622,7 +629,7 @@ impl Engine {
 
     /// Canonicalises a raw value, inferring its kind when not given. `field` names the input.
     /// `field` is only called on error (the bulk-check path must not allocate per selector).
-    fn canonical(
+    pub(crate) fn canonical(
         &self,
         kind: Option<ObservableKind>,
         raw: &str,
@@ -670,6 +677,11 @@ impl Engine {
         drop(idx);
         let mut scams = self.scams.write().unwrap_or_else(|e| e.into_inner());
         scams.extend(crate::scams::facts_map(reports.iter()));
+        drop(scams);
+        let mut campaigns = self.campaigns.write().unwrap_or_else(|e| e.into_inner());
+        for r in reports {
+            campaigns.insert(r);
+        }
     }
 
     /// Submits a scam report through an intake channel (intake tokens, and every role that may
@@ -765,6 +777,7 @@ impl Engine {
             self.store.get_reports(&[id]).await?.pop().ok_or_else(|| EngineError::not_found("report"))?;
         self.store.revoke_report(id, now()).await?;
         self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
+        self.campaigns.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
         self.get_report(&actor.viewer, id).await
     }
 

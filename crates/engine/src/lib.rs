@@ -9,10 +9,15 @@ mod views;
 
 pub use error::EngineError;
 pub use views::*;
+mod campaigns;
 mod directory;
 mod engine;
 mod hashlists;
 mod scams;
+
+pub use campaigns::{
+    CampaignIndicatorView, CampaignQuery, CampaignReportView, CampaignSummaryView, CampaignView,
+};
 
 pub use scams::{GroupView, MoneyView, ScamStats, ScamStatsQuery, ScamTotals};
 

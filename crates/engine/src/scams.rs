@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use model::Viewer;
 use model::scam::{AgeBracket, Amount, PaymentMethod, ScamDetails, ScamType};
-use model::{OrgId, Viewer};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -22,7 +22,6 @@ pub(crate) struct ScamFacts {
     pub(crate) details: ScamDetails,
     /// When it happened: `first_seen`, else when it was reported.
     pub(crate) at: DateTime<Utc>,
-    pub(crate) author: OrgId,
 }
 
 /// An amount in one currency or asset.
@@ -98,7 +97,7 @@ fn money_view(m: &Money) -> Vec<MoneyView> {
     m.iter().map(|(c, (a, r))| MoneyView { currency: c.clone(), amount: *a, recovered: *r }).collect()
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Group {
     reports: usize,
     money: Money,
@@ -114,7 +113,7 @@ fn groups<K: Ord + ToString>(g: BTreeMap<K, Group>) -> Vec<GroupView> {
 }
 
 /// Running totals over scam reports.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Aggregate {
     reports: usize,
     known_age: usize,
@@ -252,7 +251,7 @@ impl Engine {
 /// The facts of a stored report, if it is a scam report with intake facts.
 pub(crate) fn facts_of(r: &model::Report) -> Option<(Uuid, ScamFacts)> {
     let details = r.scam.clone()?;
-    Some((r.id, ScamFacts { details, at: r.first_seen.unwrap_or(r.created_at), author: r.author }))
+    Some((r.id, ScamFacts { details, at: r.first_seen.unwrap_or(r.created_at) }))
 }
 
 /// Loads every report's intake facts into a map.

@@ -49,6 +49,8 @@ use crate::routes::{
         hashes::match_hashes,
         intake::intake,
         scams::stats,
+        scams::campaigns,
+        scams::campaign,
     ),
     components(schemas(ErrorResponse, engine::ErrorBody)),
     modifiers(&BearerAuth),

@@ -7,6 +7,7 @@ use engine::{Engine, EngineError, EngineOptions, Principal, ReportFilter, Select
 use model::{ObservableKind, ReportInput, ReportKind, Role};
 use store::SqliteStore;
 
+mod campaigns;
 mod hashlists;
 
 async fn engine() -> Engine {

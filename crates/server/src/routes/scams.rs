@@ -4,18 +4,23 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use engine::{Principal, ScamStats, ScamStatsQuery};
+use engine::{CampaignQuery, CampaignSummaryView, CampaignView, Principal, ScamStats, ScamStatsQuery};
+use model::ObservableKind;
 use model::scam::ScamType;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorResponse};
-use crate::extract::{Query, parse_param, parse_time};
+use crate::extract::{Path, Query, parse_limit, parse_param, parse_time};
 use crate::json::Json;
+use crate::routes::Items;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/stats/scams", get(stats))
+    Router::new()
+        .route("/api/v1/stats/scams", get(stats))
+        .route("/api/v1/campaigns", get(campaigns))
+        .route("/api/v1/campaigns/{id}", get(campaign))
 }
 
 /// Filters of `GET /api/v1/stats/scams`.
@@ -66,4 +71,78 @@ pub(crate) async fn stats(
         weekly,
     };
     Ok(Json(state.engine.scam_stats(&who.viewer, &q)?))
+}
+
+/// Filters of `GET /api/v1/campaigns`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignParams {
+    /// Campaigns holding this selector (a phone, wallet, IBAN, domain… written any way).
+    pub selector: Option<String>,
+    /// The kind of `selector`; inferred when omitted.
+    #[param(value_type = Option<ObservableKind>)]
+    pub kind: Option<String>,
+    /// Campaigns with a report of this scam type.
+    #[param(value_type = Option<ScamType>)]
+    pub scam_type: Option<String>,
+    /// Campaigns with at least this many visible reports (default 2).
+    #[param(value_type = Option<usize>)]
+    pub min_reports: Option<String>,
+    /// At most this many campaigns, largest first (default 50, at most 1,000).
+    #[param(value_type = Option<usize>)]
+    pub limit: Option<String>,
+}
+
+/// The campaigns the caller sees, largest first: reports linked through the scammers' shared
+/// phones, wallets, IBANs, domains, e-mail addresses and Telegram handles (never through hubs
+/// such as popular domains or a hotline's own number), with totals over the visible reports.
+#[utoipa::path(
+    get, path = "/api/v1/campaigns", tag = "scams",
+    security(("bearer" = [])),
+    params(CampaignParams),
+    responses(
+        (status = 200, body = Items<CampaignSummaryView>),
+        (status = 401, body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+    )
+)]
+pub(crate) async fn campaigns(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(p): Query<CampaignParams>,
+) -> Result<Json<Items<CampaignSummaryView>>, ApiError> {
+    let kind = parse_param::<ObservableKind>("kind", p.kind.as_deref())?;
+    if kind.is_some() && p.selector.is_none() {
+        return Err(ApiError::invalid("kind", "given without selector"));
+    }
+    let q = CampaignQuery {
+        selector: p.selector.map(|s| (kind, s)),
+        scam_type: parse_param::<ScamType>("scam_type", p.scam_type.as_deref())?,
+        min_reports: parse_limit("min_reports", p.min_reports.as_deref())?,
+        limit: parse_limit("limit", p.limit.as_deref())?,
+    };
+    let items = crate::routes::cpu(|| state.engine.list_campaigns(&who.viewer, &q))?;
+    Ok(Json(Items { items }))
+}
+
+/// One campaign the caller sees: totals (losses by currency and payment method, victims by age
+/// bracket and the 60+ share), weekly trend, linking indicators, contributing organisations and
+/// its visible reports.
+#[utoipa::path(
+    get, path = "/api/v1/campaigns/{id}", tag = "scams",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The campaign's id, e.g. `17` or `17.2`")),
+    responses(
+        (status = 200, body = CampaignView),
+        (status = 401, body = ErrorResponse),
+        (status = 404, description = "no such campaign among the caller's", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn campaign(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignView>, ApiError> {
+    Ok(Json(state.engine.get_campaign(&who.viewer, &id).await?))
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 30] = [
+const ROUTES: [(&str, &str); 32] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -41,6 +41,8 @@ const ROUTES: [(&str, &str); 30] = [
     ("post", "/api/v1/hashes/match"),
     ("post", "/api/v1/intake"),
     ("get", "/api/v1/stats/scams"),
+    ("get", "/api/v1/campaigns"),
+    ("get", "/api/v1/campaigns/{id}"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,399 @@
+//! Campaigns as a viewer sees them.
+//!
+//! [`graph::CampaignIndex`] links every live report (scam and intel) through shared strong
+//! indicators, never through hubs (warning-listed values, operator marks, structural hubs), as
+//! reports arrive. A viewer never sees that global partition directly: a campaign's view is
+//! built from the reports of it the viewer may see, re-linked through the indicators those
+//! reports share. When a hidden report was the only link between two visible groups, the viewer
+//! sees two campaigns (`17` and `17.2`), so no answer reveals that a hidden report connects
+//! them. Every number (reports, victims, losses, organisations, indicators, weekly trend) is
+//! computed over visible reports only; victim data is never loaded.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use graph::{CampaignId, CampaignIndex, CampaignOptions, IndicatorKey};
+use model::{ObservableKind, Report, Viewer};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::scams::{Aggregate, GroupView, MoneyView, ScamFacts, ScamTotals, series};
+use crate::{Engine, EngineError, PAGE_MAX};
+
+/// Campaigns in memory: the index and the report slots it is keyed by.
+pub(crate) struct Campaigns {
+    pub(crate) index: CampaignIndex,
+    slot_of: HashMap<Uuid, u32>,
+    ids: Vec<Uuid>,
+    /// Each report's strong indicators (for per-viewer re-linking and counts).
+    keys: Vec<Box<[IndicatorKey]>>,
+}
+
+fn keys_of(r: &Report) -> Vec<IndicatorKey> {
+    let obs: Vec<(ObservableKind, &str)> = r.observables.iter().map(|o| (o.kind, o.value.as_str())).collect();
+    graph::strong_keys(&obs)
+}
+
+impl Campaigns {
+    /// Builds the campaigns of stored reports from scratch (at start).
+    pub(crate) fn build(
+        lists: extract::WarningLists,
+        reports: &[(Uuid, Vec<IndicatorKey>, bool)],
+    ) -> Campaigns {
+        let listed: graph::campaigns::ListedFn =
+            Box::new(move |k: &IndicatorKey| lists.is_listed(k.kind, &k.value));
+        let opts = CampaignOptions { listed: Some(listed), ..Default::default() };
+        let index = CampaignIndex::build(opts, reports.iter().map(|(_, k, _)| k.as_slice()));
+        let mut c = Campaigns {
+            index,
+            slot_of: reports.iter().enumerate().map(|(i, (id, _, _))| (*id, i as u32)).collect(),
+            ids: reports.iter().map(|(id, _, _)| *id).collect(),
+            keys: reports.iter().map(|(_, k, _)| k.clone().into_boxed_slice()).collect(),
+        };
+        for (i, (_, _, revoked)) in reports.iter().enumerate() {
+            if *revoked {
+                c.index.revoke(i as u32);
+            }
+        }
+        c
+    }
+
+    pub(crate) fn entry(r: &Report) -> (Uuid, Vec<IndicatorKey>, bool) {
+        (r.id, keys_of(r), r.revoked_at.is_some())
+    }
+
+    pub(crate) fn insert(&mut self, r: &Report) {
+        if self.slot_of.contains_key(&r.id) {
+            return;
+        }
+        let slot = self.ids.len() as u32;
+        let keys = keys_of(r);
+        self.index.insert(slot, &keys);
+        self.slot_of.insert(r.id, slot);
+        self.ids.push(r.id);
+        self.keys.push(keys.into_boxed_slice());
+    }
+
+    pub(crate) fn revoke(&mut self, id: Uuid) {
+        if let Some(&slot) = self.slot_of.get(&id) {
+            self.index.revoke(slot);
+        }
+    }
+
+    pub(crate) fn campaign_of(&self, id: Uuid) -> Option<CampaignId> {
+        self.index.campaign_of(*self.slot_of.get(&id)?)
+    }
+}
+
+/// A strong indicator of a campaign and how many of its visible reports hold it.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignIndicatorView {
+    pub kind: ObservableKind,
+    pub value: String,
+    pub reports: usize,
+}
+
+/// A campaign in a listing.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignSummaryView {
+    /// `17`, or `17.2` for the second part of campaign 17 the caller sees apart.
+    pub id: String,
+    /// Visible reports.
+    pub reports: usize,
+    /// Visible scam reports with intake facts.
+    pub scam_reports: usize,
+    pub victims_60_plus: usize,
+    pub losses: Vec<MoneyView>,
+    /// The most common scam type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scam_type: Option<String>,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Contributing organisations (of visible reports).
+    pub organizations: Vec<String>,
+    /// The most shared indicators, at most five.
+    pub top_indicators: Vec<CampaignIndicatorView>,
+}
+
+/// A report of a campaign.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignReportView {
+    pub id: Uuid,
+    pub kind: model::ReportKind,
+    pub title: String,
+    pub organization: String,
+    #[schema(value_type = String)]
+    pub tlp: model::Tlp,
+    pub first_seen: DateTime<Utc>,
+}
+
+/// One campaign with its totals, indicators, weekly trend and reports.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignView {
+    #[serde(flatten)]
+    pub summary: CampaignSummaryView,
+    /// Totals of its visible scam reports: losses by currency and payment method, victims by
+    /// age bracket (and the 60+ share), scam types.
+    pub totals: ScamTotals,
+    /// Reports per week (Mondays), oldest first.
+    pub weekly: Vec<GroupView>,
+    /// Every linking indicator the visible reports share, most shared first.
+    pub indicators: Vec<CampaignIndicatorView>,
+    /// Its visible reports, newest first (at most 1,000).
+    pub reports: Vec<CampaignReportView>,
+}
+
+/// Filters of the campaign listing.
+#[derive(Clone, Debug, Default)]
+pub struct CampaignQuery {
+    /// Campaigns holding this selector (written any way; it is canonicalised).
+    pub selector: Option<(Option<ObservableKind>, String)>,
+    /// Campaigns with a report of this scam type.
+    pub scam_type: Option<model::scam::ScamType>,
+    /// Campaigns with at least this many visible reports (default 2).
+    pub min_reports: Option<usize>,
+    pub limit: Option<usize>,
+}
+
+/// A viewer's part of a campaign: visible report slots linked through their shared indicators.
+struct Part {
+    id: String,
+    slots: Vec<u32>,
+}
+
+/// Splits a campaign's visible members into the parts their shared linking indicators connect.
+fn parts(c: &Campaigns, campaign: CampaignId, visible: &[u32]) -> Vec<Part> {
+    let linking: std::collections::HashSet<&IndicatorKey> =
+        c.index.indicators(campaign).into_iter().map(|(k, _)| k).collect();
+    let pos: HashMap<u32, usize> = visible.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    let mut parent: Vec<usize> = (0..visible.len()).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let mut first: HashMap<&IndicatorKey, usize> = HashMap::new();
+    for &s in visible {
+        for k in c.keys[s as usize].iter().filter(|k| linking.contains(k)) {
+            let i = pos[&s];
+            match first.get(k) {
+                Some(&j) => {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    if a != b {
+                        parent[a.max(b)] = a.min(b);
+                    }
+                }
+                None => {
+                    first.insert(k, i);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    for (i, &s) in visible.iter().enumerate() {
+        let r = find(&mut parent, i);
+        groups.entry(r).or_default().push(s);
+    }
+    let mut g: Vec<Vec<u32>> = groups.into_values().collect();
+    g.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a[0].cmp(&b[0])));
+    g.into_iter()
+        .enumerate()
+        .map(|(n, slots)| Part {
+            id: if n == 0 { campaign.0.to_string() } else { format!("{}.{}", campaign.0, n + 1) },
+            slots,
+        })
+        .collect()
+}
+
+impl Engine {
+    fn campaigns(&self) -> std::sync::RwLockReadGuard<'_, Campaigns> {
+        self.campaigns.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The visible, live members of a campaign.
+    fn visible_members(&self, viewer: &Viewer, c: &Campaigns, campaign: CampaignId) -> Vec<u32> {
+        let idx = self.index();
+        c.index
+            .members(campaign)
+            .iter()
+            .copied()
+            .filter(|&s| idx.report(viewer, c.ids[s as usize]).is_some_and(|r| !r.access.revoked))
+            .collect()
+    }
+
+    fn summary(
+        &self,
+        viewer: &Viewer,
+        c: &Campaigns,
+        part: &Part,
+        facts: &HashMap<Uuid, ScamFacts>,
+    ) -> (CampaignSummaryView, Aggregate) {
+        let idx = self.index();
+        let dir = self.directory();
+        let mut agg = Aggregate::default();
+        let (mut first, mut last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
+        let mut orgs = std::collections::BTreeSet::new();
+        let mut counts: HashMap<&IndicatorKey, usize> = HashMap::new();
+        let linking: std::collections::HashSet<&IndicatorKey> = c
+            .index
+            .campaign_of(part.slots[0])
+            .map(|id| c.index.indicators(id).into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default();
+        for &s in &part.slots {
+            let id = c.ids[s as usize];
+            if let Some(f) = facts.get(&id) {
+                agg.add(f);
+            }
+            if let Some(r) = idx.report(viewer, id) {
+                first = Some(first.map_or(r.first_seen, |t| t.min(r.first_seen)));
+                last = Some(last.map_or(r.last_seen, |t| t.max(r.last_seen)));
+                orgs.insert(dir.org_name(r.access.author));
+            }
+            for k in c.keys[s as usize].iter().filter(|k| linking.contains(k)) {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+        let mut indicators: Vec<CampaignIndicatorView> = counts
+            .into_iter()
+            .filter(|(_, n)| *n >= 2)
+            .map(|(k, n)| CampaignIndicatorView { kind: k.kind, value: k.value.clone(), reports: n })
+            .collect();
+        indicators.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.value.cmp(&b.value)));
+        let totals_preview = agg.clone().totals();
+        let now = chrono::Utc::now();
+        let view = CampaignSummaryView {
+            id: part.id.clone(),
+            reports: part.slots.len(),
+            scam_reports: totals_preview.reports,
+            victims_60_plus: totals_preview.victims_60_plus,
+            losses: totals_preview.losses.clone(),
+            scam_type: totals_preview.by_scam_type.first().map(|g| g.key.clone()),
+            first_seen: first.unwrap_or(now),
+            last_seen: last.unwrap_or(now),
+            organizations: orgs.into_iter().collect(),
+            top_indicators: indicators,
+        };
+        (view, agg)
+    }
+
+    /// The campaigns the viewer sees (parts with at least `min_reports` visible reports, 2 by
+    /// default), largest first.
+    pub fn list_campaigns(
+        &self,
+        viewer: &Viewer,
+        q: &CampaignQuery,
+    ) -> Result<Vec<CampaignSummaryView>, EngineError> {
+        let limit = q.limit.unwrap_or(crate::PAGE_DEFAULT);
+        if limit == 0 || limit > PAGE_MAX {
+            return Err(EngineError::invalid("limit", format!("must be between 1 and {PAGE_MAX}")));
+        }
+        let min = q.min_reports.unwrap_or(2).max(1);
+        let holding = match &q.selector {
+            Some((kind, raw)) => Some(self.canonical(*kind, raw, || "selector".into())?.observable),
+            None => None,
+        };
+        let facts = self.scams.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let c = self.campaigns();
+        let holders: Option<std::collections::HashSet<Uuid>> =
+            holding.as_ref().map(|obs| self.index().hits(viewer, obs, usize::MAX).1.into_iter().collect());
+        let candidates: Vec<CampaignId> = match &holders {
+            Some(ids) => {
+                let mut cs: Vec<CampaignId> = ids.iter().filter_map(|id| c.campaign_of(*id)).collect();
+                cs.sort_unstable();
+                cs.dedup();
+                cs
+            }
+            None => c.index.campaigns().filter(|(_, m)| m.len() >= min).map(|(id, _)| id).collect(),
+        };
+        let mut out = Vec::new();
+        for id in candidates {
+            let visible = self.visible_members(viewer, &c, id);
+            if visible.len() < min {
+                continue;
+            }
+            for part in parts(&c, id, &visible) {
+                if part.slots.len() < min {
+                    continue;
+                }
+                if let Some(t) = q.scam_type
+                    && !part.slots.iter().any(|s| {
+                        facts.get(&c.ids[*s as usize]).is_some_and(|f| f.details.incident.scam_type == t)
+                    })
+                {
+                    continue;
+                }
+                if let Some(holds) = &holders
+                    && !part.slots.iter().any(|s| holds.contains(&c.ids[*s as usize]))
+                {
+                    continue;
+                }
+                let (mut view, _) = self.summary(viewer, &c, &part, &facts);
+                view.top_indicators.truncate(5);
+                out.push(view);
+            }
+        }
+        out.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.id.cmp(&b.id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// One campaign (or part of one) the viewer sees; not found otherwise.
+    pub async fn get_campaign(&self, viewer: &Viewer, id: &str) -> Result<CampaignView, EngineError> {
+        let not_found = || EngineError::not_found("campaign");
+        let (base, part_no) = match id.split_once('.') {
+            Some((b, p)) => (b, p.parse::<usize>().map_err(|_| not_found())?),
+            None => (id, 1),
+        };
+        let campaign = CampaignId(base.parse::<u32>().map_err(|_| not_found())?);
+        let facts = self.scams.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let (summary, agg, part_facts, mut reports) = {
+            let c = self.campaigns();
+            let visible = self.visible_members(viewer, &c, campaign);
+            let all = parts(&c, campaign, &visible);
+            let part =
+                all.into_iter().nth(part_no.checked_sub(1).ok_or_else(not_found)?).ok_or_else(not_found)?;
+            if part.slots.len() < 2 {
+                return Err(not_found());
+            }
+            let (summary, agg) = self.summary(viewer, &c, &part, &facts);
+            let part_facts: Vec<ScamFacts> =
+                part.slots.iter().filter_map(|s| facts.get(&c.ids[*s as usize]).cloned()).collect();
+            let idx = self.index();
+            let dir = self.directory();
+            let mut reports: Vec<CampaignReportView> = part
+                .slots
+                .iter()
+                .filter_map(|s| idx.report(viewer, c.ids[*s as usize]))
+                .map(|r| CampaignReportView {
+                    id: r.id,
+                    kind: r.kind,
+                    title: String::new(),
+                    organization: dir.org_name(r.access.author),
+                    tlp: r.access.tlp,
+                    first_seen: r.first_seen,
+                })
+                .collect();
+            reports.sort_by(|a, b| b.first_seen.cmp(&a.first_seen).then_with(|| b.id.cmp(&a.id)));
+            reports.truncate(1_000);
+            (summary, agg, part_facts, reports)
+        };
+        let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+        let titles: HashMap<Uuid, String> =
+            self.store.get_reports(&ids).await?.into_iter().map(|r| (r.id, r.title)).collect();
+        for r in &mut reports {
+            r.title = titles.get(&r.id).cloned().unwrap_or_default();
+        }
+        let indicators = summary.top_indicators.clone();
+        let mut summary = summary;
+        summary.top_indicators.truncate(5);
+        Ok(CampaignView {
+            summary,
+            totals: agg.totals(),
+            weekly: series(part_facts.iter(), true),
+            indicators,
+            reports,
+        })
+    }
+}
