@@ -80,6 +80,11 @@ impl Campaigns {
         }
     }
 
+    /// The report ids of a campaign's live members.
+    pub(crate) fn member_ids(&self, campaign: CampaignId) -> impl Iterator<Item = Uuid> + '_ {
+        self.index.members(campaign).iter().map(|s| self.ids[*s as usize])
+    }
+
     pub(crate) fn campaign_of(&self, id: Uuid) -> Option<CampaignId> {
         self.index.campaign_of(*self.slot_of.get(&id)?)
     }

@@ -67,6 +67,8 @@ pub struct Engine {
     pub(crate) scams: RwLock<std::collections::HashMap<Uuid, crate::scams::ScamFacts>>,
     /// Reports linked into campaigns (see [`crate::campaigns`]).
     pub(crate) campaigns: RwLock<crate::campaigns::Campaigns>,
+    /// Alert rules (see [`crate::alerts`]).
+    pub(crate) rules: RwLock<crate::alerts::Rules>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -104,6 +106,12 @@ impl Engine {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
         }
         let hashlists = crate::hashlists::HashLists::load(store.as_ref()).await?;
+        let canon = CanonicalizeOptions { default_region: options.default_region.clone() };
+        let rules = crate::alerts::Rules::load(store.as_ref(), |s| {
+            let kind = s.kind.or_else(|| infer_kind(&s.value))?;
+            canonicalize(kind, &s.value, &canon).ok().map(|c| c.observable)
+        })
+        .await?;
         tracing::info!(
             reports = index.report_count(),
             values = index.value_count(),
@@ -123,6 +131,7 @@ impl Engine {
             hashlists: RwLock::new(hashlists),
             scams: RwLock::new(scams),
             campaigns: RwLock::new(campaigns),
+            rules: RwLock::new(rules),
         })
     }
 
@@ -664,7 +673,18 @@ impl Engine {
         report.id = Uuid::now_v7();
         self.store.insert_reports(std::slice::from_ref(&report)).await?;
         self.committed(std::slice::from_ref(&report));
+        self.alert(std::slice::from_ref(&report)).await;
         Ok(self.view(&report))
+    }
+
+    /// Raises the alerts of reports just committed. The reports are stored whatever happens
+    /// here: a failure is logged, not returned.
+    async fn alert(&self, reports: &[Report]) {
+        match self.raise_alerts(reports).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(alerts = n, "alerts raised"),
+            Err(e) => tracing::error!(error = %e, "raising alerts failed"),
+        }
     }
 
     /// Brings the in-memory structures up to date with reports just stored (under the write
@@ -703,6 +723,7 @@ impl Engine {
         report.id = Uuid::now_v7();
         self.store.insert_reports(std::slice::from_ref(&report)).await?;
         self.committed(std::slice::from_ref(&report));
+        self.alert(std::slice::from_ref(&report)).await;
         Ok(self.view(&report))
     }
 
@@ -758,6 +779,7 @@ impl Engine {
         if !good.is_empty() {
             self.store.insert_reports(&good).await?;
             self.committed(&good);
+            self.alert(&good).await;
         }
         Ok(outcome)
     }

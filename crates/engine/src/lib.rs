@@ -9,7 +9,10 @@ mod views;
 
 pub use error::EngineError;
 pub use views::*;
+mod alerts;
 mod campaigns;
+
+pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};
 mod directory;
 mod engine;
 mod hashlists;

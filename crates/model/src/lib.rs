@@ -3,6 +3,7 @@
 //! This crate is pure: no IO, no async, no clock reads except through values passed in.
 //! Everything else in dragnet speaks in these types.
 //!
+//! - [`alert`]: alert rules organisations subscribe to and the alerts they raise.
 //! - [`hashlist`]: shared hash sets (PDQ, MD5, SHA-256), their entries and CSV / JSON Lines import.
 //! - [`observable`]: the observable kinds, canonicalisation and validation of raw values.
 //! - [`stix`]: deterministic STIX 2.1 ids of the SCO each observable maps to.
@@ -12,6 +13,7 @@
 //! - [`scam`]: the scam intake schema (source, victim, incident, losses) and victim PII.
 //! - [`visibility`]: the one function that decides whether a viewer may see a report.
 
+pub mod alert;
 pub mod hashlist;
 pub mod observable;
 pub mod org;

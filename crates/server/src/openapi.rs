@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
 use crate::routes::{
-    check, communities, extract, hashes, intake, meta, observables, orgs, reports, scams, tokens,
+    alerts, check, communities, extract, hashes, intake, meta, observables, orgs, reports, scams, tokens,
 };
 
 #[derive(OpenApi)]
@@ -51,6 +51,10 @@ use crate::routes::{
         scams::stats,
         scams::campaigns,
         scams::campaign,
+        alerts::list,
+        alerts::rules,
+        alerts::create_rule,
+        alerts::delete_rule,
     ),
     components(schemas(ErrorResponse, engine::ErrorBody)),
     modifiers(&BearerAuth),

@@ -1,6 +1,7 @@
 //! The [`Store`] trait and the records only the store defines.
 
 use chrono::{DateTime, Utc};
+use model::alert::{Alert, AlertRule};
 use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::Report;
@@ -163,6 +164,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// The entries with these ids, in the order asked; unknown ids are skipped.
     async fn get_hash_entries(&self, ids: &[Uuid]) -> Result<Vec<HashEntry>, StoreError>;
+
+    // ----- alerts -----
+
+    /// Stores a new alert rule. Conflict when its id is taken; not found when its organisation
+    /// does not exist.
+    async fn create_alert_rule(&self, rule: &AlertRule) -> Result<(), StoreError>;
+
+    /// Every rule not deleted, in id order.
+    async fn list_alert_rules(&self) -> Result<Vec<AlertRule>, StoreError>;
+
+    /// Marks a rule deleted at `at`: it raises nothing more, its alerts stay. False when the
+    /// rule is unknown or already deleted.
+    async fn delete_alert_rule(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Stores alerts in one transaction. Conflict when an id is taken; not found when a rule
+    /// does not exist.
+    async fn insert_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError>;
+
+    /// Up to `limit` alerts of one organisation (or of all, for `None`) with ids greater than
+    /// `after`, in id order.
+    async fn list_alerts(
+        &self,
+        org: Option<OrgId>,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<Alert>, StoreError>;
 
     /// Stores sightings in one transaction. Conflict when an id is taken; not found when a
     /// set or entry does not exist.

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use model::alert::{Alert, AlertRule};
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Report, ReportObservable};
@@ -643,6 +644,114 @@ impl Store for PgStore {
             found.insert(id, (id, pii));
         }
         Ok(in_requested_order(ids, found))
+    }
+
+    // ----- alerts -----
+
+    async fn create_alert_rule(&self, rule: &AlertRule) -> Result<(), StoreError> {
+        check_text(|| format!("name of alert rule {}", rule.id), &rule.name)?;
+        let json = serde_json::to_string(&rule.rule).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        check_text(|| format!("alert rule {}", rule.id), &json)?;
+        let result = sqlx::query(
+            "INSERT INTO alert_rules (id, org_id, name, rule, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)",
+        )
+        .bind(rule.id)
+        .bind(rule.org.0)
+        .bind(rule.name.as_str())
+        .bind(json)
+        .bind(trunc(rule.created_at))
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("alert rule {}", rule.id))),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found(format!("organization {}", rule.org)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_alert_rules(&self) -> Result<Vec<AlertRule>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, name, rule::text, created_at FROM alert_rules WHERE deleted_at IS NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: Uuid = row.try_get(0)?;
+                Ok(AlertRule {
+                    id,
+                    org: OrgId(row.try_get(1)?),
+                    name: row.try_get(2)?,
+                    rule: serde_json::from_str(row.try_get(3)?)
+                        .map_err(|e| corrupt(format!("alert rule {id}: {e}")))?,
+                    created_at: row.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_alert_rule(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE alert_rules SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(trunc(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError> {
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        let mut data = Vec::with_capacity(alerts.len());
+        for a in alerts {
+            let json = serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            check_text(|| format!("alert {}", a.id), &json)?;
+            data.push(json);
+        }
+        let result = sqlx::query(
+            "INSERT INTO alerts (id, rule_id, org_id, data, created_at) \
+             SELECT id, rule_id, org_id, data::jsonb, created_at \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) \
+                  AS t (id, rule_id, org_id, data, created_at)",
+        )
+        .bind(alerts.iter().map(|a| a.id).collect::<Vec<_>>())
+        .bind(alerts.iter().map(|a| a.rule_id).collect::<Vec<_>>())
+        .bind(alerts.iter().map(|a| a.org.0).collect::<Vec<_>>())
+        .bind(data)
+        .bind(alerts.iter().map(|a| trunc(a.created_at)).collect::<Vec<_>>())
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict("an alert of the batch")),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found("the rule of an alert of the batch"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_alerts(
+        &self,
+        org: Option<OrgId>,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data::text FROM alerts WHERE ($1::uuid IS NULL OR org_id = $1) AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(org.map(|o| o.0))
+        .bind(after.unwrap_or(Uuid::nil()))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| serde_json::from_str(row.try_get(0)?).map_err(|e| corrupt(format!("alert: {e}"))))
+            .collect()
     }
 
     // ----- hash lists -----

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use model::alert::{Alert, AlertRule};
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Audience, Report, ReportKind, ReportObservable};
@@ -832,6 +833,127 @@ impl Store for SqliteStore {
             }
         }
         Ok(in_requested_order(ids, found))
+    }
+
+    // ----- alerts -----
+
+    async fn create_alert_rule(&self, rule: &AlertRule) -> Result<(), StoreError> {
+        check_text(|| format!("name of alert rule {}", rule.id), &rule.name)?;
+        let json = serde_json::to_string(&rule.rule).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        check_text(|| format!("alert rule {}", rule.id), &json)?;
+        let result = sqlx::query(
+            "INSERT INTO alert_rules (id, org_id, name, rule, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(rule.id.as_bytes().as_slice())
+        .bind(rule.org.0.as_bytes().as_slice())
+        .bind(rule.name.as_str())
+        .bind(json)
+        .bind(micros(rule.created_at))
+        .execute(&self.writer)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("alert rule {}", rule.id))),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(StoreError::not_found(format!("organization {}", rule.org)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_alert_rules(&self) -> Result<Vec<AlertRule>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, name, rule, created_at FROM alert_rules WHERE deleted_at IS NULL ORDER BY id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id = uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?;
+                Ok(AlertRule {
+                    id,
+                    org: OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(1)?)?),
+                    name: row.try_get(2)?,
+                    rule: serde_json::from_str(row.try_get(3)?)
+                        .map_err(|e| StoreError::Corrupt(format!("alert rule {id}: {e}")))?,
+                    created_at: from_micros(row.try_get(4)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_alert_rule(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE alert_rules SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+            .bind(micros(at))
+            .bind(id.as_bytes().as_slice())
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError> {
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for a in alerts {
+            let json = serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            check_text(|| format!("alert {}", a.id), &json)?;
+            let result = sqlx::query(
+                "INSERT INTO alerts (id, rule_id, org_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(a.id.as_bytes().as_slice())
+            .bind(a.rule_id.as_bytes().as_slice())
+            .bind(a.org.0.as_bytes().as_slice())
+            .bind(json)
+            .bind(micros(a.created_at))
+            .execute(&mut *tx)
+            .await;
+            match result {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::conflict(format!("alert {}", a.id)));
+                }
+                Err(e) if is_foreign_key_violation(&e) => {
+                    return Err(StoreError::not_found(format!("alert rule {}", a.rule_id)));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_alerts(
+        &self,
+        org: Option<OrgId>,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or(Uuid::nil());
+        let rows = match org {
+            Some(org) => {
+                sqlx::query("SELECT data FROM alerts WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?")
+                    .bind(org.0.as_bytes().as_slice())
+                    .bind(after.as_bytes().as_slice())
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT data FROM alerts WHERE id > ? ORDER BY id LIMIT ?")
+                    .bind(after.as_bytes().as_slice())
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                serde_json::from_str(row.try_get(0)?).map_err(|e| StoreError::Corrupt(format!("alert: {e}")))
+            })
+            .collect()
     }
 
     // ----- hash lists -----

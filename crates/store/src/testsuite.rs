@@ -102,6 +102,7 @@ macro_rules! __store_test_suite {
                 hash_entries_conflicts_are_atomic,
                 hash_entries_withdraw_and_reinstate,
                 hash_sightings_round_trip,
+                alerts_round_trip,
             );
         }
     };
@@ -979,4 +980,78 @@ pub async fn hash_sightings_round_trip(store: &dyn Store) {
     orphan.entry_id = Uuid::now_v7();
     assert_not_found(store.insert_hash_sightings(&[orphan]).await);
     assert_eq!(store.list_hash_sightings(s2.id, None, 100).await.expect("list").len(), 10);
+}
+
+// ----- alerts -----
+
+/// Rules round-trip until deleted; alerts round-trip per organisation in id order.
+pub async fn alerts_round_trip(store: &dyn Store) {
+    use model::alert::{Alert, AlertRule, RuleKind, WatchedSelector};
+    let a = org("bank");
+    let b = org("hotline");
+    store.create_org(&a).await.expect("org");
+    store.create_org(&b).await.expect("org");
+    let watch = AlertRule {
+        id: Uuid::now_v7(),
+        org: a.id,
+        name: String::from("our mule accounts — ünïcode"),
+        rule: RuleKind::Watch {
+            selectors: vec![WatchedSelector {
+                kind: Some(ObservableKind::Iban),
+                value: String::from("GB82WEST12345698765432"),
+            }],
+            scam_only: true,
+        },
+        created_at: base_time(),
+    };
+    let growth = AlertRule {
+        id: Uuid::now_v7(),
+        org: b.id,
+        name: String::from("fast campaigns"),
+        rule: RuleKind::CampaignGrowth { threshold: 20, window_days: 7 },
+        created_at: base_time(),
+    };
+    store.create_alert_rule(&watch).await.expect("rule");
+    store.create_alert_rule(&growth).await.expect("rule");
+    assert_conflict(store.create_alert_rule(&watch).await);
+    let mut orphan = growth.clone();
+    orphan.id = Uuid::now_v7();
+    orphan.org = OrgId(Uuid::now_v7());
+    assert_not_found(store.create_alert_rule(&orphan).await);
+    assert_eq!(store.list_alert_rules().await.expect("rules"), vec![watch.clone(), growth.clone()]);
+
+    let alerts: Vec<Alert> = (0..12)
+        .map(|i| Alert {
+            id: Uuid::now_v7(),
+            rule_id: if i % 3 == 0 { growth.id } else { watch.id },
+            org: if i % 3 == 0 { b.id } else { a.id },
+            created_at: base_time() + Duration::seconds(i),
+            report_id: (i % 3 != 0).then(Uuid::now_v7),
+            campaign: (i % 3 == 0).then(|| format!("{i}")),
+            selector: (i % 3 != 0).then(|| String::from("iban:GB82WEST12345698765432")),
+            message: format!("alert {i}"),
+        })
+        .collect();
+    store.insert_alerts(&alerts[..5]).await.expect("alerts");
+    store.insert_alerts(&alerts[5..]).await.expect("alerts");
+    assert_conflict(store.insert_alerts(&alerts[..1]).await);
+    let mut page = Vec::new();
+    let mut after = None;
+    loop {
+        let got = store.list_alerts(Some(a.id), after, 3).await.expect("list");
+        let Some(last) = got.last() else { break };
+        after = Some(last.id);
+        page.extend(got);
+    }
+    assert_eq!(page, alerts.iter().filter(|x| x.org == a.id).cloned().collect::<Vec<_>>());
+    assert_eq!(store.list_alerts(None, None, 100).await.expect("all").len(), 12);
+
+    assert!(store.delete_alert_rule(watch.id, base_time()).await.expect("delete"));
+    assert!(!store.delete_alert_rule(watch.id, base_time()).await.expect("again"));
+    assert_eq!(store.list_alert_rules().await.expect("rules"), vec![growth]);
+    assert_eq!(
+        store.list_alerts(Some(a.id), None, 100).await.expect("kept").len(),
+        8,
+        "alerts outlive their rule"
+    );
 }

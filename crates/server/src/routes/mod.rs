@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::{AppState, ServerOptions};
 
+pub(crate) mod alerts;
 pub(crate) mod check;
 pub(crate) mod communities;
 pub(crate) mod extract;
@@ -33,6 +34,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(hashes::routes(options))
         .merge(intake::routes())
         .merge(scams::routes())
+        .merge(alerts::routes())
 }
 
 /// A complete listing (organisations, communities, tokens).

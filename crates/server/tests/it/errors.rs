@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 32] = [
+const ROUTES: [(&str, &str); 36] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -43,6 +43,10 @@ const ROUTES: [(&str, &str); 32] = [
     ("get", "/api/v1/stats/scams"),
     ("get", "/api/v1/campaigns"),
     ("get", "/api/v1/campaigns/{id}"),
+    ("get", "/api/v1/alerts"),
+    ("get", "/api/v1/alerts/rules"),
+    ("post", "/api/v1/alerts/rules"),
+    ("delete", "/api/v1/alerts/rules/{id}"),
 ];
 
 #[tokio::test]

@@ -172,3 +172,101 @@ async fn scam_stats_count_only_visible_reports() {
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
 }
+
+#[tokio::test]
+async fn alerts_follow_visibility_and_no_read_path_shows_victim_data() {
+    let env = Env::new().await;
+    let watch = json!({"name": "scam line", "rule": {"type": "watch", "selectors": [{"value": "+1 (888) 839-1214"}], "scam_only": true}});
+    let growth =
+        json!({"name": "growing", "rule": {"type": "campaign-growth", "threshold": 3, "window_days": 3650}});
+    for org in [NAMED, OUTSIDER] {
+        let r = env
+            .post("/api/v1/alerts/rules", env.analyst(org), &watch)
+            .await
+            .expect(StatusCode::CREATED)
+            .json();
+        assert_eq!(r["rule"]["selectors"][0]["value"], "+18888391214", "canonicalised");
+    }
+    env.post("/api/v1/alerts/rules", env.analyst(NAMED), &growth).await.expect(StatusCode::CREATED);
+    env.post("/api/v1/alerts/rules", env.token(NAMED, Role::Reader), &growth)
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    let bad = json!({"name": "x", "rule": {"type": "watch", "selectors": [{"kind": "iban", "value": "GB00 0000"}]}});
+    let e = env
+        .post("/api/v1/alerts/rules", env.analyst(NAMED), &bad)
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_observable");
+    assert!(e.message().starts_with("rule.selectors[0]"), "{}", e.message());
+
+    // One RED report to NAMED, two GREEN: the same scam line, one campaign.
+    let mut red = intake_body("RED");
+    red["audience"] = json!({"organizations": [NAMED]});
+    let t = env.analyst(AUTHOR);
+    let mut ids = Vec::new();
+    for body in [red, intake_body("GREEN"), intake_body("GREEN")] {
+        ids.push(
+            env.post("/api/v1/intake", t, &body).await.expect(StatusCode::CREATED).json()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let named = env.get("/api/v1/alerts", env.analyst(NAMED)).await.expect(StatusCode::OK);
+    assert_no_pii("alerts", &named.text());
+    let items = named.json()["items"].as_array().unwrap().clone();
+    let watch_alerts: Vec<&Value> = items.iter().filter(|a| a["report_id"].is_string()).collect();
+    assert_eq!(watch_alerts.len(), 3, "{items:?}");
+    assert_eq!(watch_alerts[0]["selector"], "phone:+18888391214");
+    let growth_alerts: Vec<&Value> = items.iter().filter(|a| a["campaign"].is_string()).collect();
+    assert_eq!(growth_alerts.len(), 1, "fires once: {items:?}");
+    let outsider = env.get("/api/v1/alerts", env.analyst(OUTSIDER)).await.expect(StatusCode::OK).json();
+    let seen: Vec<&str> =
+        outsider["items"].as_array().unwrap().iter().map(|a| a["report_id"].as_str().unwrap()).collect();
+    assert_eq!(seen, vec![ids[1].as_str(), ids[2].as_str()], "never the RED report it may not see");
+    assert!(
+        env.get("/api/v1/alerts", env.analyst(AUTHOR)).await.json()["items"].as_array().unwrap().is_empty()
+    );
+
+    // Campaign views and stats never hold victim data, for anyone (the reporter included).
+    for org in [AUTHOR, NAMED, OUTSIDER, MEMBER] {
+        let list = env
+            .get("/api/v1/campaigns?selector=%2B18888391214", env.analyst(org))
+            .await
+            .expect(StatusCode::OK);
+        assert_no_pii("campaign list", &list.text());
+        if let Some(c) = list.json()["items"].as_array().unwrap().first() {
+            let one = env
+                .get(&format!("/api/v1/campaigns/{}", c["id"].as_str().unwrap()), env.analyst(org))
+                .await
+                .expect(StatusCode::OK);
+            assert_no_pii("campaign", &one.text());
+            let expected = if org == NAMED || org == AUTHOR { 3 } else { 2 };
+            assert_eq!(one.json()["reports"].as_array().unwrap().len(), expected, "{org}");
+        }
+        assert_no_pii("stats", &env.get("/api/v1/stats/scams", env.analyst(org)).await.text());
+    }
+
+    // Deleting a rule stops it; its alerts stay.
+    let rules = env.get("/api/v1/alerts/rules", env.analyst(OUTSIDER)).await.json();
+    let rid = rules["items"][0]["id"].as_str().unwrap().to_string();
+    env.call(
+        axum::http::Method::DELETE,
+        &format!("/api/v1/alerts/rules/{rid}"),
+        Some(env.analyst(NAMED)),
+        None,
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND, "not_found");
+    let r = env
+        .call(
+            axum::http::Method::DELETE,
+            &format!("/api/v1/alerts/rules/{rid}"),
+            Some(env.analyst(OUTSIDER)),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    env.post("/api/v1/intake", t, &intake_body("GREEN")).await.expect(StatusCode::CREATED);
+    let outsider = env.get("/api/v1/alerts", env.analyst(OUTSIDER)).await.json();
+    assert_eq!(outsider["items"].as_array().unwrap().len(), 2);
+}
