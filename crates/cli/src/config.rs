@@ -41,6 +41,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_WARNINGLISTS", value_name = "DIR")]
     pub warninglists: Option<PathBuf>,
 
+    /// Organisations whose public scam-report form is served at `/intake/<name-as-slug>` (a plain
+    /// HTML form for victims, rate-limited; comma-separate several)
+    #[arg(long, global = true, env = "DRAGNET_PUBLIC_INTAKE", value_name = "ORG", value_delimiter = ',')]
+    pub public_intake: Option<Vec<String>>,
+
     /// Log filter, e.g. `info`, `dragnet=debug,tower_http=debug`
     #[arg(long, global = true, env = "DRAGNET_LOG", value_name = "FILTER")]
     pub log: Option<String>,
@@ -72,7 +77,7 @@ impl Settings {
                 }
             )*};
         }
-        fill!(data, database, listen, default_region, warninglists, log, server, token);
+        fill!(data, database, listen, default_region, warninglists, public_intake, log, server, token);
     }
 
     /// Reads a configuration file; a missing default file is no error.
@@ -95,6 +100,7 @@ impl Settings {
         Ok(engine::EngineOptions {
             default_region: self.default_region.clone(),
             warninglists: crate::warninglists::load(self.warninglists.as_deref())?,
+            public_intake: self.public_intake.clone().unwrap_or_default(),
         })
     }
 

@@ -51,6 +51,13 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let dataset =
         demo::generate(&demo::DemoConfig { seed: args.seed, reports: args.reports, ..Default::default() });
+    // The hotline's public scam-report form is on unless the settings name others.
+    let mut settings = settings.clone();
+    let hotline = dataset.orgs.iter().find(|o| o.name.contains("Hotline")).map(|o| o.name.clone());
+    if settings.public_intake.is_none() {
+        settings.public_intake = hotline.clone().map(|h| vec![h]);
+    }
+    let settings = &settings;
     let engine = crate::open_engine(&dir, settings).await?;
 
     for o in &dataset.orgs {
@@ -120,7 +127,14 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
         print_tokens(&tokens, None, &dir);
         return Ok(());
     }
-    crate::serve::serve_engine(engine, settings, |addr| print_tokens(&tokens, Some(addr), &dir)).await
+    let forms: Vec<String> = settings.public_intake.clone().unwrap_or_default();
+    crate::serve::serve_engine(engine, settings, |addr| {
+        print_tokens(&tokens, Some(addr), &dir);
+        for f in &forms {
+            println!("public scam-report form of {f}: http://{addr}/intake/{}", engine::intake_slug(f));
+        }
+    })
+    .await
 }
 
 fn print_tokens(tokens: &[(String, Role, String)], addr: Option<std::net::SocketAddr>, dir: &Path) {

@@ -50,6 +50,8 @@ pub struct EngineOptions {
     pub default_region: Option<String>,
     /// Warning lists extraction flags findings with (see [`extract::WarningLists::builtin`]).
     pub warninglists: extract::WarningLists,
+    /// Organisations (by name) whose public intake form is enabled.
+    pub public_intake: Vec<String>,
 }
 
 /// See the crate docs.
@@ -69,6 +71,7 @@ pub struct Engine {
     pub(crate) campaigns: RwLock<crate::campaigns::Campaigns>,
     /// Alert rules (see [`crate::alerts`]).
     pub(crate) rules: RwLock<crate::alerts::Rules>,
+    public_intake: Vec<String>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -132,6 +135,7 @@ impl Engine {
             scams: RwLock::new(scams),
             campaigns: RwLock::new(campaigns),
             rules: RwLock::new(rules),
+            public_intake: options.public_intake,
         })
     }
 
@@ -727,6 +731,33 @@ impl Engine {
         Ok(self.view(&report))
     }
 
+    /// The organisation whose public intake form is at `slug` (its name in lower case, runs
+    /// of other characters as `-`), if that organisation enabled it.
+    pub fn public_intake_org(&self, slug: &str) -> Option<String> {
+        self.public_intake.iter().find(|name| intake_slug(name) == slug).cloned()
+    }
+
+    /// Submits a report from an organisation's public intake form, as that organisation's
+    /// intake channel (channel `web-form` unless given). Returns the report's id, the
+    /// reference the victim is shown.
+    pub async fn submit_public_intake(
+        &self,
+        slug: &str,
+        mut input: model::scam::IntakeInput,
+    ) -> Result<Uuid, EngineError> {
+        let name = self.public_intake_org(slug).ok_or_else(|| EngineError::not_found("intake form"))?;
+        let org = self
+            .directory()
+            .org_by_name(&name)
+            .map(|o| o.id)
+            .ok_or_else(|| EngineError::not_found("intake form"))?;
+        let reporter = self
+            .principal_for(org, Role::Intake, None)
+            .ok_or_else(|| EngineError::not_found("intake form"))?;
+        input.scam.channel.get_or_insert(model::scam::Channel::WebForm);
+        Ok(self.submit_intake(&reporter, input).await?.id)
+    }
+
     /// Submits a batch of records, each already parsed or the reason it could not be. Good
     /// records are stored (durably, in one transaction) and bad ones reported by position.
     pub async fn submit_batch(
@@ -1038,4 +1069,18 @@ fn truncate(s: &str, max: usize) -> &str {
 
 fn intake_error(e: model::scam::IntakeError) -> EngineError {
     EngineError::Invalid { field: e.field, message: e.message }
+}
+
+/// The URL slug of an organisation's public intake form: its name in lower case, every run of
+/// other characters one `-`.
+pub fn intake_slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
 }

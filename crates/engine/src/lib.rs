@@ -34,5 +34,5 @@ pub use hashlists::{
 pub use engine::{
     BATCH_MAX_REPORTS, CHECK_MAX_SELECTORS, CHECK_REPORT_IDS_LIMIT, Engine, EngineOptions,
     OCCURRENCES_DEFAULT, OCCURRENCES_MAX, PAGE_DEFAULT, PAGE_MAX, REPORT_MAX_OBSERVABLES, error_body,
-    token_hash,
+    intake_slug, token_hash,
 };

@@ -25,6 +25,7 @@
 //! | `GET, POST /api/v1/hashsets`, `GET, PUT /api/v1/hashsets/{id}` | shared hash sets |
 //! | `GET, POST /api/v1/hashsets/{id}/entries`, `POST …/entries/withdraw` | entries (JSON, CSV, JSON Lines), tombstones |
 //! | `GET /api/v1/hashsets/{id}/sightings` | who matched the set's entries (owner only) |
+//! | `GET, POST /intake/{org}` | an organisation's public scam-report form (HTML, when enabled) |
 //! | `POST /api/v1/intake` | a scam report with intake facts (intake tokens and writers) |
 //! | `GET /api/v1/campaigns`, `GET /api/v1/campaigns/{id}` | campaigns over the visible reports, with totals |
 //! | `GET, POST /api/v1/alerts/rules`, `DELETE …/rules/{id}`, `GET /api/v1/alerts` | alert rules and alerts |
@@ -91,6 +92,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub metrics: Arc<Metrics>,
     pub options: ServerOptions,
+    /// Submission counters of the public intake forms.
+    pub(crate) limiter: Arc<routes::public_intake::Limiter>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -107,7 +110,7 @@ impl AppState {
 
     /// A state with the given options.
     pub fn with_options(engine: Arc<Engine>, options: ServerOptions) -> Self {
-        AppState { engine, metrics: Arc::new(Metrics::new()), options }
+        AppState { engine, metrics: Arc::new(Metrics::new()), options, limiter: Default::default() }
     }
 }
 
@@ -147,7 +150,10 @@ pub async fn serve_with_shutdown(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    // The client's address is known to handlers (the public intake form's rate limit).
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     tracing::info!("server stopped");
     Ok(())
 }

@@ -16,6 +16,7 @@ pub(crate) mod intake;
 pub(crate) mod meta;
 pub(crate) mod observables;
 pub(crate) mod orgs;
+pub(crate) mod public_intake;
 pub(crate) mod reports;
 pub(crate) mod scams;
 pub(crate) mod tokens;
@@ -35,6 +36,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(intake::routes())
         .merge(scams::routes())
         .merge(alerts::routes())
+        .merge(public_intake::routes())
 }
 
 /// A complete listing (organisations, communities, tokens).

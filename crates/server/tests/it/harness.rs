@@ -87,8 +87,13 @@ impl Env {
     /// The cast: every organisation of [`ORGS`], [`COMMUNITY`] with [`MEMBER`], and a token per
     /// organisation and role, all set up through the engine as the local CLI.
     pub async fn new() -> Env {
+        Env::with_options(EngineOptions::default()).await
+    }
+
+    /// [`Env::new`] with engine options of the test's choosing.
+    pub async fn with_options(options: EngineOptions) -> Env {
         let store = SqliteStore::open_in_memory().await.expect("in-memory store");
-        let engine = Arc::new(Engine::open(Arc::new(store), EngineOptions::default()).await.expect("engine"));
+        let engine = Arc::new(Engine::open(Arc::new(store), options).await.expect("engine"));
         for org in ORGS {
             engine.create_org(None, org, org == OPERATOR).await.expect("org");
         }

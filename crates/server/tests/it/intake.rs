@@ -270,3 +270,76 @@ async fn alerts_follow_visibility_and_no_read_path_shows_victim_data() {
     let outsider = env.get("/api/v1/alerts", env.analyst(OUTSIDER)).await.json();
     assert_eq!(outsider["items"].as_array().unwrap().len(), 2);
 }
+
+async fn form_post(env: &Env, uri: &str, body: &str) -> crate::harness::Resp {
+    let req = axum::http::Request::post(uri)
+        .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    env.send(req).await
+}
+
+#[tokio::test]
+async fn the_public_form_takes_reports_for_its_organisation_only() {
+    let options = engine::EngineOptions { public_intake: vec![AUTHOR.to_string()], ..Default::default() };
+    let env = Env::with_options(options).await;
+    let slug = engine::intake_slug(AUTHOR);
+    assert_eq!(slug, "author-org");
+    let page =
+        env.call(axum::http::Method::GET, "/intake/author-org", None, None).await.expect(StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("<label for=\"scam_type\">")
+            && html.contains("<select id=\"scam_type\" name=\"scam_type\" required>")
+    );
+    assert!(html.contains("lang=\"en\"") && !html.contains("<script"), "plain, accessible html");
+    assert!(
+        page.headers[axum::http::header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("form-action 'self'")
+    );
+    env.call(axum::http::Method::GET, "/intake/named-org", None, None).await.expect(StatusCode::NOT_FOUND);
+    env.call(axum::http::Method::GET, "/intake/form.css", None, None).await.expect(StatusCode::OK);
+
+    // A victim's report: stored for the author as its web-form channel, victim data apart.
+    let body = "scam_type=tech-support&contact_method=pop-up&narrative=call+%2B1+888+839+1214&amount=%C2%A3250.50&currency=gbp&payment_method=gift-card&age_bracket=80%2B&country=gb&name=Edna+Whitfield-Okonkwo&phone=%2B44+20+7946+0321&website=";
+    let r = form_post(&env, "/intake/author-org", body).await.expect(StatusCode::OK);
+    assert!(r.text().contains("Your reference is"), "{}", r.text());
+    let list = env.get("/api/v1/reports", env.analyst(AUTHOR)).await.json();
+    let report = &list["items"][0];
+    assert_eq!(report["scam"]["channel"], "web-form");
+    assert_eq!(report["scam"]["losses"][0]["amount"], "250.50");
+    assert_eq!(report["victim_pii"]["name"], VICTIM_NAME);
+    assert_eq!(report["tlp"], "AMBER");
+    let values: Vec<&str> =
+        report["observables"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
+    assert_eq!(values, vec!["+18888391214"], "the scammer's number, never the victim's");
+    assert!(
+        env.get("/api/v1/reports", env.analyst(NAMED)).await.json()["items"].as_array().unwrap().is_empty()
+    );
+
+    // Mistakes come back as the form, filled in, with a plain message; nothing is stored.
+    let r =
+        form_post(&env, "/intake/author-org", "scam_type=tech-support&amount=lots&narrative=%3Cscript%3E")
+            .await;
+    let r = r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("role=\"alert\"")
+            && r.text().contains("&lt;script&gt;")
+            && !r.text().contains("<script>")
+    );
+    // Robots filling the hidden field are thanked and ignored.
+    form_post(&env, "/intake/author-org", "scam_type=romance&website=http%3A%2F%2Fspam")
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        env.get("/api/v1/reports", env.analyst(AUTHOR)).await.json()["items"].as_array().unwrap().len(),
+        1
+    );
+    // Rate limit: five submissions per client per ten minutes (three were counted above).
+    form_post(&env, "/intake/author-org", "scam_type=romance").await.expect(StatusCode::OK);
+    form_post(&env, "/intake/author-org", "scam_type=romance").await.expect(StatusCode::OK);
+    form_post(&env, "/intake/author-org", "scam_type=romance").await.expect(StatusCode::TOO_MANY_REQUESTS);
+    form_post(&env, "/intake/named-org", "scam_type=romance").await.expect(StatusCode::NOT_FOUND);
+}
