@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use model::scam::{
     AgeBracket, Amount, Incident, IntakeInput, Loss, PaymentMethod, ScamDetails, SourceType, Victim,
     VictimPii,
@@ -249,24 +248,9 @@ pub async fn run(settings: &Settings, cmd: ImportCommand) -> anyhow::Result<i32>
         .filter(|c| c.members.contains(&reporter.org_name))
         .map(|c| c.name)
         .collect();
-    let (input, len): (Box<dyn std::io::Read>, Option<u64>) = if args.file.as_os_str() == "-" {
-        (Box::new(std::io::stdin()), None)
-    } else {
-        let f = std::fs::File::open(&args.file)
-            .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let len = f.metadata().ok().map(|m| m.len());
-        (Box::new(f), len)
-    };
+    let (input, len) = crate::ingest::open_input(&args.file)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
-    let bar = match len {
-        Some(n) => ProgressBar::new(n).with_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta}) {msg}",
-            )
-            .expect("valid template"),
-        ),
-        None => ProgressBar::new_spinner(),
-    };
+    let bar = crate::ingest::bytes_bar(len);
     let started = std::time::Instant::now();
     let mut records = reader.records();
     let (header, width) = match records.next() {

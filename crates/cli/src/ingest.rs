@@ -24,18 +24,19 @@ pub struct IngestArgs {
     file: PathBuf,
 }
 
-pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<i32> {
-    let engine = crate::open_configured(settings).await?;
-    let author = engine.local_principal(&args.org)?;
-    let (reader, len): (Box<dyn BufRead>, Option<u64>) = if args.file.as_os_str() == "-" {
-        (Box::new(BufReader::new(std::io::stdin())), None)
-    } else {
-        let f = std::fs::File::open(&args.file)
-            .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let len = f.metadata().ok().map(|m| m.len());
-        (Box::new(BufReader::with_capacity(1 << 20, f)), len)
-    };
-    let bar = match len {
+/// A file to read (or standard input for `-`), buffered, with its length when known.
+pub(crate) fn open_input(path: &std::path::Path) -> anyhow::Result<(Box<dyn BufRead>, Option<u64>)> {
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(BufReader::new(std::io::stdin())), None));
+    }
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let len = f.metadata().ok().map(|m| m.len());
+    Ok((Box::new(BufReader::with_capacity(1 << 20, f)), len))
+}
+
+/// A progress bar over the bytes of an input (a spinner when its length is unknown).
+pub(crate) fn bytes_bar(len: Option<u64>) -> ProgressBar {
+    match len {
         Some(n) => ProgressBar::new(n).with_style(
             ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta}) {msg}",
@@ -43,7 +44,14 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<i32> {
             .expect("valid template"),
         ),
         None => ProgressBar::new_spinner(),
-    };
+    }
+}
+
+pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<i32> {
+    let engine = crate::open_configured(settings).await?;
+    let author = engine.local_principal(&args.org)?;
+    let (reader, len) = open_input(&args.file)?;
+    let bar = bytes_bar(len);
     let started = std::time::Instant::now();
     let (mut accepted, mut rejected) = (0usize, 0usize);
     let mut shown = Vec::new();

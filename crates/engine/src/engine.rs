@@ -672,7 +672,13 @@ impl Engine {
     /// Submits one report; it is durable when this returns.
     pub async fn submit(&self, author: &Principal, input: ReportInput) -> Result<ReportView, EngineError> {
         Self::require_writer(author)?;
-        let mut report = self.prepare(author, input, now())?;
+        let report = self.prepare(author, input, now())?;
+        self.store_one(report).await
+    }
+
+    /// Stores one prepared report under the write lock (its id assigned there, in order) and
+    /// brings the indexes, campaigns and alerts up to date.
+    async fn store_one(&self, mut report: Report) -> Result<ReportView, EngineError> {
         let _w = self.writes.lock().await;
         report.id = Uuid::now_v7();
         self.store.insert_reports(std::slice::from_ref(&report)).await?;
@@ -722,13 +728,8 @@ impl Engine {
             let dir = self.directory();
             reporter.viewer.communities.iter().map(|c| dir.community_name(*c)).collect()
         };
-        let mut report = self.prepare(reporter, input.into_report_input(communities), now())?;
-        let _w = self.writes.lock().await;
-        report.id = Uuid::now_v7();
-        self.store.insert_reports(std::slice::from_ref(&report)).await?;
-        self.committed(std::slice::from_ref(&report));
-        self.alert(std::slice::from_ref(&report)).await;
-        Ok(self.view(&report))
+        let report = self.prepare(reporter, input.into_report_input(communities), now())?;
+        self.store_one(report).await
     }
 
     /// The organisation whose public intake form is at `slug` (its name in lower case, runs
@@ -911,16 +912,7 @@ impl Engine {
         cursor: Option<&str>,
         limit: Option<usize>,
     ) -> Result<Page<ReportView>, EngineError> {
-        let limit = limit.unwrap_or(PAGE_DEFAULT);
-        if limit == 0 || limit > PAGE_MAX {
-            return Err(EngineError::invalid("limit", format!("must be between 1 and {PAGE_MAX}")));
-        }
-        let after = cursor
-            .map(|c| {
-                Uuid::parse_str(c)
-                    .map_err(|_| EngineError::invalid("cursor", "not a cursor from a previous page"))
-            })
-            .transpose()?;
+        let (after, limit) = page_args(cursor, limit)?;
         let holding = match &filter.observable {
             Some((kind, raw)) => Some(self.canonical(*kind, raw, || "observable".into())?.observable),
             None => None,
@@ -1083,4 +1075,23 @@ pub fn intake_slug(name: &str) -> String {
         }
     }
     out.trim_matches('-').to_string()
+}
+
+/// A page's cursor (the last id of the previous page) and size (1 to [`PAGE_MAX`], default
+/// [`PAGE_DEFAULT`]), checked.
+pub(crate) fn page_args(
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> Result<(Option<Uuid>, usize), EngineError> {
+    let limit = limit.unwrap_or(PAGE_DEFAULT);
+    if limit == 0 || limit > PAGE_MAX {
+        return Err(EngineError::invalid("limit", format!("must be between 1 and {PAGE_MAX}")));
+    }
+    let after = cursor
+        .map(|c| {
+            Uuid::parse_str(c)
+                .map_err(|_| EngineError::invalid("cursor", "not a cursor from a previous page"))
+        })
+        .transpose()?;
+    Ok((after, limit))
 }

@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::engine::now;
-use crate::{AudienceView, Engine, EngineError, PAGE_DEFAULT, PAGE_MAX, Page, Principal};
+use crate::engine::{now, page_args};
+use crate::{AudienceView, Engine, EngineError, Page, Principal};
 
 /// The default PDQ match radius: distance 31 or less is a match (the reference's threshold).
 pub const MATCH_RADIUS_DEFAULT: u32 = pdq::index::DEFAULT_RADIUS;
@@ -1045,20 +1045,6 @@ fn check_radius(radius: Option<u32>) -> Result<u32, EngineError> {
         return Err(EngineError::invalid("radius", format!("must be between 0 and {MATCH_RADIUS_MAX}")));
     }
     Ok(r)
-}
-
-fn page_args(cursor: Option<&str>, limit: Option<usize>) -> Result<(Option<Uuid>, usize), EngineError> {
-    let limit = limit.unwrap_or(PAGE_DEFAULT);
-    if limit == 0 || limit > PAGE_MAX {
-        return Err(EngineError::invalid("limit", format!("must be between 1 and {PAGE_MAX}")));
-    }
-    let after = cursor
-        .map(|c| {
-            Uuid::parse_str(c)
-                .map_err(|_| EngineError::invalid("cursor", "not a cursor from a previous page"))
-        })
-        .transpose()?;
-    Ok((after, limit))
 }
 
 /// Overwrites a buffer with zeros in a way the optimiser keeps.
