@@ -18,7 +18,8 @@
 //! people write them (`+44 7400 123456`, IBANs in groups of four, EIP-55 Ethereum addresses).
 //! Indicators are also written into each narrative.
 //!
-//! [`reports_with_observables`] and [`selectors`] are flat generators for benchmarks.
+//! [`reports_with_observables`] and [`selectors`] are flat generators for benchmarks;
+//! [`campaign_scenario`] is a ground-truth scenario for campaign clustering.
 //!
 //! Same seed, same output: all randomness comes from ChaCha8 seeded with the configured seed,
 //! and nothing reads the clock or depends on hash-map order.
@@ -26,6 +27,7 @@
 mod flat;
 mod networks;
 mod orgs;
+mod scenario;
 mod text;
 mod values;
 
@@ -38,6 +40,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use flat::{reports_with_observables, selectors};
+pub use scenario::{Scenario, ScenarioReport, campaign_scenario};
 
 use networks::{NETWORKS, Role, Sel};
 use orgs::{COMMUNITIES, ORGS, OrgType};
