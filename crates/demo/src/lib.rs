@@ -22,7 +22,8 @@
 //! a platform's known abuse imagery shared with law enforcement (its first entry is
 //! [`KNOWN_PDQ`], the hash of a reference test image), and a hotline's sextortion list.
 //!
-//! [`reports_with_observables`] and [`selectors`] are flat generators for benchmarks.
+//! [`reports_with_observables`] and [`selectors`] are flat generators for benchmarks;
+//! [`campaign_scenario`] is a ground-truth scenario for campaign clustering.
 //!
 //! Same seed, same output: all randomness comes from ChaCha8 seeded with the configured seed,
 //! and nothing reads the clock or depends on hash-map order.
@@ -32,6 +33,7 @@ mod hashsets;
 mod intake;
 mod networks;
 mod orgs;
+mod scenario;
 mod text;
 mod values;
 
@@ -45,6 +47,7 @@ use serde::{Deserialize, Serialize};
 
 pub use flat::{reports_with_observables, selectors};
 pub use hashsets::{DemoHashSet, KNOWN_PDQ};
+pub use scenario::{Scenario, ScenarioReport, campaign_scenario};
 
 use networks::{NETWORKS, Role, Sel};
 use orgs::{COMMUNITIES, ORGS, OrgType};

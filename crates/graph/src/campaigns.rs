@@ -18,40 +18,52 @@
 //!   number of live reports holding the value, on a base-4 logarithmic scale: 1, 2–3, 4–15,
 //!   16–63, 64–255, …). A value of level `L` is examined against the *groups* of reports formed
 //!   by the linking values of lower levels (all values of one level are examined together,
-//!   against the same groups, so two hubs of one level cannot hide each other). Of the value's
-//!   reports, those that sit in a group of two or more reports are counted: `k` groups, `c` of
-//!   the value's reports in them, `s` reports in those groups in all. The value is a hub when
-//!   `k >= min_groups` **and** `c < max_coverage * s`: it joins several groups that were
-//!   otherwise apart, and in each it is a small minority. A value that is in most reports of
-//!   the groups it joins is their common identity (the campaign's busy phone number, in 300
-//!   reports that its mule accounts split into a dozen groups) and links them. A value whose
-//!   reports are otherwise unlinked singletons forms no group at all (`k = 0`) and links them,
-//!   however many there are. The number of reports alone decides nothing.
+//!   against the same groups, so two hubs of one level cannot hide each other; a hub found at
+//!   a lower level links nothing above it). Of the value's reports, those that sit in a group
+//!   of two or more reports are counted: `k` groups, `c` of the value's reports in them, `s`
+//!   reports in those groups in all. The value is a hub when `k >= min_groups` (default 5)
+//!   **and** `c < max_coverage * s` (default 0.3): it joins many groups that were otherwise
+//!   apart, and in them it is a small minority. A value that is in most reports of the groups
+//!   it joins is their common identity (the campaign's busy phone number, in 300 reports that
+//!   its mule accounts split into a dozen groups) and links them. A value whose reports are
+//!   otherwise unlinked singletons forms no group at all (`k = 0`) and links them, however
+//!   many there are. A value shared by a few otherwise separate groups (a mule account two
+//!   operations use) links them. The number of reports alone decides nothing.
 //!
 //! Listed and marked values never link anything and are not examined.
+//!
+//! What the structure cannot tell: a hub whose reports are held together only by values of
+//! its own degree level or above (campaigns whose reports share nothing but a busy phone as
+//! widespread as the hub) forms no groups below it and links; a value that joins five or more
+//! small groups, a minority in each, is a hub even if it is the only link between them. The
+//! warning lists and operator marks are there for the first; the second costs recall only
+//! where a campaign hangs on one thread.
 //!
 //! # Incremental maintenance
 //!
 //! The partition is a function of the set of live reports (and the lists and marks), not of
 //! their order: inserting reports one by one, in any order, gives the partition that
-//! [`CampaignIndex::build`] computes from scratch. It is maintained exactly, without
-//! recomputing everything:
+//! [`CampaignIndex::build`] computes from scratch (a property test checks it after every
+//! insert and revocation). It is maintained exactly, without recomputing everything:
 //!
 //! - An insert links the new report to the campaigns of its linking indicators; merged
 //!   campaigns keep the id of the oldest.
-//! - The decision for a value can only change when what it was decided on changes. After every
-//!   exact evaluation, each value keeps a snapshot of its figures and the index keeps sound
-//!   bounds on how far inserts can move them: a linker's `k` can only grow through a new
-//!   report of its own or through a value shared for the first time by one of its lone
-//!   reports, and its coverage can only fall as its campaign grows; a hub keeps at least one
-//!   group in every campaign it had a group in, and its `c` and `s` grow together. While the
-//!   bounds prove that no decision can flip, the insert costs a few hash look-ups.
-//! - When a bound no longer proves it, or a value moves to another degree level, the affected
-//!   campaigns are recomputed from scratch (for a level change of a linker: only the values of
-//!   the new level in its campaign are re-examined). A recomputation covers whole campaigns
-//!   and reaches into no other: every value whose reports leave the region is a hub, and its
-//!   figures for the region are replaced; if that leaves a hub's decision uncertain, the
-//!   region grows to the hub's campaigns and is recomputed again.
+//! - A decision can only change when what it was made on changes. After every exact
+//!   evaluation each value keeps its figures, and the index keeps sound bounds on how far
+//!   inserts can move them since: a linker's `k` grows only through a report of its own that
+//!   lands in a group at its level or through a value first shared by one of its lone
+//!   reports, its `c` never falls and its `s` is at most its campaign's size; a hub keeps at
+//!   least one group in every campaign it had one in, a new report merges at most as many of
+//!   its groups into one as the report has links below the hub's level, and its `c` and `s`
+//!   grow together. While the
+//!   bounds prove that no decision can flip, an insert costs a few hash look-ups.
+//! - When a bound no longer proves it, the value is re-examined exactly in its campaign
+//!   (against the campaign's linkers below its level); when a linker moves to another degree
+//!   level, every value of that level in its campaign is. Only a decision that really flips
+//!   (or a revocation, a mark, a hub's own level change) recomputes whole campaigns from
+//!   scratch. A recomputation reaches into no other campaign: every value whose reports leave
+//!   the region is a hub, and its figures for the region are replaced; if that leaves the
+//!   hub's decision uncertain, the region grows to the hub's campaigns and is recomputed again.
 //!
 //! Campaign ids are stable: a merge keeps the id of the older (smaller) campaign id; when a
 //! campaign splits (a value turned into a hub, a report was revoked), the part holding most of
@@ -166,7 +178,7 @@ pub type ListedFn = Box<dyn Fn(&IndicatorKey) -> bool + Send + Sync>;
 
 /// How campaigns are formed.
 pub struct CampaignOptions {
-    /// A structural hub joins at least this many groups (default 3): a value shared by two
+    /// A structural hub joins at least this many groups (default 5): a value shared by a few
     /// otherwise separate groups (a mule account used by two operations) links them.
     pub min_groups: u32,
     /// A structural hub is in less than this share of the reports of the groups it joins
@@ -178,7 +190,7 @@ pub struct CampaignOptions {
 
 impl Default for CampaignOptions {
     fn default() -> Self {
-        CampaignOptions { min_groups: 3, max_coverage: 0.3, listed: None }
+        CampaignOptions { min_groups: 5, max_coverage: 0.3, listed: None }
     }
 }
 
@@ -289,7 +301,9 @@ struct Campaign {
     values: Vec<u32>,
     /// Structural hubs with a group here.
     hubs: Vec<u32>,
-    /// The campaign may grow to this size before a linker's coverage must be checked again.
+    /// Linkers of two or more groups kept linkers by their coverage alone.
+    guarded: Vec<u32>,
+    /// The campaign may grow to this size before a guarded linker must be checked again.
     zmin: u32,
 }
 
@@ -434,11 +448,29 @@ struct Plan {
     values: Vec<PlanValue>,
 }
 
+/// Work done beyond the fast path since the index was created.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Exact recomputations of regions (whole campaigns).
+    pub recomputations: u64,
+    /// Reports in those regions, summed.
+    pub reports_recomputed: u64,
+    /// Re-examinations of one degree level of one campaign (a linker moved to that level).
+    pub level_reevaluations: u64,
+}
+
 /// Work found necessary by an insert: campaigns to recompute, hubs whose campaigns to recompute.
 #[derive(Default)]
 struct Escalation {
     campaigns: Vec<u32>,
     hubs: Vec<u32>,
+}
+
+/// What to re-examine exactly in one campaign: single values, whole degree levels.
+#[derive(Default)]
+struct Recheck {
+    values: Vec<u32>,
+    levels: Vec<u8>,
 }
 
 impl Escalation {
@@ -461,8 +493,7 @@ pub struct CampaignIndex {
     campaigns: FxHashMap<u32, Campaign>,
     next_id: u32,
     sc: Scratch,
-    /// Exact recomputations run (for tests and benchmarks).
-    recomputations: u64,
+    work: Work,
 }
 
 impl fmt::Debug for CampaignIndex {
@@ -488,7 +519,7 @@ impl CampaignIndex {
             campaigns: FxHashMap::default(),
             next_id: 0,
             sc: Scratch::default(),
-            recomputations: 0,
+            work: Work::default(),
         }
     }
 
@@ -525,10 +556,9 @@ impl CampaignIndex {
         self.campaigns.len()
     }
 
-    /// Number of exact recomputations run so far (an insert that needed none costs a few
-    /// look-ups).
-    pub fn recomputations(&self) -> u64 {
-        self.recomputations
+    /// The exact work done so far beyond the fast path (for benchmarks and operators).
+    pub fn work(&self) -> Work {
+        self.work
     }
 
     fn theta(&self) -> f64 {
@@ -649,27 +679,35 @@ impl CampaignIndex {
 
         let mut slow = Escalation::default();
         let mut targets = vec![own];
-        let mut prior_linkers = 0u32;
         let mut level_changed = Vec::new();
+        // The new report's links to earlier reports: (value, its level). At a level above a
+        // link's, the report is in a group with that link's other reports; at a level no link
+        // is below, it is alone.
+        let mut links: Vec<(u32, u8)> = Vec::new();
         for &v in &ids {
             let val = &self.values[v as usize];
-            if val.fixed() {
-                continue;
-            }
             let deg = val.reports.len();
-            let changed = level(deg) != level(deg - 1) && level(deg) >= 2;
-            if val.hub {
-                // The new report may put one more of its reports in a group.
-                self.values[v as usize].hs.as_mut().expect("hub stats").c_extra += 1;
-                if changed || !self.hub_certain(v) {
-                    slow.hubs.push(v);
-                }
-            } else if deg >= 2 {
+            if val.linker() && deg >= 2 {
                 targets.push(self.campaign[val.reports[0] as usize]);
-                prior_linkers += 1;
-                if changed {
+                links.push((v, level(deg)));
+                if level(deg) != level(deg - 1) && level(deg) >= 2 {
                     level_changed.push(v);
                 }
+            }
+        }
+        let links_below =
+            |lvl: u8, except: u32| links.iter().filter(|&&(u, l)| u != except && l < lvl).count() as u32;
+        for &v in &ids {
+            if !self.values[v as usize].structural() {
+                continue;
+            }
+            let deg = self.deg(v);
+            if links_below(level(deg), v) > 0 {
+                // The new report may put one more of its reports in a group.
+                self.values[v as usize].hs.as_mut().expect("hub stats").c_extra += 1;
+            }
+            if (level(deg) != level(deg - 1) && level(deg) >= 2) || !self.hub_certain(v) {
+                slow.hubs.push(v);
             }
         }
         targets.sort_unstable();
@@ -682,8 +720,9 @@ impl CampaignIndex {
 
         // Fast path: merge into the oldest campaign.
         let target = targets[0];
-        self.merge_into(target, &targets[1..], prior_linkers);
+        self.merge_into(target, &targets[1..], &links);
         let mut esc = Escalation::default();
+        let mut recheck = Recheck::default();
         // Hubs whose bounds moved: the new report's own, and those of reports it now links.
         let mut touched: Vec<u32> =
             ids.iter().copied().filter(|&v| self.values[v as usize].structural()).collect();
@@ -704,38 +743,47 @@ impl CampaignIndex {
                     let uv = &mut self.values[u as usize];
                     if uv.linker() && level(uv.reports.len()) >= 2 {
                         uv.k_bound += 1;
-                        self.check_linker(u, target, &mut esc);
+                        self.check_linker(u, target, &mut recheck);
                     } else if uv.structural() {
                         uv.hs.as_mut().expect("hub stats").c_extra += 1;
                         touched.push(u);
                     }
                 }
-            } else if deg > 2 && level(deg) >= 2 && !level_changed.contains(&v) {
+            } else if deg > 2
+                && level(deg) >= 2
+                && !level_changed.contains(&v)
+                && links_below(level(deg), v) > 0
+            {
+                // The new report is in a group at this value's level: maybe one more group.
                 self.values[v as usize].k_bound += 1;
-                self.check_linker(v, target, &mut esc);
+                self.check_linker(v, target, &mut recheck);
             }
         }
         {
             let camp = &self.campaigns[&target];
             if camp.members.len() as u64 > u64::from(camp.zmin) {
-                esc.campaigns.push(target);
+                // Guarded linkers whose groups the new report may have grown.
+                for &g in &camp.guarded {
+                    if self.zmin_of(g) < camp.members.len() as u32 && links_below(level(self.deg(g)), g) > 0 {
+                        recheck.values.push(g);
+                    }
+                }
             }
             for &h in camp.hubs.iter().chain(&touched) {
                 if !self.hub_certain(h) {
-                    esc.hubs.push(h);
+                    if self.values[h as usize].hs.as_deref().is_some_and(|hs| hs.contrib.len() <= 1)
+                        && self.campaigns_of(h) == [target]
+                    {
+                        recheck.values.push(h);
+                    } else {
+                        esc.hubs.push(h);
+                    }
                 }
             }
         }
         if esc.is_empty() {
-            let mut levels: Vec<u8> = level_changed.iter().map(|&v| level(self.deg(v))).collect();
-            levels.sort_unstable();
-            levels.dedup();
-            for l in levels {
-                self.reeval_level(target, l, &mut esc);
-                if !esc.is_empty() {
-                    break;
-                }
-            }
+            recheck.levels.extend(level_changed.iter().map(|&v| level(self.deg(v))));
+            self.verify(target, recheck, &mut esc);
         } else {
             esc.campaigns.push(target);
         }
@@ -744,14 +792,25 @@ impl CampaignIndex {
         }
     }
 
-    fn check_linker(&mut self, v: u32, cid: u32, esc: &mut Escalation) {
+    fn check_linker(&mut self, v: u32, cid: u32, recheck: &mut Recheck) {
         let size = self.campaigns[&cid].members.len();
         if self.linker_certain(v, size) {
-            let z = self.zmin_of(v);
-            let camp = self.campaigns.get_mut(&cid).expect("campaign");
-            camp.zmin = camp.zmin.min(z);
+            self.guard(v, cid);
         } else {
-            esc.campaigns.push(cid);
+            recheck.values.push(v);
+        }
+    }
+
+    /// Keeps a linker relying on its coverage in its campaign's guarded list.
+    fn guard(&mut self, v: u32, cid: u32) {
+        let z = self.zmin_of(v);
+        if z == u32::MAX {
+            return;
+        }
+        let camp = self.campaigns.get_mut(&cid).expect("campaign");
+        camp.zmin = camp.zmin.min(z);
+        if !camp.guarded.contains(&v) {
+            camp.guarded.push(v);
         }
     }
 
@@ -763,9 +822,9 @@ impl CampaignIndex {
         self.recompute(region);
     }
 
-    /// Merges campaigns into `target` through a new report that shares `links` prior-linked
-    /// values.
-    fn merge_into(&mut self, target: u32, others: &[u32], links: u32) {
+    /// Merges campaigns into `target` through a new report with the given links (value,
+    /// level) to earlier reports.
+    fn merge_into(&mut self, target: u32, others: &[u32], links: &[(u32, u8)]) {
         for &o in others {
             let oc = self.campaigns.remove(&o).expect("campaign to merge");
             for &x in &oc.members {
@@ -780,6 +839,7 @@ impl CampaignIndex {
             let t = self.campaigns.get_mut(&target).expect("target campaign");
             t.members = merge_sorted(&t.members, &oc.members);
             t.values.extend_from_slice(&oc.values);
+            t.guarded.extend_from_slice(&oc.guarded);
             t.zmin = t.zmin.min(oc.zmin);
             for h in oc.hubs {
                 if !t.hubs.contains(&h) {
@@ -787,68 +847,129 @@ impl CampaignIndex {
                 }
             }
         }
-        if links >= 2 {
-            let hubs = self.campaigns[&target].hubs.clone();
-            for h in hubs {
-                let hs = self.values[h as usize].hs.as_mut().expect("hub stats");
-                hs.k_lower -= i64::from(links - 1);
+        if links.len() >= 2 {
+            // At a hub's level, the report joins the groups of its links below that level into
+            // one: as many groups fewer, less one.
+            for i in 0..self.campaigns[&target].hubs.len() {
+                let h = self.campaigns[&target].hubs[i];
+                let lvl = level(self.deg(h));
+                let m = links.iter().filter(|&&(_, l)| l < lvl).count() as i64;
+                if m >= 2 {
+                    self.values[h as usize].hs.as_mut().expect("hub stats").k_lower -= m - 1;
+                }
             }
         }
     }
 
-    /// A linker of `cid` moved to level `lvl`: the groups seen by that level's values changed.
-    /// Re-examines them (only them) in `cid`.
-    fn reeval_level(&mut self, cid: u32, lvl: u8, esc: &mut Escalation) {
-        self.recomputations += 1;
+    /// Re-examines values of one campaign exactly, in order of level, against the groups of
+    /// the campaign's linkers below each: the given values, and every value of the given levels
+    /// (a linker moved to that level, so that the groups seen there changed). Figures are
+    /// refreshed; a decision that flips escalates to a recomputation of the campaign.
+    fn verify(&mut self, cid: u32, mut recheck: Recheck, esc: &mut Escalation) {
+        if recheck.values.is_empty() && recheck.levels.is_empty() {
+            return;
+        }
+        self.work.level_reevaluations += 1;
+        recheck.values.sort_unstable();
+        recheck.values.dedup();
+        let mut levels: Vec<u8> = recheck.levels.clone();
+        levels.extend(recheck.values.iter().map(|&v| level(self.deg(v))));
+        levels.sort_unstable();
+        levels.dedup();
         let camp_values = self.campaigns[&cid].values.clone();
         let camp_hubs = self.campaigns[&cid].hubs.clone();
         self.sc.new_uf();
-        for &v in &camp_values {
-            let val = &self.values[v as usize];
-            if val.linker() && level(val.reports.len()) < lvl {
-                let first = val.reports[0];
-                for i in 1..val.reports.len() {
-                    let x = self.values[v as usize].reports[i];
-                    self.sc.union(first, x);
+        let mut built: u8 = 0;
+        for lvl in levels {
+            // The groups at `lvl`: the campaign's linkers below it.
+            for &v in &camp_values {
+                let val = &self.values[v as usize];
+                let l = level(val.reports.len());
+                if val.linker() && l >= built && l < lvl {
+                    let first = val.reports[0];
+                    for i in 1..val.reports.len() {
+                        let x = self.values[v as usize].reports[i];
+                        self.sc.union(first, x);
+                    }
+                }
+            }
+            built = lvl;
+            let whole = recheck.levels.contains(&lvl);
+            let linkers: Vec<u32> = if whole {
+                camp_values
+                    .iter()
+                    .copied()
+                    .filter(|&v| self.values[v as usize].linker() && level(self.deg(v)) == lvl)
+                    .collect()
+            } else {
+                recheck
+                    .values
+                    .iter()
+                    .copied()
+                    .filter(|&v| self.values[v as usize].linker() && level(self.deg(v)) == lvl)
+                    .collect()
+            };
+            for v in linkers {
+                let f = self.sc.groups(self.values[v as usize].reports.iter().copied(), None);
+                if self.is_hub_figures(f) {
+                    esc.campaigns.push(cid);
+                    return;
+                }
+                let val = &mut self.values[v as usize];
+                val.k_bound = f.k;
+                val.c_snap = f.c;
+                let camp = self.campaigns.get_mut(&cid).expect("campaign");
+                camp.guarded.retain(|&g| g != v);
+                self.guard(v, cid);
+            }
+            let hubs: Vec<u32> = camp_hubs
+                .iter()
+                .chain(&recheck.values)
+                .copied()
+                .filter(|&h| {
+                    self.values[h as usize].structural()
+                        && level(self.deg(h)) == lvl
+                        && (whole || recheck.values.contains(&h))
+                })
+                .collect();
+            for h in hubs {
+                let in_camp: Vec<u32> = self.values[h as usize]
+                    .reports
+                    .iter()
+                    .copied()
+                    .filter(|&r| self.campaign[r as usize] == cid)
+                    .collect();
+                let all_here = in_camp.len() == self.deg(h);
+                let f = self.sc.groups(in_camp.into_iter(), None);
+                let hs = self.values[h as usize].hs.as_mut().expect("hub stats");
+                hs.remove(cid);
+                hs.add(cid, f);
+                if all_here {
+                    // Exact now: every group of the hub is here.
+                    hs.k_lower = hs.k_tot as i64;
+                    hs.c_extra = 0;
+                }
+                let camp = self.campaigns.get_mut(&cid).expect("campaign");
+                camp.hubs.retain(|&x| x != h);
+                if f.k > 0 {
+                    camp.hubs.push(h);
+                }
+                if !self.hub_certain(h) {
+                    if all_here {
+                        // Exact figures that no longer make a hub.
+                        esc.campaigns.push(cid);
+                        return;
+                    }
+                    esc.hubs.push(h);
                 }
             }
         }
-        let mut zmin = self.campaigns[&cid].zmin;
-        for &v in &camp_values {
-            let val = &self.values[v as usize];
-            if !val.linker() || level(val.reports.len()) != lvl {
-                continue;
-            }
-            let f = self.sc.groups(val.reports.iter().copied(), None);
-            if self.is_hub_figures(f) {
-                esc.campaigns.push(cid);
-                return;
-            }
-            let val = &mut self.values[v as usize];
-            val.k_bound = f.k;
-            val.c_snap = f.c;
-            zmin = zmin.min(self.zmin_of(v));
-        }
-        self.campaigns.get_mut(&cid).expect("campaign").zmin = zmin;
-        for &h in &camp_hubs {
-            if level(self.deg(h)) != lvl {
-                continue;
-            }
-            let in_camp: Vec<u32> = self.values[h as usize]
-                .reports
-                .iter()
-                .copied()
-                .filter(|&r| self.campaign[r as usize] == cid)
-                .collect();
-            let f = self.sc.groups(in_camp.into_iter(), None);
-            let hs = self.values[h as usize].hs.as_mut().expect("hub stats");
-            hs.remove(cid);
-            hs.add(cid, f);
-            if f.k == 0 {
-                self.campaigns.get_mut(&cid).expect("campaign").hubs.retain(|&x| x != h);
-            }
-            if !self.hub_certain(h) {
-                esc.hubs.push(h);
+        // The guarded list and its bound, afresh.
+        let guarded = std::mem::take(&mut self.campaigns.get_mut(&cid).expect("campaign").guarded);
+        self.campaigns.get_mut(&cid).expect("campaign").zmin = u32::MAX;
+        for g in guarded {
+            if self.values[g as usize].linker() {
+                self.guard(g, cid);
             }
         }
     }
@@ -1004,7 +1125,8 @@ impl CampaignIndex {
     /// Clusters a region (whole campaigns, or every report): values in order of degree level,
     /// each level examined against the groups formed by the linkers below it.
     fn cluster(&mut self, reports: &[u32]) -> Plan {
-        self.recomputations += 1;
+        self.work.recomputations += 1;
+        self.work.reports_recomputed += reports.len() as u64;
         self.sc.new_uf();
         self.sc.new_values();
         let mut vals: Vec<u32> = Vec::new();
@@ -1089,11 +1211,11 @@ impl CampaignIndex {
                 });
             }
             // Then the level's linkers link.
-            for pi in level_start..plan_values.len() {
-                if plan_values[pi].hub {
+            for pv in &plan_values[level_start..] {
+                if pv.hub {
                     continue;
                 }
-                let j = self.sc.vlocal[plan_values[pi].value as usize] as usize;
+                let j = self.sc.vlocal[pv.value as usize] as usize;
                 let span = &occ[offsets[j] as usize..offsets[j + 1] as usize];
                 for &x in &span[1..] {
                     self.sc.union(span[0], x);
@@ -1208,7 +1330,10 @@ impl CampaignIndex {
                 if deg >= 2 {
                     new_camps[comp_first].values.push(v);
                     let z = self.zmin_of(v);
-                    new_camps[comp_first].zmin = new_camps[comp_first].zmin.min(z);
+                    if z != u32::MAX {
+                        new_camps[comp_first].zmin = new_camps[comp_first].zmin.min(z);
+                        new_camps[comp_first].guarded.push(v);
+                    }
                 }
                 continue;
             }

@@ -11,7 +11,7 @@ pub mod campaigns;
 mod correlation;
 
 pub use campaigns::{
-    CampaignId, CampaignIndex, CampaignOptions, HubInfo, HubReason, IndicatorKey, PairScores, pair_scores,
-    strong_keys,
+    CampaignId, CampaignIndex, CampaignOptions, HubInfo, HubReason, IndicatorKey, PairScores, Work,
+    pair_scores, strong_keys,
 };
 pub use correlation::{CorrelationIndex, IndexedReport, Occurrence, Summary};

@@ -280,16 +280,22 @@ fn hub_list(i: &CampaignIndex) -> Vec<String> {
     v
 }
 
+/// Options that make structural hubs common in small scenarios (three groups suffice), so
+/// that the incremental bookkeeping of hubs is exercised.
+fn eager() -> CampaignOptions {
+    CampaignOptions { min_groups: 3, ..Default::default() }
+}
+
 /// Inserts `reports` in `order` (slot `i` holds `reports[order[i]]`), checking after every
 /// insert that the partition and the hubs are those of a batch over the same reports; then
 /// revokes the slots flagged in `revoke`, checking the same after each.
 fn replay(reports: &[Vec<IndicatorKey>], order: &[u32], revoke: &[bool]) -> Result<(), String> {
-    let mut idx = CampaignIndex::new(CampaignOptions::default());
+    let mut idx = CampaignIndex::new(eager());
     let mut live: Vec<u32> = Vec::new();
     let check = |idx: &CampaignIndex, live: &[u32], what: &str| -> Result<(), String> {
         let kept: Vec<u32> = live.iter().copied().filter(|&r| r != u32::MAX).collect();
         let rest: Vec<Vec<IndicatorKey>> = kept.iter().map(|&r| reports[r as usize].clone()).collect();
-        let batch = CampaignIndex::build(CampaignOptions::default(), &rest);
+        let batch = CampaignIndex::build(eager(), &rest);
         let (a, b) = (partition(idx, live), partition(&batch, &kept));
         if a != b {
             return Err(format!("{what}: incremental {a:?}\nbatch {b:?}"));
@@ -343,6 +349,11 @@ fn scenario(max: usize, campaigns: u8) -> impl Strategy<Value = Vec<Vec<Indicato
     })
 }
 
+/// `PROPTEST_CASES` when set (for long runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 fn with_order_and_revocations(
     reports: impl Strategy<Value = Vec<Vec<IndicatorKey>>>,
 ) -> impl Strategy<Value = (Vec<Vec<IndicatorKey>>, Vec<u32>, Vec<bool>)> {
@@ -357,7 +368,7 @@ fn with_order_and_revocations(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
 
     #[test]
     fn incremental_in_any_order_equals_batch(
@@ -368,7 +379,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
 
     /// Fewer, bigger campaigns: degrees reach the higher levels.
     #[test]
