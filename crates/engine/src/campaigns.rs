@@ -402,3 +402,125 @@ impl Engine {
         })
     }
 }
+
+/// A value that never links reports into campaigns, as an operator sees it.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HubView {
+    pub kind: ObservableKind,
+    pub value: String,
+    /// `listed` (on a warning list), `marked` (by an operator) or `structural` (it joins
+    /// groups of reports that are otherwise apart, and is a minority in each).
+    pub reason: String,
+    /// The operator's reason, or for structural hubs the groups joined and coverage.
+    pub detail: String,
+    /// Live reports holding the value, on the whole instance.
+    pub reports: u32,
+}
+
+/// The keys a mark on a canonical value stands for: a domain or URL marks its registrable
+/// domain, an e-mail address itself only.
+fn mark_keys(kind: ObservableKind, value: &str) -> Vec<IndicatorKey> {
+    let keys = graph::strong_keys(&[(kind, value)]);
+    if kind == ObservableKind::Email { keys.into_iter().filter(|k| k.kind == kind).collect() } else { keys }
+}
+
+impl Campaigns {
+    pub(crate) fn apply_mark(&mut self, m: &model::campaign::HubMark) {
+        for k in mark_keys(m.kind, &m.value) {
+            self.index.mark_hub(&k, m.reason.clone());
+        }
+    }
+}
+
+impl Engine {
+    fn require_operator_admin(actor: &crate::Principal) -> Result<(), EngineError> {
+        if actor.operator && actor.viewer.role.is_admin() {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden("only admins of an operator organisation may see or mark hubs".into()))
+        }
+    }
+
+    /// Marks a value as a hub (operator admins): it stops linking reports into campaigns at
+    /// once, and after restarts. The value is canonicalised; a domain or URL marks its
+    /// registrable domain.
+    pub async fn mark_hub(
+        &self,
+        actor: &crate::Principal,
+        kind: Option<ObservableKind>,
+        value: &str,
+        reason: &str,
+    ) -> Result<HubView, EngineError> {
+        Self::require_operator_admin(actor)?;
+        let c = self.canonical(kind, value, || "value".into())?.observable;
+        let keys = mark_keys(c.kind, &c.value);
+        let Some(key) = keys.first() else {
+            return Err(EngineError::invalid("kind", format!("{} values never link campaigns", c.kind)));
+        };
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(EngineError::invalid("reason", "must be 1 to 500 characters"));
+        }
+        let mark = model::campaign::HubMark {
+            kind: key.kind,
+            value: key.value.clone(),
+            reason: reason.to_string(),
+            marked_by: actor.viewer.org,
+            marked_at: crate::engine::now(),
+        };
+        let _w = self.writes.lock().await;
+        self.store.set_hub_mark(&mark).await?;
+        let mut campaigns = self.campaigns.write().unwrap_or_else(|e| e.into_inner());
+        campaigns.apply_mark(&mark);
+        Ok(HubView {
+            kind: mark.kind,
+            value: mark.value,
+            reason: "marked".into(),
+            detail: mark.reason,
+            reports: campaigns.index.hubs().find(|h| h.key == key).map_or(0, |h| h.degree),
+        })
+    }
+
+    /// Removes an operator's mark (operator admins): the value links again unless a warning
+    /// list or the structure of the graph makes it a hub.
+    pub async fn unmark_hub(
+        &self,
+        actor: &crate::Principal,
+        kind: Option<ObservableKind>,
+        value: &str,
+    ) -> Result<(), EngineError> {
+        Self::require_operator_admin(actor)?;
+        let c = self.canonical(kind, value, || "value".into())?.observable;
+        let _w = self.writes.lock().await;
+        let mut found = false;
+        for k in mark_keys(c.kind, &c.value) {
+            found |= self.store.delete_hub_mark(k.kind, &k.value).await?;
+            self.campaigns.write().unwrap_or_else(|e| e.into_inner()).index.unmark_hub(&k);
+        }
+        if found { Ok(()) } else { Err(EngineError::not_found("hub mark")) }
+    }
+
+    /// Every hub with its reason and instance-wide degree (operator admins: the list names
+    /// values of reports other organisations may not see).
+    pub fn list_hubs(&self, actor: &crate::Principal) -> Result<Vec<HubView>, EngineError> {
+        Self::require_operator_admin(actor)?;
+        let c = self.campaigns();
+        let mut out: Vec<HubView> = c
+            .index
+            .hubs()
+            .map(|h| {
+                let (reason, detail) = match h.reason {
+                    graph::HubReason::Listed => ("listed", "on a warning list".to_string()),
+                    graph::HubReason::Marked(r) => ("marked", r),
+                    graph::HubReason::Structural { groups, coverage } => (
+                        "structural",
+                        format!("joins {groups} groups of reports that are otherwise apart; in {:.0}% of their reports", coverage * 100.0),
+                    ),
+                };
+                HubView { kind: h.key.kind, value: h.key.value.clone(), reason: reason.into(), detail, reports: h.degree }
+            })
+            .collect();
+        out.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.value.cmp(&b.value)));
+        Ok(out)
+    }
+}

@@ -103,8 +103,12 @@ impl Engine {
             scams.extend(crate::scams::facts_map(page.iter()));
             campaign_entries.extend(page.iter().map(crate::campaigns::Campaigns::entry));
         }
-        let campaigns = crate::campaigns::Campaigns::build(options.warninglists.clone(), &campaign_entries);
+        let mut campaigns =
+            crate::campaigns::Campaigns::build(options.warninglists.clone(), &campaign_entries);
         drop(campaign_entries);
+        for mark in store.list_hub_marks().await? {
+            campaigns.apply_mark(&mark);
+        }
         if warm_up.join().is_err() {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
         }

@@ -19,7 +19,7 @@ mod hashlists;
 mod scams;
 
 pub use campaigns::{
-    CampaignIndicatorView, CampaignQuery, CampaignReportView, CampaignSummaryView, CampaignView,
+    CampaignIndicatorView, CampaignQuery, CampaignReportView, CampaignSummaryView, CampaignView, HubView,
 };
 
 pub use scams::{GroupView, MoneyView, ScamStats, ScamStatsQuery, ScamTotals};

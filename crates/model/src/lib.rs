@@ -4,6 +4,7 @@
 //! Everything else in dragnet speaks in these types.
 //!
 //! - [`alert`]: alert rules organisations subscribe to and the alerts they raise.
+//! - [`campaign`]: operator marks on values that must never link campaigns.
 //! - [`hashlist`]: shared hash sets (PDQ, MD5, SHA-256), their entries and CSV / JSON Lines import.
 //! - [`observable`]: the observable kinds, canonicalisation and validation of raw values.
 //! - [`stix`]: deterministic STIX 2.1 ids of the SCO each observable maps to.
@@ -14,6 +15,7 @@
 //! - [`visibility`]: the one function that decides whether a viewer may see a report.
 
 pub mod alert;
+pub mod campaign;
 pub mod hashlist;
 pub mod observable;
 pub mod org;

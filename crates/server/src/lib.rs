@@ -28,6 +28,7 @@
 //! | `GET, POST /intake/{org}` | an organisation's public scam-report form (HTML, when enabled) |
 //! | `POST /api/v1/intake` | a scam report with intake facts (intake tokens and writers) |
 //! | `GET /api/v1/campaigns`, `GET /api/v1/campaigns/{id}` | campaigns over the visible reports, with totals |
+//! | `GET, POST /api/v1/campaigns/hubs`, `DELETE …/hubs/{kind}/{value}` | hubs and operator marks (operator admins) |
 //! | `GET, POST /api/v1/alerts/rules`, `DELETE …/rules/{id}`, `GET /api/v1/alerts` | alert rules and alerts |
 //! | `GET /api/v1/stats/scams` | scam totals over the visible reports: losses, types, ages, over time |
 //! | `POST /api/v1/hashes/match` | match hashes or an uploaded image (hashed in memory, never kept) |

@@ -1,7 +1,9 @@
 //! The [`Store`] trait and the records only the store defines.
 
 use chrono::{DateTime, Utc};
+use model::ObservableKind;
 use model::alert::{Alert, AlertRule};
+use model::campaign::HubMark;
 use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::Report;
@@ -164,6 +166,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// The entries with these ids, in the order asked; unknown ids are skipped.
     async fn get_hash_entries(&self, ids: &[Uuid]) -> Result<Vec<HashEntry>, StoreError>;
+
+    // ----- hub marks -----
+
+    /// Stores a hub mark, replacing the one on the same kind and value.
+    async fn set_hub_mark(&self, mark: &HubMark) -> Result<(), StoreError>;
+
+    /// Removes the mark on a value. False when there was none.
+    async fn delete_hub_mark(&self, kind: ObservableKind, value: &str) -> Result<bool, StoreError>;
+
+    /// Every hub mark, by kind and value.
+    async fn list_hub_marks(&self) -> Result<Vec<HubMark>, StoreError>;
 
     // ----- alerts -----
 

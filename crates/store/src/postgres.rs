@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use model::alert::{Alert, AlertRule};
+use model::campaign::HubMark;
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Report, ReportObservable};
@@ -644,6 +645,54 @@ impl Store for PgStore {
             found.insert(id, (id, pii));
         }
         Ok(in_requested_order(ids, found))
+    }
+
+    // ----- hub marks -----
+
+    async fn set_hub_mark(&self, mark: &HubMark) -> Result<(), StoreError> {
+        check_text(|| "hub mark value".to_string(), &mark.value)?;
+        check_text(|| "hub mark reason".to_string(), &mark.reason)?;
+        sqlx::query(
+            "INSERT INTO hub_marks (kind, value, reason, marked_by, marked_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason, marked_by = excluded.marked_by, \
+             marked_at = excluded.marked_at",
+        )
+        .bind(mark.kind.as_str())
+        .bind(mark.value.as_str())
+        .bind(mark.reason.as_str())
+        .bind(mark.marked_by.0)
+        .bind(trunc(mark.marked_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_hub_mark(&self, kind: ObservableKind, value: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM hub_marks WHERE kind = $1 AND value = $2")
+            .bind(kind.as_str())
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_hub_marks(&self) -> Result<Vec<HubMark>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, value, reason, marked_by, marked_at FROM hub_marks ORDER BY kind, value",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HubMark {
+                    kind: parse_enum("observable kind", row.try_get(0)?)?,
+                    value: row.try_get(1)?,
+                    reason: row.try_get(2)?,
+                    marked_by: OrgId(row.try_get(3)?),
+                    marked_at: row.try_get(4)?,
+                })
+            })
+            .collect()
     }
 
     // ----- alerts -----

@@ -103,6 +103,7 @@ macro_rules! __store_test_suite {
                 hash_entries_withdraw_and_reinstate,
                 hash_sightings_round_trip,
                 alerts_round_trip,
+                hub_marks_round_trip,
             );
         }
     };
@@ -1054,4 +1055,26 @@ pub async fn alerts_round_trip(store: &dyn Store) {
         8,
         "alerts outlive their rule"
     );
+}
+
+/// Hub marks are upserted by kind and value, listed in that order, and removed.
+pub async fn hub_marks_round_trip(store: &dyn Store) {
+    use model::campaign::HubMark;
+    let mark = |kind, value: &str, reason: &str| HubMark {
+        kind,
+        value: value.to_string(),
+        reason: reason.to_string(),
+        marked_by: OrgId(Uuid::now_v7()),
+        marked_at: base_time(),
+    };
+    let a = mark(ObservableKind::Phone, "+18005550100", "the hotline's own number");
+    let b = mark(ObservableKind::Domain, "paypal.com", "impersonated brand");
+    store.set_hub_mark(&a).await.expect("mark");
+    store.set_hub_mark(&b).await.expect("mark");
+    let a2 = mark(ObservableKind::Phone, "+18005550100", "renamed — ünïcode");
+    store.set_hub_mark(&a2).await.expect("upsert");
+    assert_eq!(store.list_hub_marks().await.expect("list"), vec![b.clone(), a2]);
+    assert!(store.delete_hub_mark(ObservableKind::Phone, "+18005550100").await.expect("delete"));
+    assert!(!store.delete_hub_mark(ObservableKind::Phone, "+18005550100").await.expect("again"));
+    assert_eq!(store.list_hub_marks().await.expect("list"), vec![b]);
 }

@@ -4,7 +4,9 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use engine::{CampaignQuery, CampaignSummaryView, CampaignView, Principal, ScamStats, ScamStatsQuery};
+use engine::{
+    CampaignQuery, CampaignSummaryView, CampaignView, HubView, Principal, ScamStats, ScamStatsQuery,
+};
 use model::ObservableKind;
 use model::scam::ScamType;
 use serde::Deserialize;
@@ -20,6 +22,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/stats/scams", get(stats))
         .route("/api/v1/campaigns", get(campaigns))
+        .route("/api/v1/campaigns/hubs", get(hubs).post(mark_hub))
+        .route("/api/v1/campaigns/hubs/{kind}/{value}", axum::routing::delete(unmark_hub))
         .route("/api/v1/campaigns/{id}", get(campaign))
 }
 
@@ -145,4 +149,86 @@ pub(crate) async fn campaign(
     Path(id): Path<String>,
 ) -> Result<Json<CampaignView>, ApiError> {
     Ok(Json(state.engine.get_campaign(&who.viewer, &id).await?))
+}
+
+/// The body of `POST /api/v1/campaigns/hubs`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HubMarkRequest {
+    /// The value's kind; inferred when omitted.
+    #[serde(default)]
+    pub kind: Option<ObservableKind>,
+    /// The value, written any way (a domain or URL marks its registrable domain).
+    pub value: String,
+    /// Why it must not link campaigns (e.g. `the hotline's own number`).
+    pub reason: String,
+}
+
+/// The values that never link reports into campaigns: on a warning list, marked by an
+/// operator, or found by the structure of the graph; with the reports holding each on the whole
+/// instance. Operator admins only (it names values of reports others may not see).
+#[utoipa::path(
+    get, path = "/api/v1/campaigns/hubs", tag = "scams",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Items<HubView>),
+        (status = 401, body = ErrorResponse),
+        (status = 403, body = ErrorResponse),
+    )
+)]
+pub(crate) async fn hubs(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<Json<Items<HubView>>, ApiError> {
+    Ok(Json(Items { items: state.engine.list_hubs(&who)? }))
+}
+
+/// Marks a value as a hub (operator admins): from now on it links no reports into campaigns.
+#[utoipa::path(
+    post, path = "/api/v1/campaigns/hubs", tag = "scams",
+    security(("bearer" = [])),
+    request_body = HubMarkRequest,
+    responses(
+        (status = 201, body = HubView),
+        (status = 401, body = ErrorResponse),
+        (status = 403, body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+    )
+)]
+pub(crate) async fn mark_hub(
+    State(state): State<AppState>,
+    who: Principal,
+    Json(body): Json<HubMarkRequest>,
+) -> Result<(axum::http::StatusCode, Json<HubView>), ApiError> {
+    let view = state.engine.mark_hub(&who, body.kind, &body.value, &body.reason).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(view)))
+}
+
+/// Removes an operator's hub mark (operator admins).
+#[utoipa::path(
+    delete, path = "/api/v1/campaigns/hubs/{kind}/{value}", tag = "scams",
+    security(("bearer" = [])),
+    params(
+        ("kind" = String, Path, description = "The value's kind, or `auto`"),
+        ("value" = String, Path, description = "The value, percent-encoded"),
+    ),
+    responses(
+        (status = 204, description = "removed"),
+        (status = 401, body = ErrorResponse),
+        (status = 403, body = ErrorResponse),
+        (status = 404, body = ErrorResponse),
+    )
+)]
+pub(crate) async fn unmark_hub(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((kind, value)): Path<(String, String)>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let kind = if kind.eq_ignore_ascii_case("auto") {
+        None
+    } else {
+        parse_param::<ObservableKind>("kind", Some(&kind))?
+    };
+    state.engine.unmark_hub(&who, kind, &value).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 36] = [
+const ROUTES: [(&str, &str); 39] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -43,6 +43,9 @@ const ROUTES: [(&str, &str); 36] = [
     ("get", "/api/v1/stats/scams"),
     ("get", "/api/v1/campaigns"),
     ("get", "/api/v1/campaigns/{id}"),
+    ("get", "/api/v1/campaigns/hubs"),
+    ("post", "/api/v1/campaigns/hubs"),
+    ("delete", "/api/v1/campaigns/hubs/{kind}/{value}"),
     ("get", "/api/v1/alerts"),
     ("get", "/api/v1/alerts/rules"),
     ("post", "/api/v1/alerts/rules"),

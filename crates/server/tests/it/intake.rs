@@ -343,3 +343,55 @@ async fn the_public_form_takes_reports_for_its_organisation_only() {
     form_post(&env, "/intake/author-org", "scam_type=romance").await.expect(StatusCode::TOO_MANY_REQUESTS);
     form_post(&env, "/intake/named-org", "scam_type=romance").await.expect(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn operator_marks_stop_a_value_linking_campaigns() {
+    let env = Env::new().await;
+    let t = env.analyst(AUTHOR);
+    // Two reports whose only shared value is the hotline's own number.
+    let mut a = intake_body("GREEN");
+    a["narrative"] = json!("victim called us back on +1 (202) 555-0111 after the call from +1 888 839 1214");
+    let mut b = intake_body("GREEN");
+    b["narrative"] =
+        json!("call us on +1 (202) 555-0111; the scammer's IBAN was GB33 BUKB 2020 1555 5555 55");
+    for body in [&a, &b] {
+        env.post("/api/v1/intake", t, body).await.expect(StatusCode::CREATED);
+    }
+    let sizes = |v: Value| -> Vec<u64> {
+        v["items"].as_array().unwrap().iter().map(|c| c["reports"].as_u64().unwrap()).collect()
+    };
+    assert_eq!(
+        sizes(env.get("/api/v1/campaigns", t).await.json()),
+        vec![2],
+        "linked through the shared number"
+    );
+    let op = env.token(crate::harness::OPERATOR, Role::Admin);
+    env.post("/api/v1/campaigns/hubs", t, &json!({"value": "+1 202 555 0111", "reason": "x"}))
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = env
+        .post(
+            "/api/v1/campaigns/hubs",
+            op,
+            &json!({"value": "+1 202 555 0111", "reason": "the hotline's own number"}),
+        )
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    assert_eq!((r["value"].as_str(), r["reports"].as_u64()), (Some("+12025550111"), Some(2)));
+    assert!(sizes(env.get("/api/v1/campaigns", t).await.json()).is_empty(), "no campaign of two any more");
+    let hubs = env.get("/api/v1/campaigns/hubs", op).await.expect(StatusCode::OK).json();
+    assert!(
+        hubs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["reason"] == "marked" && h["value"] == "+12025550111")
+    );
+    env.get("/api/v1/campaigns/hubs", t).await.expect_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = env
+        .call(axum::http::Method::DELETE, "/api/v1/campaigns/hubs/phone/%2B12025550111", Some(op), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(sizes(env.get("/api/v1/campaigns", t).await.json()), vec![2]);
+}
