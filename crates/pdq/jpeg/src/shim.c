@@ -104,22 +104,27 @@ int pdqj_start(struct pdqj *h, int out_color_space, unsigned int *out_width,
   return 0;
 }
 
-/* Reads up to max_rows scanlines into dest (rows of stride bytes). Returns the number of rows
- * read (0 when done), or -1 on error. */
-long pdqj_read(struct pdqj *h, unsigned char *dest, unsigned long stride, unsigned int max_rows) {
+static long pdqj_read_rows(struct pdqj *h, unsigned char *dest, unsigned long stride,
+                           unsigned int max_rows) {
   JSAMPROW rows[16];
   long total = 0;
-  if (max_rows > 16) max_rows = 16;
-  if (setjmp(h->err.jump)) {
-    pdqj_save_message(h);
-    return -1;
-  }
   while (total < (long)max_rows && h->cinfo.output_scanline < h->cinfo.output_height) {
     unsigned int want = max_rows - (unsigned int)total, i;
     for (i = 0; i < want; i++) rows[i] = dest + (unsigned long)(total + i) * stride;
     total += (long)jpeg_read_scanlines(&h->cinfo, rows, want);
   }
   return total;
+}
+
+/* Reads up to max_rows (at most 16) scanlines into dest (rows of stride bytes). Returns the
+ * number of rows read (0 when done), or -1 on error. */
+long pdqj_read(struct pdqj *h, unsigned char *dest, unsigned long stride, unsigned int max_rows) {
+  if (max_rows > 16) max_rows = 16;
+  if (setjmp(h->err.jump)) {
+    pdqj_save_message(h);
+    return -1;
+  }
+  return pdqj_read_rows(h, dest, stride, max_rows);
 }
 
 long pdqj_warnings(const struct pdqj *h) { return h->warnings; }
