@@ -610,7 +610,24 @@ mod tests {
     /// shape (rows not a multiple of the lane count, fewer than 64 rows or columns, windows > 1).
     #[test]
     fn sampled_blur_equals_the_plain_blur() {
-        for (rows, cols) in [(5, 5), (7, 300), (64, 64), (129, 65), (300, 7), (517, 263), (1000, 131)] {
+        for (rows, cols) in [
+            (5, 5),
+            (7, 300),
+            (64, 64),
+            (129, 65),
+            (300, 7),
+            (517, 263),
+            (1000, 131),
+            (1100, 9),
+            (2100, 7),
+            (9, 2100),
+            (3001, 13),
+            (4097, 5),
+            (1025, 20),
+            (6000, 6),
+            (16, 16),
+            (8, 9),
+        ] {
             let luma: Vec<f32> =
                 (0..rows * cols).map(|k| ((k * 7919 + k / 13) % 256) as f32 * 0.587 + 0.299).collect();
             let want = plain_blur_decimate(&luma, rows, cols);
