@@ -312,18 +312,10 @@ fn jpeg_layout(b: &[u8]) -> Option<JpegLayout> {
     }
 }
 
-/// The position of the first `0xFF` byte: 32 bytes at a time (a branch-free test that
-/// vectorises), since entropy-coded data holds one only every few hundred bytes.
+/// The position of the first `0xFF` byte (entropy-coded data holds one only every few hundred
+/// bytes).
 fn find_ff(s: &[u8]) -> Option<usize> {
-    let (blocks, _) = s.as_chunks::<32>();
-    let mut base = 0;
-    for block in blocks {
-        if block.iter().fold(false, |any, &x| any | (x == 0xFF)) {
-            break;
-        }
-        base += 32;
-    }
-    s[base..].iter().position(|&x| x == 0xFF).map(|i| base + i)
+    memchr::memchr(0xFF, s)
 }
 
 fn format_name(format: ImageFormat) -> String {
