@@ -8,7 +8,7 @@ of JPEGs, and runs dragnet's side first). One thread throughout (faiss.omp_set_n
    .convert("RGB")`, as a numpy array) and hashed by `pdqhash.compute` (Meta's C++ core behind a
    Cython binding), all of it inside the timed loop; several rounds over the list, images/s of the
    best round and the median. The hashes are compared with dragnet's (Hamming distance per file):
-   PIL's and dragnet's JPEG decoders round differently, so a few bits may differ.
+   both decode with libjpeg-turbo (islow IDCT, fancy upsampling), so they should be identical.
 2. Matching: N random 256-bit hashes (numpy, fixed seed) in `IndexBinaryMultiHash(256, 16, 16)`
    with `nflip = 1`, the configuration of Meta's HMA. Queries: half near-duplicates (an indexed
    hash with k distinct random bits flipped, k uniform in 0..=31), half random hashes, shuffled.

@@ -154,31 +154,53 @@ pub enum HashError {
 /// [`hash_pixels_dihedral`], whose blur with window 1 may round differently).
 pub fn hash_pixels(width: usize, height: usize, px: Pixels<'_>) -> Result<PdqResult, HashError> {
     check_buffer(width, height, &px)?;
-    if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
-        return Ok(PdqResult { hash: Hash256::default(), quality: 0 });
-    }
-    Ok(hash_luma(width, height, luma(&px)))
-}
-
-/// [`hash_pixels`] from luma, for an image of at least 5x5.
-fn hash_luma(width: usize, height: usize, luma: Vec<f32>) -> PdqResult {
-    if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
-        return PdqResult { hash: Hash256::default(), quality: 0 };
-    }
-    let dct = kernel::dct16_from_luma(luma, height, width, true);
-    PdqResult { hash: kernel::to_hash(&dct.coef), quality: dct.quality }
+    Ok(plain_result(blur_pixels(width, height, &px, true)))
 }
 
 /// Hashes decoded pixels and derives the eight dihedral hashes, bit-exact with the reference
 /// `pdqDihedralHash256esFromFloatLuma`.
 pub fn hash_pixels_dihedral(width: usize, height: usize, px: Pixels<'_>) -> Result<Dihedral, HashError> {
     check_buffer(width, height, &px)?;
-    Ok(dihedral_luma(width, height, luma(&px)))
+    Ok(dihedral_result(blur_pixels(width, height, &px, false)))
 }
 
-/// [`hash_pixels_dihedral`] from luma.
-fn dihedral_luma(width: usize, height: usize, luma: Vec<f32>) -> Dihedral {
+/// Decodes an image file held in memory (PNG, JPEG, GIF, WebP, BMP; the first frame of an
+/// animation; EXIF orientation ignored) and hashes it with [`hash_pixels`].
+pub fn hash_image(bytes: &[u8], opts: &DecodeOptions) -> Result<PdqResult, HashError> {
+    Ok(plain_result(decode::decode(bytes, opts, true)?))
+}
+
+/// Decodes like [`hash_image`] and hashes with [`hash_pixels_dihedral`].
+pub fn hash_image_dihedral(bytes: &[u8], opts: &DecodeOptions) -> Result<Dihedral, HashError> {
+    Ok(dihedral_result(decode::decode(bytes, opts, false)?))
+}
+
+/// The DCT of checked pixels, `None` under 5x5.
+fn blur_pixels(width: usize, height: usize, px: &Pixels<'_>, skip_64: bool) -> Option<kernel::Dct16> {
     if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
+        return None;
+    }
+    let mut blur = kernel::Blur::new(height, width, skip_64);
+    let row_bytes = width * px.channels();
+    for row in px.bytes().chunks_exact(row_bytes) {
+        match px {
+            Pixels::Rgb(_) => blur.push_rgb_row(row),
+            Pixels::Rgba(_) => blur.push_rgbx_row(row),
+            Pixels::Grey(_) => blur.push_grey_row(row),
+        }
+    }
+    Some(blur.finish())
+}
+
+fn plain_result(dct: Option<kernel::Dct16>) -> PdqResult {
+    match dct {
+        None => PdqResult { hash: Hash256::default(), quality: 0 },
+        Some(dct) => PdqResult { hash: kernel::to_hash(&dct.coef), quality: dct.quality },
+    }
+}
+
+fn dihedral_result(dct: Option<kernel::Dct16>) -> Dihedral {
+    let Some(dct) = dct else {
         let zero = Hash256::default();
         return Dihedral {
             original: zero,
@@ -191,8 +213,7 @@ fn dihedral_luma(width: usize, height: usize, luma: Vec<f32>) -> Dihedral {
             flip_minus1: zero,
             quality: 0,
         };
-    }
-    let dct = kernel::dct16_from_luma(luma, height, width, false);
+    };
     let h = kernel::dihedral_blocks(&dct.coef).map(|b| kernel::to_hash(&b));
     Dihedral {
         original: h[0],
@@ -205,19 +226,6 @@ fn dihedral_luma(width: usize, height: usize, luma: Vec<f32>) -> Dihedral {
         flip_minus1: h[7],
         quality: dct.quality,
     }
-}
-
-/// Decodes an image file held in memory (PNG, JPEG, GIF, WebP, BMP; the first frame of an
-/// animation; EXIF orientation ignored) and hashes it with [`hash_pixels`].
-pub fn hash_image(bytes: &[u8], opts: &DecodeOptions) -> Result<PdqResult, HashError> {
-    let img = decode::decode(bytes, opts)?;
-    Ok(hash_luma(img.width, img.height, img.data))
-}
-
-/// Decodes like [`hash_image`] and hashes with [`hash_pixels_dihedral`].
-pub fn hash_image_dihedral(bytes: &[u8], opts: &DecodeOptions) -> Result<Dihedral, HashError> {
-    let img = decode::decode(bytes, opts)?;
-    Ok(dihedral_luma(img.width, img.height, img.data))
 }
 
 fn check_buffer(width: usize, height: usize, px: &Pixels<'_>) -> Result<(), HashError> {
@@ -236,20 +244,6 @@ fn check_buffer(width: usize, height: usize, px: &Pixels<'_>) -> Result<(), Hash
         });
     }
     Ok(())
-}
-
-fn luma(px: &Pixels<'_>) -> Vec<f32> {
-    let mut out = vec![0.0f32; px.bytes().len() / px.channels()];
-    match px {
-        Pixels::Rgb(b) => kernel::rgb_row_to_luma(b, &mut out),
-        Pixels::Rgba(b) => {
-            for (p, o) in b.chunks_exact(4).zip(&mut out) {
-                *o = kernel::luma_rgb(p[0], p[1], p[2]);
-            }
-        }
-        Pixels::Grey(b) => kernel::grey_row_to_luma(b, &mut out),
-    }
-    out
 }
 
 #[cfg(test)]

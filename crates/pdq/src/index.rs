@@ -58,7 +58,13 @@
 //!   is fetched. `d = ⌊log2(n) - 2.5⌋` (capped at `b`): buckets of 6 to 11 entries and at most
 //!   about half a byte of directory per hash per table.
 //! - A query makes three passes over all tables (directory ranges, filtered entries, hashes),
-//!   each a run of independent loads, so that the cache misses overlap.
+//!   each a run of independent loads, so that the cache misses overlap. Before the entries and
+//!   before the hashes, a branch-free pass touches every bucket (its first and last entry) and
+//!   every candidate's front half: the scans that follow have unpredictable branches (a bucket's
+//!   length, a filter), and each misprediction discards the loads issued after it, which made
+//!   those cache misses come nearly one at a time (this took ten million hashes from about
+//!   3,700 to 6,000 queries/s, a million from 14,000 to 22,000, one thread, random hashes).
+//! - A query's scratch buffers (ranges, candidates) are kept per thread between queries.
 //!
 //! Bytes per hash: 32 (hash) + 8 (id) + 4·(map capacity / n) (about 5 to 8) + `m`·(4 +
 //! directory), i.e. about 117 at a million random hashes (`m = 16`) and 96 at ten million
@@ -87,7 +93,9 @@ pub const DEFAULT_RADIUS: u32 = 31;
 // The cost model's unit is verifying one candidate (a random access to its front half). Fitted
 // on `bench/src/bin/pdq_index.rs` (random hashes, radius 31, mimalloc with transparent huge
 // pages): a probe (a directory lookup, then the bucket it points to) costs about 3.5 candidates
-// at one million hashes and at ten million alike.
+// at one million hashes and at ten million alike. Its choices were checked again after the
+// touch passes of `probe` made both cheaper: at ten million `m = 11` (6,900 queries/s of CPU)
+// still beats 10 (5,200) and 16 (1,700); at a million `m = 16` (22,400) beats 11 (18,500).
 
 /// Relative cost of one probe: a directory lookup and the first entries of its bucket.
 const COST_PROBE: f64 = 3.5;
@@ -255,8 +263,7 @@ impl Index {
     /// Every id within `radius` of `q`, sorted by distance then id.
     pub fn query(&self, q: &Hash256, radius: u32) -> Vec<Match> {
         let mut hits = Vec::new();
-        let mut scratch = Scratch::default();
-        self.search(&q.to_u64s(), radius, &mut hits, &mut scratch);
+        Scratch::with(|scratch| self.search(&q.to_u64s(), radius, &mut hits, scratch));
         let mut out: Vec<Match> = hits
             .into_iter()
             .map(|(slot, distance)| Match { id: self.ids[slot as usize], distance, query: 0 })
@@ -271,12 +278,13 @@ impl Index {
     pub fn query_any(&self, qs: &[Hash256], radius: u32) -> Vec<Match> {
         let mut all: Vec<(u32, u32, usize)> = Vec::new();
         let mut hits = Vec::new();
-        let mut scratch = Scratch::default();
-        for (i, q) in qs.iter().enumerate() {
-            hits.clear();
-            self.search(&q.to_u64s(), radius, &mut hits, &mut scratch);
-            all.extend(hits.iter().map(|&(slot, d)| (slot, d, i)));
-        }
+        Scratch::with(|scratch| {
+            for (i, q) in qs.iter().enumerate() {
+                hits.clear();
+                self.search(&q.to_u64s(), radius, &mut hits, scratch);
+                all.extend(hits.iter().map(|&(slot, d)| (slot, d, i)));
+            }
+        });
         all.sort_unstable();
         all.dedup_by_key(|h| h.0);
         let mut out: Vec<Match> = all
@@ -465,6 +473,23 @@ impl Index {
             }
             range_ends.push(ranges.len());
         }
+        // Touch the first entry of every bucket in a branch-free loop before scanning them: the
+        // scan's loop exits are unpredictable, and each misprediction would throw away the
+        // loads issued after it, so the buckets' cache misses would come one at a time.
+        let mut start_range = 0;
+        let mut touched = 0u32;
+        for (table, &end_range) in seg.tables.iter().zip(range_ends.iter()) {
+            let last = table.entries.len().saturating_sub(1);
+            if !table.entries.is_empty() {
+                for &(start, end, _) in &ranges[start_range..end_range] {
+                    // First and last entries: a bucket of ~10 often straddles two cache lines.
+                    touched ^= table.entries[(start as usize).min(last)];
+                    touched ^= table.entries[(end as usize).saturating_sub(1).min(last)];
+                }
+            }
+            start_range = end_range;
+        }
+        std::hint::black_box(touched);
         cands.clear();
         cand_ends.clear();
         let mut start_range = 0;
@@ -488,6 +513,12 @@ impl Index {
             start_range = end_range;
             cand_ends.push(cands.len());
         }
+        // The same for the candidates' front halves.
+        let mut touched = 0u64;
+        for &local in cands.iter() {
+            touched ^= self.codes.front[(seg.lo + local) as usize].0[0];
+        }
+        std::hint::black_box(touched);
         // Verify; report each slot from the first table in which it is within reach.
         let mut start_cand = 0;
         for (t, &end_cand) in cand_ends.iter().enumerate() {
@@ -518,7 +549,7 @@ impl Index {
     }
 }
 
-/// Buffers reused across the segments of a query.
+/// Buffers reused across the segments of a query, and across the queries of a thread.
 #[derive(Default)]
 struct Scratch {
     /// `(start, end, low-bit budget)` of each directory bucket within reach, table after table.
@@ -529,6 +560,36 @@ struct Scratch {
     cands: Vec<u32>,
     /// Where each table's candidates end.
     cand_ends: Vec<usize>,
+}
+
+impl Scratch {
+    /// Scratch space kept above this many bytes is given back after the query.
+    const KEEP_BYTES: usize = 4 << 20;
+
+    /// Runs `f` with this thread's scratch buffers (fresh ones if they are in use, e.g. in a
+    /// nested query), which keep their capacity from one query to the next (up to
+    /// [`Scratch::KEEP_BYTES`]): a query at ten million hashes fills tens of kilobytes.
+    fn with<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let r = f(&mut scratch);
+                if scratch.bytes() > Self::KEEP_BYTES {
+                    *scratch = Scratch::default();
+                }
+                r
+            }
+            Err(_) => f(&mut Scratch::default()),
+        })
+    }
+
+    fn bytes(&self) -> usize {
+        self.ranges.capacity() * 12
+            + (self.range_ends.capacity() + self.cand_ends.capacity()) * 8
+            + self.cands.capacity() * 4
+    }
 }
 
 /// The radius table `t` of `m` is probed with for a search of radius `r` (tight pigeonhole:

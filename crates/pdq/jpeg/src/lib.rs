@@ -60,6 +60,7 @@ const JCS_RGB: c_int = 2;
 const JCS_YCBCR: c_int = 3;
 const JCS_CMYK: c_int = 4;
 const JCS_YCCK: c_int = 5;
+const JCS_EXT_RGBX: c_int = 7;
 
 /// Rows the shim reads per call at most.
 pub const MAX_ROWS_PER_READ: usize = 16;
@@ -85,12 +86,15 @@ pub struct Info {
     pub progressive: bool,
 }
 
-/// The samples to decode to: 1 (grey), 3 (RGB) or 4 (CMYK, as stored: Adobe files invert it)
-/// bytes a pixel.
+/// The samples to decode to: 1 (grey), 3 (RGB), 4 (RGB and a padding byte) or 4 (CMYK, as
+/// stored: Adobe files invert it) bytes a pixel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
     Grey,
     Rgb,
+    /// RGB padded to 4 bytes a pixel (libjpeg-turbo's `JCS_EXT_RGBX`): the same RGB values,
+    /// easier to vectorise.
+    Rgbx,
     Cmyk,
 }
 
@@ -99,6 +103,7 @@ impl Output {
         match self {
             Output::Grey => JCS_GRAYSCALE,
             Output::Rgb => JCS_RGB,
+            Output::Rgbx => JCS_EXT_RGBX,
             Output::Cmyk => JCS_CMYK,
         }
     }

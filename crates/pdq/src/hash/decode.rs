@@ -9,7 +9,8 @@ use std::io::Cursor;
 use image::error::ImageFormatHint;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 
-use super::{DecodeOptions, HashError, kernel};
+use super::kernel::{self, Blur, Dct16, MIN_HASHABLE_DIM};
+use super::{DecodeOptions, HashError};
 
 /// The C++ tool squashes anything wider or taller than this to this square.
 const CLI_SIDE: usize = 512;
@@ -17,13 +18,6 @@ const CLI_SIDE: usize = 512;
 /// A progressive JPEG with more scans than this is refused: each scan costs a pass over the
 /// whole image, and real files have a dozen.
 const MAX_JPEG_SCANS: usize = 100;
-
-/// A decoded image as the `f32` luma the hash starts from, row-major.
-pub(super) struct Luma {
-    pub(super) width: usize,
-    pub(super) height: usize,
-    pub(super) data: Vec<f32>,
-}
 
 /// Decoded 8-bit pixels, owned.
 struct Decoded {
@@ -38,30 +32,19 @@ fn alloc_limit(opts: &DecodeOptions) -> u64 {
     opts.max_pixels.saturating_mul(8).saturating_add(32 << 20)
 }
 
-pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Luma, HashError> {
+/// Decodes `bytes` and streams its rows through the blur: the DCT of the image, `None` if it is
+/// under 5x5 (after the C++ tool's squash when asked for). `skip_64`: see [`kernel::Blur::new`].
+pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions, skip_64: bool) -> Result<Option<Dct16>, HashError> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return decode_jpeg(bytes, opts);
+        return decode_jpeg(bytes, opts, skip_64);
     }
     let img = decode_other(bytes, opts)?;
     let img = if opts.cli512 { squash_512(img) } else { img };
-    let mut data = vec![0.0f32; img.width * img.height];
-    for (src, dst) in img.data.chunks_exact(img.width * img.channels).zip(data.chunks_exact_mut(img.width)) {
-        row_luma(src, img.channels, dst);
+    let mut sink = RowSink::new(img.width, img.height, false, skip_64);
+    for (y, row) in img.data.chunks_exact(img.width * img.channels).enumerate() {
+        sink.row(y, row, img.channels);
     }
-    Ok(Luma { width: img.width, height: img.height, data })
-}
-
-/// One row of 1 (grey), 3 (RGB), 4 (RGBA, alpha ignored) bytes a pixel to luma.
-fn row_luma(src: &[u8], channels: usize, dst: &mut [f32]) {
-    match channels {
-        1 => kernel::grey_row_to_luma(src, dst),
-        3 => kernel::rgb_row_to_luma(src, dst),
-        _ => {
-            for (p, o) in src.chunks_exact(channels).zip(dst) {
-                *o = kernel::luma_rgb(p[0], p[1], p[2]);
-            }
-        }
-    }
+    Ok(sink.finish())
 }
 
 /// CMYK as stored by Adobe (inverted) to RGB: `c * k / 255`, rounded (what the reference saw).
@@ -77,7 +60,7 @@ fn cmyk_row_to_rgb(src: &[u8], dst: &mut [u8]) {
     }
 }
 
-fn decode_jpeg(bytes: &[u8], opts: &DecodeOptions) -> Result<Luma, HashError> {
+fn decode_jpeg(bytes: &[u8], opts: &DecodeOptions, skip_64: bool) -> Result<Option<Dct16>, HashError> {
     let format = || "jpeg".to_string();
     // libjpeg pads a cut-off scan with grey and carries on; a hash of that is a hash of another
     // picture, so a JPEG must reach its end-of-image marker.
@@ -107,13 +90,14 @@ fn decode_jpeg(bytes: &[u8], opts: &DecodeOptions) -> Result<Luma, HashError> {
     let out = match info.color {
         pdq_jpeg::FileColor::Grey => pdq_jpeg::Output::Grey,
         pdq_jpeg::FileColor::Cmyk | pdq_jpeg::FileColor::Ycck => pdq_jpeg::Output::Cmyk,
-        _ => pdq_jpeg::Output::Rgb,
+        _ => pdq_jpeg::Output::Rgbx,
     };
     let (width, height, channels) = dec.start(out).map_err(jpeg_error)?;
     let row_bytes = width * channels;
-    let mut sink = LumaSink::new(width, height, opts.cli512);
+    let mut sink = RowSink::new(width, height, opts.cli512, skip_64);
     let mut buf = vec![0u8; row_bytes * pdq_jpeg::MAX_ROWS_PER_READ];
-    let mut rgb = if channels == 4 { vec![0u8; width * 3] } else { Vec::new() };
+    let cmyk = out == pdq_jpeg::Output::Cmyk;
+    let mut rgb = if cmyk { vec![0u8; width * 3] } else { Vec::new() };
     let mut y = 0;
     while y < height {
         let n = dec.read_rows(&mut buf).map_err(jpeg_error)?;
@@ -121,7 +105,7 @@ fn decode_jpeg(bytes: &[u8], opts: &DecodeOptions) -> Result<Luma, HashError> {
             return Err(HashError::Truncated { format: format() });
         }
         for row in buf[..n * row_bytes].chunks_exact(row_bytes) {
-            if channels == 4 {
+            if cmyk {
                 cmyk_row_to_rgb(row, &mut rgb);
                 sink.row(y, &rgb, 3);
             } else {
@@ -133,49 +117,54 @@ fn decode_jpeg(bytes: &[u8], opts: &DecodeOptions) -> Result<Luma, HashError> {
     Ok(sink.finish())
 }
 
-/// Collects decoded rows as luma, at full resolution or squashed like the C++ tool.
-struct LumaSink {
-    luma: Luma,
-    src_width: usize,
+/// Takes decoded rows in order into the blur, at full resolution or squashed like the C++ tool
+/// (`squash` only for JPEG, whose rows stream; other formats are squashed whole first).
+struct RowSink {
+    blur: Option<Blur>,
     src_height: usize,
-    /// Squash: the next output row to fill, and the source column of each output column.
-    squash: Option<(usize, Vec<usize>)>,
+    /// Squash: the next output row, the source column of each output column, one luma row.
+    squash: Option<(usize, Vec<usize>, Vec<f32>)>,
 }
 
-impl LumaSink {
-    fn new(width: usize, height: usize, cli512: bool) -> Self {
+impl RowSink {
+    fn new(width: usize, height: usize, cli512: bool, skip_64: bool) -> Self {
         let squash = cli512 && (width > CLI_SIDE || height > CLI_SIDE);
         let (w, h) = if squash { (CLI_SIDE, CLI_SIDE) } else { (width, height) };
-        LumaSink {
-            luma: Luma { width: w, height: h, data: vec![0.0; w * h] },
-            src_width: width,
+        let hashable = w >= MIN_HASHABLE_DIM && h >= MIN_HASHABLE_DIM;
+        RowSink {
+            blur: hashable.then(|| Blur::new(h, w, skip_64)),
             src_height: height,
-            squash: squash.then(|| (0, (0..CLI_SIDE).map(|x| x * width / CLI_SIDE).collect())),
+            squash: squash
+                .then(|| (0, (0..CLI_SIDE).map(|x| x * width / CLI_SIDE).collect(), vec![0.0; CLI_SIDE])),
         }
     }
 
-    /// Source row `y` (rows arrive in order), `channels` bytes a pixel.
+    /// Source row `y` (rows arrive in order), `channels` bytes a pixel (1, 3, or 4 with alpha or
+    /// padding, ignored).
     fn row(&mut self, y: usize, row: &[u8], channels: usize) {
-        let w = self.luma.width;
+        let Some(blur) = &mut self.blur else { return };
         match &mut self.squash {
-            None => row_luma(row, channels, &mut self.luma.data[y * w..(y + 1) * w]),
-            Some((next, cols)) => {
+            None => match channels {
+                1 => blur.push_grey_row(row),
+                3 => blur.push_rgb_row(row),
+                _ => blur.push_rgbx_row(row),
+            },
+            Some((next, cols, luma)) => {
                 // Output row oy takes source row oy * h / 512 (several output rows may share one).
                 while *next < CLI_SIDE && *next * self.src_height / CLI_SIDE == y {
-                    let out = &mut self.luma.data[*next * w..(*next + 1) * w];
-                    for (o, &sx) in out.iter_mut().zip(cols.iter()) {
+                    for (o, &sx) in luma.iter_mut().zip(cols.iter()) {
                         let p = &row[sx * channels..(sx + 1) * channels];
                         *o = if channels == 1 { f32::from(p[0]) } else { kernel::luma_rgb(p[0], p[1], p[2]) };
                     }
+                    blur.push_luma_row(luma);
                     *next += 1;
                 }
             }
         }
-        debug_assert!(row.len() >= self.src_width * channels);
     }
 
-    fn finish(self) -> Luma {
-        self.luma
+    fn finish(self) -> Option<Dct16> {
+        self.blur.map(Blur::finish)
     }
 }
 
@@ -311,7 +300,7 @@ fn jpeg_layout(b: &[u8]) -> Option<JpegLayout> {
             scans += 1;
             // Entropy-coded data up to the next real marker.
             loop {
-                let off = b.get(pos..).and_then(|rest| rest.iter().position(|&x| x == 0xFF))?;
+                let off = b.get(pos..).and_then(find_ff)?;
                 pos += off;
                 match b.get(pos + 1) {
                     None => return None,
@@ -321,6 +310,12 @@ fn jpeg_layout(b: &[u8]) -> Option<JpegLayout> {
             }
         }
     }
+}
+
+/// The position of the first `0xFF` byte (entropy-coded data holds one only every few hundred
+/// bytes).
+fn find_ff(s: &[u8]) -> Option<usize> {
+    memchr::memchr(0xFF, s)
 }
 
 fn format_name(format: ImageFormat) -> String {
@@ -440,6 +435,23 @@ mod tests {
             assert_eq!(jpeg_scans(&done[..cut]), None, "cut {cut}");
         }
         assert_eq!(jpeg_scans(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01]), None);
+    }
+
+    #[test]
+    fn find_ff_finds_the_first() {
+        for len in [0, 1, 31, 32, 33, 64, 100] {
+            let mut v = vec![0x12u8; len];
+            assert_eq!(find_ff(&v), None);
+            for at in [0, len / 2, len.saturating_sub(1)] {
+                if at < len {
+                    v[at] = 0xFF;
+                    assert_eq!(find_ff(&v), Some(at));
+                    v[len - 1] = 0xFF;
+                    assert_eq!(find_ff(&v), Some(at), "{len} {at}");
+                    v.fill(0x12);
+                }
+            }
+        }
     }
 
     #[test]
