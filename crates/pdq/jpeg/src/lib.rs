@@ -8,7 +8,14 @@
 //! that turns libjpeg's `error_exit` into an error code with `setjmp`/`longjmp`, so that no panic
 //! and no unwinding ever crosses C frames. The library's messages are counted, never printed.
 //!
+//! The shim also replaces libjpeg's memory manager back end (`jmemsys.h`) with one that keeps a
+//! few large blocks per thread between images (see `shim.c`).
+//!
 //! The only `unsafe` code of the `pdq` crates is here, each block with its reasoning.
+//!
+//! Licences: libjpeg-turbo is under the IJG licence, the Modified BSD licence and the zlib
+//! licence; a binary distribution must say that "this software is based in part on the work of
+//! the Independent JPEG Group".
 
 use std::ffi::{CStr, c_char, c_int, c_long, c_uint, c_ulong};
 use std::marker::PhantomData;
