@@ -76,3 +76,18 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_foreign_key_violation())
 }
+
+/// The outcome of a write whose unique violation is a conflict about `conflict()` and whose
+/// foreign-key violation is `missing()` not found.
+pub(crate) fn written<T, C: Into<String>, M: Into<String>>(
+    result: Result<T, sqlx::Error>,
+    conflict: impl FnOnce() -> C,
+    missing: impl FnOnce() -> M,
+) -> Result<(), StoreError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(conflict())),
+        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::not_found(missing())),
+        Err(e) => Err(e.into()),
+    }
+}

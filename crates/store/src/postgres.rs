@@ -22,7 +22,7 @@ use crate::codec::{
     audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
     in_requested_order, labels_json, micros, parse_enum, parse_role, pii_json, scam_json,
 };
-use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::error::{is_foreign_key_violation, is_unique_violation, written};
 use crate::{Store, StoreError, TokenRecord};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -711,14 +711,7 @@ impl Store for PgStore {
         .bind(trunc(rule.created_at))
         .execute(&self.pool)
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("alert rule {}", rule.id))),
-            Err(e) if is_foreign_key_violation(&e) => {
-                Err(StoreError::not_found(format!("organization {}", rule.org)))
-            }
-            Err(e) => Err(e.into()),
-        }
+        written(result, || format!("alert rule {}", rule.id), || format!("organization {}", rule.org))
     }
 
     async fn list_alert_rules(&self) -> Result<Vec<AlertRule>, StoreError> {
@@ -774,14 +767,7 @@ impl Store for PgStore {
         .bind(alerts.iter().map(|a| trunc(a.created_at)).collect::<Vec<_>>())
         .execute(&self.pool)
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict("an alert of the batch")),
-            Err(e) if is_foreign_key_violation(&e) => {
-                Err(StoreError::not_found("the rule of an alert of the batch"))
-            }
-            Err(e) => Err(e.into()),
-        }
+        written(result, || "an alert of the batch", || "the rule of an alert of the batch")
     }
 
     async fn list_alerts(
@@ -913,16 +899,11 @@ impl Store for PgStore {
         .bind(withdrawn)
         .execute(&self.pool)
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => {
-                Err(StoreError::conflict("an entry of the batch (same id, or same value in its set)"))
-            }
-            Err(e) if is_foreign_key_violation(&e) => {
-                Err(StoreError::not_found("the hash set of an entry of the batch"))
-            }
-            Err(e) => Err(e.into()),
-        }
+        written(
+            result,
+            || "an entry of the batch (same id, or same value in its set)",
+            || "the hash set of an entry of the batch",
+        )
     }
 
     async fn set_hash_entries_withdrawn(
@@ -1015,14 +996,7 @@ impl Store for PgStore {
         .bind(at)
         .execute(&self.pool)
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict("a sighting of the batch")),
-            Err(e) if is_foreign_key_violation(&e) => {
-                Err(StoreError::not_found("the hash set or entry of a sighting"))
-            }
-            Err(e) => Err(e.into()),
-        }
+        written(result, || "a sighting of the batch", || "the hash set or entry of a sighting")
     }
 
     async fn list_hash_sightings(

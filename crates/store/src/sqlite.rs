@@ -29,7 +29,7 @@ use crate::codec::{
     in_requested_order, labels_json, micros, opt_from_micros, opt_micros, parse_enum, parse_role, pii_json,
     scam_json, uuid_from_bytes,
 };
-use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::error::{is_foreign_key_violation, is_unique_violation, written};
 use crate::{Store, StoreError, TokenRecord};
 
 /// The name of the database file inside the data directory.
@@ -900,14 +900,7 @@ impl Store for SqliteStore {
         .bind(micros(rule.created_at))
         .execute(&self.writer)
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::conflict(format!("alert rule {}", rule.id))),
-            Err(e) if is_foreign_key_violation(&e) => {
-                Err(StoreError::not_found(format!("organization {}", rule.org)))
-            }
-            Err(e) => Err(e.into()),
-        }
+        written(result, || format!("alert rule {}", rule.id), || format!("organization {}", rule.org))
     }
 
     async fn list_alert_rules(&self) -> Result<Vec<AlertRule>, StoreError> {
