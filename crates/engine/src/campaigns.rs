@@ -299,7 +299,7 @@ impl Engine {
             Some((kind, raw)) => Some(self.canonical(*kind, raw, || "selector".into())?.observable),
             None => None,
         };
-        let facts = self.scams.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let facts = self.scams.read().unwrap_or_else(|e| e.into_inner());
         let c = self.campaigns();
         let holders: Option<std::collections::HashSet<Uuid>> =
             holding.as_ref().map(|obs| self.index().hits(viewer, obs, usize::MAX).1.into_iter().collect());
@@ -352,8 +352,8 @@ impl Engine {
             None => (id, 1),
         };
         let campaign = CampaignId(base.parse::<u32>().map_err(|_| not_found())?);
-        let facts = self.scams.read().unwrap_or_else(|e| e.into_inner()).clone();
         let (summary, agg, part_facts, mut reports) = {
+            let facts = self.scams.read().unwrap_or_else(|e| e.into_inner());
             let c = self.campaigns();
             let visible = self.visible_members(viewer, &c, campaign);
             let all = parts(&c, campaign, &visible);
