@@ -1,4 +1,4 @@
-//! dragnet's correlation index and campaign clustering (later, its link-analysis graph).
+//! dragnet's correlation index and campaign clustering and its link-analysis graph.
 //!
 //! This crate is pure: no IO, no async. It is fed reports by the engine (at start from the
 //! store, then on every write) and answers every question through [`model::can_see`].
@@ -9,9 +9,14 @@
 
 pub mod campaigns;
 mod correlation;
+pub mod link;
 
 pub use campaigns::{
     CampaignId, CampaignIndex, CampaignOptions, HubInfo, HubReason, IndicatorKey, PairScores, Work,
     pair_scores, strong_keys,
 };
 pub use correlation::{CorrelationIndex, IndexedReport, Occurrence, Summary};
+pub use link::{
+    EdgeLabel, EdgeView, ExpandOptions, Expansion, LinkGraph, NeighbourView, Neighbourhood,
+    NeighbourhoodOptions, NodeRef, NodeView, PathOptions, no_hubs,
+};

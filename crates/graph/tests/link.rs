@@ -1,0 +1,480 @@
+//! The link graph on small hand-built graphs with known answers, incremental inserts against a
+//! graph built in one go, and visibility: what an outsider gets from the full graph equals what
+//! they get from a graph of only the reports they may see.
+
+use chrono::DateTime;
+use graph::{
+    EdgeLabel, EdgeView, ExpandOptions, LinkGraph, NeighbourhoodOptions, NodeRef, PathOptions, no_hubs,
+};
+use model::report::ReportObservable;
+use model::{Audience, CommunityId, ObservableKind, OrgId, Report, ReportKind, Role, Tlp, Viewer, can_see};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use ObservableKind::{Domain, Email, Phone, Telegram, Url};
+
+fn org(n: u128) -> OrgId {
+    OrgId(Uuid::from_u128(1000 + n))
+}
+
+fn viewer(n: u128) -> Viewer {
+    Viewer::new(org(n), Role::Reader, vec![CommunityId(Uuid::from_u128(50))])
+}
+
+fn report(n: u128, obs: &[(ObservableKind, &str, Option<&str>)]) -> Report {
+    Report {
+        id: Uuid::from_u128(n),
+        kind: ReportKind::Scam,
+        title: format!("r{n}"),
+        narrative: String::new(),
+        tlp: Tlp::Green,
+        audience: Audience::default(),
+        author: org(1),
+        labels: vec![],
+        created_at: DateTime::from_timestamp(1_700_000_000 + n as i64, 0).unwrap(),
+        first_seen: None,
+        last_seen: None,
+        observables: obs
+            .iter()
+            .map(|(kind, value, role)| ReportObservable {
+                kind: *kind,
+                value: value.to_string(),
+                original: None,
+                role: role.map(str::to_string),
+            })
+            .collect(),
+        revoked_at: None,
+        scam: None,
+        victim_pii: None,
+    }
+}
+
+fn r(n: u128) -> NodeRef {
+    NodeRef::Report(Uuid::from_u128(n))
+}
+
+fn o(kind: ObservableKind, value: &str) -> NodeRef {
+    NodeRef::Observable(kind, value.to_string())
+}
+
+fn build(reports: &[Report]) -> LinkGraph {
+    let mut g = LinkGraph::new();
+    for rep in reports {
+        g.insert(rep);
+    }
+    g
+}
+
+const P: &str = "+18888391214";
+const E: &str = "bob@example.com";
+const T: &str = "@alphacat";
+const H: &str = "+442079460000";
+
+/// A chain R1 - P - R2 - E - R3 - T - R4, plus a hub H shared by R1 and R4 and an isolated R5.
+fn chain() -> Vec<Report> {
+    vec![
+        report(1, &[(Phone, P, Some("scammer-phone")), (Phone, H, None)]),
+        report(2, &[(Phone, P, Some("scammer-phone")), (Email, E, None)]),
+        report(3, &[(Email, E, None), (Telegram, T, None)]),
+        report(4, &[(Telegram, T, None), (Phone, H, None)]),
+        report(5, &[(Telegram, "@lonelycat", None)]),
+    ]
+}
+
+fn hub_h(kind: ObservableKind, value: &str) -> bool {
+    kind == Phone && value == H
+}
+
+#[test]
+fn expand_orders_by_visible_degree_and_pages() {
+    // P is held by R1 (3 observables), R2 (2) and R3 (1).
+    let g = build(&[
+        report(3, &[(Phone, P, None)]),
+        report(2, &[(Phone, P, None), (Telegram, T, None)]),
+        report(1, &[(Phone, P, Some("scammer-phone")), (Telegram, T, None), (Telegram, "@betacat", None)]),
+    ]);
+    let v = viewer(2);
+    let all = g.expand(&v, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap();
+    assert_eq!(all.total, 3);
+    assert_eq!(all.node.visible_degree, 3);
+    let order: Vec<_> = all.neighbours.iter().map(|n| (n.node.clone(), n.visible_degree)).collect();
+    assert_eq!(order, vec![(r(1), 3), (r(2), 2), (r(3), 1)]);
+    assert_eq!(all.neighbours[0].edge, EdgeLabel::Role(Some("scammer-phone".into())));
+    assert_eq!(all.neighbours[1].edge, EdgeLabel::Role(None));
+
+    let page = g
+        .expand(&v, &o(Phone, P), &no_hubs, &ExpandOptions { limit: 1, offset: 1, ..Default::default() })
+        .unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(page.neighbours.iter().map(|n| n.node.clone()).collect::<Vec<_>>(), vec![r(2)]);
+
+    // A report's neighbours: T (in two reports) before @betacat and P (P is in three).
+    let rep = g.expand(&v, &r(1), &no_hubs, &ExpandOptions::default()).unwrap();
+    let order: Vec<_> = rep.neighbours.iter().map(|n| n.node.clone()).collect();
+    assert_eq!(order, vec![o(Phone, P), o(Telegram, T), o(Telegram, "@betacat")]);
+
+    // Kind filter, and reports left out.
+    let only = ExpandOptions { kinds: Some(vec![Telegram]), ..Default::default() };
+    assert_eq!(g.expand(&v, &r(1), &no_hubs, &only).unwrap().total, 2);
+    let no_reports = ExpandOptions { reports: false, ..Default::default() };
+    assert_eq!(g.expand(&v, &o(Phone, P), &no_hubs, &no_reports).unwrap().total, 0);
+
+    assert!(g.expand(&v, &o(Phone, "+10000000000"), &no_hubs, &ExpandOptions::default()).is_none());
+    assert!(g.expand(&v, &r(9), &no_hubs, &ExpandOptions::default()).is_none());
+}
+
+#[test]
+fn derived_edges_url_to_domain_to_registrable() {
+    let url = "https://www.shop.example.co.uk/login";
+    let g = build(&[
+        report(1, &[(Url, url, Some("phishing-url"))]),
+        report(2, &[(Email, "eve@example.co.uk", None)]),
+    ]);
+    let v = viewer(2);
+    let x = g.expand(&v, &o(Url, url), &no_hubs, &ExpandOptions::default()).unwrap();
+    let got: Vec<_> = x.neighbours.iter().map(|n| (n.node.clone(), n.edge.clone())).collect();
+    // The host (degree 2: the URL and its registrable domain) before the report (degree 1).
+    assert_eq!(
+        got,
+        vec![
+            (o(Domain, "www.shop.example.co.uk"), EdgeLabel::Derived),
+            (r(1), EdgeLabel::Role(Some("phishing-url".into())))
+        ]
+    );
+    let host =
+        g.expand(&v, &o(Domain, "www.shop.example.co.uk"), &no_hubs, &ExpandOptions::default()).unwrap();
+    let got: Vec<_> = host.neighbours.iter().map(|n| n.node.clone()).collect();
+    assert_eq!(got, vec![o(Domain, "example.co.uk"), o(Url, url)]);
+    // The registrable domain joins the URL's report and the e-mail's report.
+    let path = g.shortest_path(&v, &r(1), &r(2), &no_hubs, &PathOptions::default()).unwrap();
+    assert_eq!(
+        path,
+        vec![
+            r(1),
+            o(Url, url),
+            o(Domain, "www.shop.example.co.uk"),
+            o(Domain, "example.co.uk"),
+            o(Email, "eve@example.co.uk"),
+            r(2)
+        ]
+    );
+    let hood = g.neighbourhood(&v, &o(Url, url), &no_hubs, &NeighbourhoodOptions::default()).unwrap();
+    assert!(!hood.truncated);
+    // Truncated to two nodes: the host (degree 2) before the report (degree 1).
+    let small = NeighbourhoodOptions { max_nodes: 2, ..Default::default() };
+    let two = g.neighbourhood(&v, &o(Url, url), &no_hubs, &small).unwrap();
+    assert_eq!(
+        two.nodes.iter().map(|n| n.node.clone()).collect::<Vec<_>>(),
+        vec![o(Url, url), o(Domain, "www.shop.example.co.uk")]
+    );
+    assert!(two.truncated);
+    assert!(hood.edges.contains(&EdgeView {
+        from: o(Domain, "www.shop.example.co.uk"),
+        to: o(Domain, "example.co.uk"),
+        label: EdgeLabel::Derived
+    }));
+}
+
+#[test]
+fn k_hop_neighbourhood() {
+    let g = build(&chain());
+    let v = viewer(2);
+    let names = |k: usize, max_nodes: usize, traverse_hubs: bool| {
+        let opts = NeighbourhoodOptions { k, max_nodes, traverse_hubs, ..Default::default() };
+        let h = g.neighbourhood(&v, &r(1), &hub_h, &opts).unwrap();
+        (h.nodes.iter().map(|n| (n.node.clone(), n.depth)).collect::<Vec<_>>(), h.truncated, h.edges.len())
+    };
+    // Hub H is shown (depth 1) but not traversed: R4 is not reached through it.
+    assert_eq!(
+        names(2, 100, false),
+        (vec![(r(1), 0), (o(Phone, P), 1), (o(Phone, H), 1), (r(2), 2)], false, 3)
+    );
+    assert_eq!(
+        names(2, 100, true),
+        (vec![(r(1), 0), (o(Phone, P), 1), (o(Phone, H), 1), (r(2), 2), (r(4), 2)], false, 4)
+    );
+    assert_eq!(
+        names(4, 100, false),
+        (
+            vec![
+                (r(1), 0),
+                (o(Phone, P), 1),
+                (o(Phone, H), 1),
+                (r(2), 2),
+                (o(Email, E), 3),
+                (r(3), 4),
+                (o(Domain, "example.com"), 4)
+            ],
+            false,
+            6
+        )
+    );
+    // Truncated: P and H both have degree 2, so by name.
+    assert_eq!(names(4, 3, false), (vec![(r(1), 0), (o(Phone, P), 1), (o(Phone, H), 1)], true, 2));
+    assert_eq!(names(4, 2, false), (vec![(r(1), 0), (o(Phone, P), 1)], true, 1));
+    // k is capped at 4.
+    assert_eq!(names(9, 100, false), names(4, 100, false));
+    // The hub as the start is expanded.
+    let h = g
+        .neighbourhood(&v, &o(Phone, H), &hub_h, &NeighbourhoodOptions { k: 1, ..Default::default() })
+        .unwrap();
+    assert_eq!(h.nodes.len(), 3);
+    assert!(h.nodes[0].hub);
+    // Per-node cap.
+    let capped = g
+        .neighbourhood(&v, &r(1), &no_hubs, &NeighbourhoodOptions { k: 1, per_node: 1, ..Default::default() })
+        .unwrap();
+    assert_eq!(capped.nodes.len(), 2);
+    assert!(capped.truncated);
+}
+
+#[test]
+fn shortest_paths() {
+    let g = build(&chain());
+    let v = viewer(2);
+    let long = vec![r(1), o(Phone, P), r(2), o(Email, E), r(3), o(Telegram, T), r(4)];
+    // Hubs not traversed: the long way round.
+    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &hub_h, &PathOptions::default()), Some(long.clone()));
+    assert_eq!(
+        g.shortest_path(&v, &r(1), &r(4), &hub_h, &PathOptions { max_depth: 5, ..Default::default() }),
+        None
+    );
+    // Through the hub when allowed, or when no hub predicate says so.
+    let short = Some(vec![r(1), o(Phone, H), r(4)]);
+    let through = PathOptions { traverse_hubs: true, ..Default::default() };
+    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &hub_h, &through), short);
+    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &no_hubs, &PathOptions::default()), short);
+    // A hub as an end is fine.
+    assert_eq!(
+        g.shortest_path(&v, &o(Phone, H), &r(4), &hub_h, &PathOptions::default()),
+        Some(vec![o(Phone, H), r(4)])
+    );
+    // Reversed.
+    let mut rev = long.clone();
+    rev.reverse();
+    assert_eq!(g.shortest_path(&v, &r(4), &r(1), &hub_h, &PathOptions::default()), Some(rev));
+    // Not connected; unknown node; itself.
+    assert_eq!(g.shortest_path(&v, &r(1), &r(5), &no_hubs, &PathOptions::default()), None);
+    assert_eq!(g.shortest_path(&v, &r(1), &r(9), &no_hubs, &PathOptions::default()), None);
+    assert_eq!(g.shortest_path(&v, &r(1), &r(1), &no_hubs, &PathOptions::default()), Some(vec![r(1)]));
+    // Node budget.
+    let tight = PathOptions { max_nodes: 3, ..Default::default() };
+    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &hub_h, &tight), None);
+}
+
+#[test]
+fn smallest_of_equal_shortest_paths() {
+    // R1 and R2 share both P and T: two paths of length 2; P sorts before T (Phone < Telegram).
+    let g = build(&[
+        report(1, &[(Telegram, T, None), (Phone, P, None)]),
+        report(2, &[(Telegram, T, None), (Phone, P, None)]),
+    ]);
+    let v = viewer(2);
+    assert_eq!(
+        g.shortest_path(&v, &r(2), &r(1), &no_hubs, &PathOptions::default()),
+        Some(vec![r(2), o(Phone, P), r(1)])
+    );
+}
+
+/// Every answer of `g` for `v` on the given nodes, as text.
+fn answers(g: &LinkGraph, v: &Viewer, nodes: &[NodeRef], is_hub: graph::link::IsHub<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in nodes {
+        for opts in [
+            ExpandOptions::default(),
+            ExpandOptions { limit: 2, offset: 1, ..Default::default() },
+            ExpandOptions { kinds: Some(vec![Domain]), reports: false, ..Default::default() },
+        ] {
+            out.push(format!("{:?}", g.expand(v, a, is_hub, &opts)));
+        }
+        for opts in [
+            NeighbourhoodOptions::default(),
+            NeighbourhoodOptions { k: 3, max_nodes: 4, max_edges: 3, per_node: 2, traverse_hubs: false },
+            NeighbourhoodOptions { k: 4, traverse_hubs: true, ..Default::default() },
+        ] {
+            out.push(format!("{:?}", g.neighbourhood(v, a, is_hub, &opts)));
+        }
+        for b in nodes {
+            out.push(format!("{:?}", g.shortest_path(v, a, b, is_hub, &PathOptions::default())));
+            let opts = PathOptions { max_depth: 3, max_nodes: 6, traverse_hubs: true };
+            out.push(format!("{:?}", g.shortest_path(v, a, b, is_hub, &opts)));
+        }
+    }
+    out
+}
+
+fn all_nodes(reports: &[Report]) -> Vec<NodeRef> {
+    let mut nodes: Vec<NodeRef> = reports.iter().map(|rep| NodeRef::Report(rep.id)).collect();
+    for rep in reports {
+        for obs in &rep.observables {
+            nodes.push(NodeRef::Observable(obs.kind, obs.value.clone()));
+            if let Ok(c) = model::observable::canonicalize(obs.kind, &obs.value, &Default::default()) {
+                for rel in c.related {
+                    nodes.push(NodeRef::Observable(rel.kind, rel.value.clone()));
+                    let c2 =
+                        model::observable::canonicalize(rel.kind, &rel.value, &Default::default()).unwrap();
+                    nodes.extend(c2.related.into_iter().map(|x| NodeRef::Observable(x.kind, x.value)));
+                }
+            }
+        }
+    }
+    nodes.sort();
+    nodes.dedup();
+    nodes
+}
+
+#[test]
+fn incremental_inserts_equal_one_go() {
+    let reports = chain();
+    let nodes = all_nodes(&reports);
+    let v = viewer(2);
+    let mut one_go = build(&reports);
+    one_go.compact();
+    let expected = answers(&one_go, &v, &nodes, &hub_h);
+    let mut g = LinkGraph::new();
+    for (i, rep) in reports.iter().rev().enumerate() {
+        g.insert(rep);
+        g.insert(rep); // a second insert of the same report changes nothing
+        if i == 1 {
+            g.compact();
+        }
+    }
+    assert_eq!(g.edge_count(), one_go.edge_count());
+    assert_eq!(answers(&g, &v, &nodes, &hub_h), expected);
+    assert_eq!(answers(&build(&reports), &v, &nodes, &hub_h), expected);
+}
+
+/// Observables of the random graphs: some derive others (URL → host → registrable domain,
+/// e-mail → domain).
+const POOL: [(ObservableKind, &str); 8] = [
+    (Url, "https://www.shop.example.co.uk/a"),
+    (Url, "https://example.co.uk/b"),
+    (Email, "bob@example.co.uk"),
+    (Domain, "www.shop.example.co.uk"),
+    (Domain, "example.co.uk"),
+    (Phone, P),
+    (Telegram, T),
+    (Email, E),
+];
+
+fn random_hub(kind: ObservableKind, value: &str) -> bool {
+    kind == Telegram && value == T
+}
+
+fn random_report() -> impl Strategy<Value = (u128, usize, u8, bool, bool, Vec<usize>)> {
+    (
+        0u128..3,                                            // author
+        0usize..5,                                           // tlp
+        0u8..4,                                              // audience: bit 0 org 2, bit 1 community
+        any::<bool>(),                                       // revoked
+        any::<bool>(),                                       // with roles
+        proptest::collection::vec(0usize..POOL.len(), 0..4), // observables
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// For an outsider (organisation 2, member of community 50), every answer on the full graph
+    /// equals the answer on a graph of only the reports they may see.
+    #[test]
+    fn hidden_reports_change_nothing(specs in proptest::collection::vec(random_report(), 1..8)) {
+        let mut reports = Vec::new();
+        let mut revoked = Vec::new();
+        for (i, (author, tlp, audience, revoke, roles, obs)) in specs.into_iter().enumerate() {
+            let mut rep = report(i as u128 + 1, &[]);
+            rep.author = org(author);
+            rep.tlp = Tlp::ALL[tlp];
+            if audience & 1 != 0 {
+                rep.audience.organizations.push(org(2));
+            }
+            if audience & 2 != 0 {
+                rep.audience.communities.push(CommunityId(Uuid::from_u128(50)));
+            }
+            rep.observables = obs
+                .iter()
+                .map(|&k| ReportObservable {
+                    kind: POOL[k].0,
+                    value: POOL[k].1.to_string(),
+                    original: None,
+                    role: roles.then(|| format!("role{}", k % 2)),
+                })
+                .collect();
+            if revoke {
+                revoked.push(rep.id);
+            }
+            reports.push(rep);
+        }
+        let v = viewer(2);
+        let mut full = build(&reports);
+        for id in &revoked {
+            full.revoke(*id);
+        }
+        let visible: Vec<Report> = reports
+            .iter()
+            .filter(|rep| {
+                let mut access = rep.access();
+                access.revoked = revoked.contains(&rep.id);
+                can_see(&v, &access)
+            })
+            .cloned()
+            .collect();
+        let mut only_visible = build(&visible);
+        for id in &revoked {
+            only_visible.revoke(*id);
+        }
+        let nodes = all_nodes(&reports);
+        prop_assert_eq!(answers(&full, &v, &nodes, &random_hub), answers(&only_visible, &v, &nodes, &random_hub));
+    }
+}
+
+#[test]
+fn hidden_report_hand_built() {
+    // R1 (GREEN) holds P; R2 (RED, org 1 only) holds P and the URL. The outsider sees P with
+    // degree 1, no URL, no host domain, and no path to R2.
+    let url = "https://www.shop.example.co.uk/a";
+    let mut red = report(2, &[(Phone, P, None), (Url, url, None)]);
+    red.tlp = Tlp::Red;
+    let reports = vec![report(1, &[(Phone, P, None)]), red];
+    let g = build(&reports);
+    let outsider = viewer(2);
+    let x = g.expand(&outsider, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap();
+    assert_eq!((x.total, x.node.visible_degree), (1, 1));
+    assert!(g.expand(&outsider, &o(Url, url), &no_hubs, &ExpandOptions::default()).is_none());
+    assert!(g.expand(&outsider, &o(Domain, "example.co.uk"), &no_hubs, &ExpandOptions::default()).is_none());
+    assert!(g.shortest_path(&outsider, &r(1), &r(2), &no_hubs, &PathOptions::default()).is_none());
+    // The author sees it all.
+    let author = viewer(1);
+    let x = g.expand(&author, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap();
+    assert_eq!(x.total, 2);
+    assert!(g.expand(&author, &o(Domain, "example.co.uk"), &no_hubs, &ExpandOptions::default()).is_some());
+    // Revoked: the author still sees it (the one visibility function), the outsider never did.
+    let mut g = g;
+    let green_revoked = reports[0].id;
+    assert!(g.revoke(green_revoked));
+    assert!(g.expand(&outsider, &o(Phone, P), &no_hubs, &ExpandOptions::default()).is_none());
+    assert_eq!(g.expand(&author, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap().total, 2);
+    assert!(!g.revoke(Uuid::from_u128(99)));
+}
+
+#[test]
+fn automatic_compaction_changes_no_answer() {
+    // 600 reports in 30 groups sharing a phone, each with its own handle: 2,400 edge ends, so
+    // inserts compact on the way.
+    let phones: Vec<String> = (0..30).map(|i| format!("+1888839{:04}", 1000 + i)).collect();
+    let handles: Vec<String> = (0..600).map(|i| format!("@handle{i:04}")).collect();
+    let reports: Vec<Report> = (0..600)
+        .map(|i| report(i as u128 + 1, &[(Phone, &phones[i % 30], None), (Telegram, &handles[i], None)]))
+        .collect();
+    let incremental = build(&reports);
+    let mut one_go = build(&reports);
+    one_go.compact();
+    assert_eq!(incremental.edge_count(), 1200);
+    assert_eq!(one_go.edge_count(), 1200);
+    let v = viewer(2);
+    let nodes: Vec<NodeRef> =
+        vec![r(1), r(599), o(Phone, &phones[0]), o(Phone, &phones[29]), o(Telegram, &handles[7])];
+    assert_eq!(answers(&incremental, &v, &nodes, &no_hubs), answers(&one_go, &v, &nodes, &no_hubs));
+    let x = incremental.expand(&v, &o(Phone, &phones[3]), &no_hubs, &ExpandOptions::default()).unwrap();
+    assert_eq!((x.total, x.neighbours.len()), (20, 20));
+}
