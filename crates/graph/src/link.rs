@@ -24,6 +24,8 @@
 //! **Hubs** (a predicate on observables passed to each query) are returned as nodes with their
 //! visible degree but not traversed, unless they are the start node or the query allows it.
 
+use std::cell::RefCell;
+
 use model::{ObservableKind, Report, ReportAccess, Viewer, can_see};
 use rustc_hash::{FxHashMap, FxHashSet};
 use uuid::Uuid;
@@ -283,6 +285,7 @@ impl LinkGraph {
             graph: self,
             class_visible: self.classes.iter().map(|access| can_see(viewer, access)).collect(),
             is_hub,
+            exists_memo: RefCell::default(),
         }
     }
 
@@ -518,6 +521,7 @@ struct View<'g> {
     /// `can_see` per access class.
     class_visible: Vec<bool>,
     is_hub: IsHub<'g>,
+    exists_memo: RefCell<FxHashMap<u32, bool>>,
 }
 
 impl View<'_> {
@@ -525,9 +529,18 @@ impl View<'_> {
         matches!(self.graph.nodes[v as usize], Node::Report { .. })
     }
 
-    /// Whether `v` is in the viewer's subgraph.
+    /// Whether `v` is in the viewer's subgraph (memoised for observables: a popular domain
+    /// is asked about once per answer, not once per neighbour).
     fn exists(&self, v: u32) -> bool {
-        self.exists_within(v, 3)
+        if self.is_report(v) {
+            return self.exists_within(v, 0);
+        }
+        if let Some(&known) = self.exists_memo.borrow().get(&v) {
+            return known;
+        }
+        let known = self.exists_within(v, 3);
+        self.exists_memo.borrow_mut().insert(v, known);
+        known
     }
 
     fn exists_within(&self, v: u32, hops: u32) -> bool {
