@@ -38,7 +38,7 @@ impl Campaigns {
     /// Builds the campaigns of stored reports from scratch (at start).
     pub(crate) fn build(
         lists: extract::WarningLists,
-        reports: &[(Uuid, Vec<IndicatorKey>, bool)],
+        reports: Vec<(Uuid, Vec<IndicatorKey>, bool)>,
     ) -> Campaigns {
         let listed: graph::campaigns::ListedFn =
             Box::new(move |k: &IndicatorKey| lists.is_listed(k.kind, &k.value));
@@ -48,12 +48,14 @@ impl Campaigns {
             index,
             slot_of: reports.iter().enumerate().map(|(i, (id, _, _))| (*id, i as u32)).collect(),
             ids: reports.iter().map(|(id, _, _)| *id).collect(),
-            keys: reports.iter().map(|(_, k, _)| k.clone().into_boxed_slice()).collect(),
+            keys: Vec::with_capacity(reports.len()),
         };
-        for (i, (_, _, revoked)) in reports.iter().enumerate() {
-            if *revoked {
+        // The keys move into the map of each report's keys: no second copy at start.
+        for (i, (_, keys, revoked)) in reports.into_iter().enumerate() {
+            if revoked {
                 c.index.revoke(i as u32);
             }
+            c.keys.push(keys.into_boxed_slice());
         }
         c
     }
@@ -234,7 +236,7 @@ impl Engine {
         c: &Campaigns,
         part: &Part,
         facts: &HashMap<Uuid, ScamFacts>,
-    ) -> (CampaignSummaryView, Aggregate) {
+    ) -> (CampaignSummaryView, ScamTotals) {
         let idx = self.index();
         let dir = self.directory();
         let mut agg = Aggregate::default();
@@ -266,21 +268,21 @@ impl Engine {
             .map(|(k, n)| CampaignIndicatorView { kind: k.kind, value: k.value.clone(), reports: n })
             .collect();
         indicators.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.value.cmp(&b.value)));
-        let totals_preview = agg.clone().totals();
+        let totals = agg.totals();
         let now = chrono::Utc::now();
         let view = CampaignSummaryView {
             id: part.id.clone(),
             reports: part.slots.len(),
-            scam_reports: totals_preview.reports,
-            victims_60_plus: totals_preview.victims_60_plus,
-            losses: totals_preview.losses.clone(),
-            scam_type: totals_preview.by_scam_type.first().map(|g| g.key.clone()),
+            scam_reports: totals.reports,
+            victims_60_plus: totals.victims_60_plus,
+            losses: totals.losses.clone(),
+            scam_type: totals.by_scam_type.first().map(|g| g.key.clone()),
             first_seen: first.unwrap_or(now),
             last_seen: last.unwrap_or(now),
             organizations: orgs.into_iter().collect(),
             top_indicators: indicators,
         };
-        (view, agg)
+        (view, totals)
     }
 
     /// The campaigns the viewer sees (parts with at least `min_reports` visible reports, 2 by
@@ -352,7 +354,7 @@ impl Engine {
             None => (id, 1),
         };
         let campaign = CampaignId(base.parse::<u32>().map_err(|_| not_found())?);
-        let (summary, agg, part_facts, mut reports) = {
+        let (summary, totals, part_facts, mut reports) = {
             let facts = self.scams.read().unwrap_or_else(|e| e.into_inner());
             let c = self.campaigns();
             let visible = self.visible_members(viewer, &c, campaign);
@@ -362,7 +364,7 @@ impl Engine {
             if part.slots.len() < 2 {
                 return Err(not_found());
             }
-            let (summary, agg) = self.summary(viewer, &c, &part, &facts);
+            let (summary, totals) = self.summary(viewer, &c, &part, &facts);
             let part_facts: Vec<ScamFacts> =
                 part.slots.iter().filter_map(|s| facts.get(&c.ids[*s as usize]).cloned()).collect();
             let idx = self.index();
@@ -382,7 +384,7 @@ impl Engine {
                 .collect();
             reports.sort_by(|a, b| b.first_seen.cmp(&a.first_seen).then_with(|| b.id.cmp(&a.id)));
             reports.truncate(1_000);
-            (summary, agg, part_facts, reports)
+            (summary, totals, part_facts, reports)
         };
         let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
         let titles: HashMap<Uuid, String> =
@@ -393,13 +395,7 @@ impl Engine {
         let indicators = summary.top_indicators.clone();
         let mut summary = summary;
         summary.top_indicators.truncate(5);
-        Ok(CampaignView {
-            summary,
-            totals: agg.totals(),
-            weekly: series(part_facts.iter(), true),
-            indicators,
-            reports,
-        })
+        Ok(CampaignView { summary, totals, weekly: series(part_facts.iter(), true), indicators, reports })
     }
 }
 

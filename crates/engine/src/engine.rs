@@ -104,8 +104,7 @@ impl Engine {
             campaign_entries.extend(page.iter().map(crate::campaigns::Campaigns::entry));
         }
         let mut campaigns =
-            crate::campaigns::Campaigns::build(options.warninglists.clone(), &campaign_entries);
-        drop(campaign_entries);
+            crate::campaigns::Campaigns::build(options.warninglists.clone(), campaign_entries);
         for mark in store.list_hub_marks().await? {
             campaigns.apply_mark(&mark);
         }

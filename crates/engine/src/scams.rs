@@ -97,7 +97,7 @@ fn money_view(m: &Money) -> Vec<MoneyView> {
     m.iter().map(|(c, (a, r))| MoneyView { currency: c.clone(), amount: *a, recovered: *r }).collect()
 }
 
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Group {
     reports: usize,
     money: Money,
@@ -113,7 +113,7 @@ fn groups<K: Ord + ToString>(g: BTreeMap<K, Group>) -> Vec<GroupView> {
 }
 
 /// Running totals over scam reports.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(crate) struct Aggregate {
     reports: usize,
     known_age: usize,
@@ -209,19 +209,6 @@ pub(crate) fn series<'a>(facts: impl Iterator<Item = &'a ScamFacts>, weekly: boo
 }
 
 impl Engine {
-    /// The intake facts of the scam reports the viewer may see, keyed by report id.
-    pub(crate) fn visible_scams(&self, viewer: &Viewer, ids: Option<&[Uuid]>) -> Vec<ScamFacts> {
-        let scams = self.scams.read().unwrap_or_else(|e| e.into_inner());
-        let idx = self.index();
-        let visible = |id: &Uuid| idx.report(viewer, *id).is_some_and(|r| !r.access.revoked);
-        match ids {
-            Some(ids) => {
-                ids.iter().filter(|id| visible(id)).filter_map(|id| scams.get(id).cloned()).collect()
-            }
-            None => scams.iter().filter(|(id, _)| visible(id)).map(|(_, f)| f.clone()).collect(),
-        }
-    }
-
     /// Scam statistics over the reports the viewer may see: totals, by scam type, age bracket
     /// and payment method, and over time.
     pub fn scam_stats(&self, viewer: &Viewer, q: &ScamStatsQuery) -> Result<ScamStats, EngineError> {
@@ -230,9 +217,13 @@ impl Engine {
         {
             return Err(EngineError::invalid("since", "must be before until"));
         }
-        let facts: Vec<ScamFacts> = self
-            .visible_scams(viewer, None)
-            .into_iter()
+        // Read in place under the lock: no copy of the facts per request.
+        let scams = self.scams.read().unwrap_or_else(|e| e.into_inner());
+        let idx = self.index();
+        let facts: Vec<&ScamFacts> = scams
+            .iter()
+            .filter(|(id, _)| idx.report(viewer, **id).is_some_and(|r| !r.access.revoked))
+            .map(|(_, f)| f)
             .filter(|f| q.since.is_none_or(|s| f.at >= s) && q.until.is_none_or(|u| f.at < u))
             .filter(|f| q.scam_type.is_none_or(|t| f.details.incident.scam_type == t))
             .collect();
@@ -243,7 +234,7 @@ impl Engine {
         Ok(ScamStats {
             totals: agg.totals(),
             interval: if q.weekly { "week" } else { "month" }.into(),
-            over_time: series(facts.iter(), q.weekly),
+            over_time: series(facts.into_iter(), q.weekly),
         })
     }
 }
