@@ -17,6 +17,6 @@ pub use campaigns::{
 };
 pub use correlation::{CorrelationIndex, IndexedReport, Occurrence, Summary};
 pub use link::{
-    EdgeLabel, EdgeView, ExpandOptions, Expansion, LinkGraph, NeighbourView, Neighbourhood,
-    NeighbourhoodOptions, NodeRef, NodeView, PathOptions, no_hubs,
+    EdgeLabel, EdgeView, ExpandOptions, Expansion, IsHub, LinkGraph, LinkGraphBuilder, NeighbourView,
+    Neighbourhood, NeighbourhoodOptions, NodeRef, NodeView, PathOptions, Scope, no_hubs,
 };

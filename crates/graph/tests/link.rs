@@ -4,7 +4,7 @@
 
 use chrono::DateTime;
 use graph::{
-    EdgeLabel, EdgeView, ExpandOptions, LinkGraph, NeighbourhoodOptions, NodeRef, PathOptions, no_hubs,
+    EdgeLabel, EdgeView, ExpandOptions, LinkGraph, NeighbourhoodOptions, NodeRef, PathOptions, Scope, no_hubs,
 };
 use model::report::ReportObservable;
 use model::{Audience, CommunityId, ObservableKind, OrgId, Report, ReportKind, Role, Tlp, Viewer, can_see};
@@ -94,7 +94,7 @@ fn expand_orders_by_visible_degree_and_pages() {
         report(1, &[(Phone, P, Some("scammer-phone")), (Telegram, T, None), (Telegram, "@betacat", None)]),
     ]);
     let v = viewer(2);
-    let all = g.expand(&v, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap();
+    let all = g.expand(&Scope::new(&v, &no_hubs), &o(Phone, P), &ExpandOptions::default()).unwrap();
     assert_eq!(all.total, 3);
     assert_eq!(all.node.visible_degree, 3);
     let order: Vec<_> = all.neighbours.iter().map(|n| (n.node.clone(), n.visible_degree)).collect();
@@ -103,24 +103,30 @@ fn expand_orders_by_visible_degree_and_pages() {
     assert_eq!(all.neighbours[1].edge, EdgeLabel::Role(None));
 
     let page = g
-        .expand(&v, &o(Phone, P), &no_hubs, &ExpandOptions { limit: 1, offset: 1, ..Default::default() })
+        .expand(
+            &Scope::new(&v, &no_hubs),
+            &o(Phone, P),
+            &ExpandOptions { limit: 1, offset: 1, ..Default::default() },
+        )
         .unwrap();
     assert_eq!(page.total, 3);
     assert_eq!(page.neighbours.iter().map(|n| n.node.clone()).collect::<Vec<_>>(), vec![r(2)]);
 
     // A report's neighbours: T (in two reports) before @betacat and P (P is in three).
-    let rep = g.expand(&v, &r(1), &no_hubs, &ExpandOptions::default()).unwrap();
+    let rep = g.expand(&Scope::new(&v, &no_hubs), &r(1), &ExpandOptions::default()).unwrap();
     let order: Vec<_> = rep.neighbours.iter().map(|n| n.node.clone()).collect();
     assert_eq!(order, vec![o(Phone, P), o(Telegram, T), o(Telegram, "@betacat")]);
 
     // Kind filter, and reports left out.
     let only = ExpandOptions { kinds: Some(vec![Telegram]), ..Default::default() };
-    assert_eq!(g.expand(&v, &r(1), &no_hubs, &only).unwrap().total, 2);
+    assert_eq!(g.expand(&Scope::new(&v, &no_hubs), &r(1), &only).unwrap().total, 2);
     let no_reports = ExpandOptions { reports: false, ..Default::default() };
-    assert_eq!(g.expand(&v, &o(Phone, P), &no_hubs, &no_reports).unwrap().total, 0);
+    assert_eq!(g.expand(&Scope::new(&v, &no_hubs), &o(Phone, P), &no_reports).unwrap().total, 0);
 
-    assert!(g.expand(&v, &o(Phone, "+10000000000"), &no_hubs, &ExpandOptions::default()).is_none());
-    assert!(g.expand(&v, &r(9), &no_hubs, &ExpandOptions::default()).is_none());
+    assert!(
+        g.expand(&Scope::new(&v, &no_hubs), &o(Phone, "+10000000000"), &ExpandOptions::default()).is_none()
+    );
+    assert!(g.expand(&Scope::new(&v, &no_hubs), &r(9), &ExpandOptions::default()).is_none());
 }
 
 #[test]
@@ -131,7 +137,7 @@ fn derived_edges_url_to_domain_to_registrable() {
         report(2, &[(Email, "eve@example.co.uk", None)]),
     ]);
     let v = viewer(2);
-    let x = g.expand(&v, &o(Url, url), &no_hubs, &ExpandOptions::default()).unwrap();
+    let x = g.expand(&Scope::new(&v, &no_hubs), &o(Url, url), &ExpandOptions::default()).unwrap();
     let got: Vec<_> = x.neighbours.iter().map(|n| (n.node.clone(), n.edge.clone())).collect();
     // The host (degree 2: the URL and its registrable domain) before the report (degree 1).
     assert_eq!(
@@ -141,12 +147,13 @@ fn derived_edges_url_to_domain_to_registrable() {
             (r(1), EdgeLabel::Role(Some("phishing-url".into())))
         ]
     );
-    let host =
-        g.expand(&v, &o(Domain, "www.shop.example.co.uk"), &no_hubs, &ExpandOptions::default()).unwrap();
+    let host = g
+        .expand(&Scope::new(&v, &no_hubs), &o(Domain, "www.shop.example.co.uk"), &ExpandOptions::default())
+        .unwrap();
     let got: Vec<_> = host.neighbours.iter().map(|n| n.node.clone()).collect();
     assert_eq!(got, vec![o(Domain, "example.co.uk"), o(Url, url)]);
     // The registrable domain joins the URL's report and the e-mail's report.
-    let path = g.shortest_path(&v, &r(1), &r(2), &no_hubs, &PathOptions::default()).unwrap();
+    let path = g.shortest_path(&Scope::new(&v, &no_hubs), &r(1), &r(2), &PathOptions::default()).unwrap();
     assert_eq!(
         path,
         vec![
@@ -158,11 +165,12 @@ fn derived_edges_url_to_domain_to_registrable() {
             r(2)
         ]
     );
-    let hood = g.neighbourhood(&v, &o(Url, url), &no_hubs, &NeighbourhoodOptions::default()).unwrap();
+    let hood =
+        g.neighbourhood(&Scope::new(&v, &no_hubs), &o(Url, url), &NeighbourhoodOptions::default()).unwrap();
     assert!(!hood.truncated);
     // Truncated to two nodes: the host (degree 2) before the report (degree 1).
     let small = NeighbourhoodOptions { max_nodes: 2, ..Default::default() };
-    let two = g.neighbourhood(&v, &o(Url, url), &no_hubs, &small).unwrap();
+    let two = g.neighbourhood(&Scope::new(&v, &no_hubs), &o(Url, url), &small).unwrap();
     assert_eq!(
         two.nodes.iter().map(|n| n.node.clone()).collect::<Vec<_>>(),
         vec![o(Url, url), o(Domain, "www.shop.example.co.uk")]
@@ -181,7 +189,7 @@ fn k_hop_neighbourhood() {
     let v = viewer(2);
     let names = |k: usize, max_nodes: usize, traverse_hubs: bool| {
         let opts = NeighbourhoodOptions { k, max_nodes, traverse_hubs, ..Default::default() };
-        let h = g.neighbourhood(&v, &r(1), &hub_h, &opts).unwrap();
+        let h = g.neighbourhood(&Scope::new(&v, &hub_h), &r(1), &opts).unwrap();
         (h.nodes.iter().map(|n| (n.node.clone(), n.depth)).collect::<Vec<_>>(), h.truncated, h.edges.len())
     };
     // Hub H is shown (depth 1) but not traversed: R4 is not reached through it.
@@ -216,13 +224,21 @@ fn k_hop_neighbourhood() {
     assert_eq!(names(9, 100, false), names(4, 100, false));
     // The hub as the start is expanded.
     let h = g
-        .neighbourhood(&v, &o(Phone, H), &hub_h, &NeighbourhoodOptions { k: 1, ..Default::default() })
+        .neighbourhood(
+            &Scope::new(&v, &hub_h),
+            &o(Phone, H),
+            &NeighbourhoodOptions { k: 1, ..Default::default() },
+        )
         .unwrap();
     assert_eq!(h.nodes.len(), 3);
     assert!(h.nodes[0].hub);
     // Per-node cap.
     let capped = g
-        .neighbourhood(&v, &r(1), &no_hubs, &NeighbourhoodOptions { k: 1, per_node: 1, ..Default::default() })
+        .neighbourhood(
+            &Scope::new(&v, &no_hubs),
+            &r(1),
+            &NeighbourhoodOptions { k: 1, per_node: 1, ..Default::default() },
+        )
         .unwrap();
     assert_eq!(capped.nodes.len(), 2);
     assert!(capped.truncated);
@@ -234,32 +250,43 @@ fn shortest_paths() {
     let v = viewer(2);
     let long = vec![r(1), o(Phone, P), r(2), o(Email, E), r(3), o(Telegram, T), r(4)];
     // Hubs not traversed: the long way round.
-    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &hub_h, &PathOptions::default()), Some(long.clone()));
     assert_eq!(
-        g.shortest_path(&v, &r(1), &r(4), &hub_h, &PathOptions { max_depth: 5, ..Default::default() }),
+        g.shortest_path(&Scope::new(&v, &hub_h), &r(1), &r(4), &PathOptions::default()),
+        Some(long.clone())
+    );
+    assert_eq!(
+        g.shortest_path(
+            &Scope::new(&v, &hub_h),
+            &r(1),
+            &r(4),
+            &PathOptions { max_depth: 5, ..Default::default() }
+        ),
         None
     );
     // Through the hub when allowed, or when no hub predicate says so.
     let short = Some(vec![r(1), o(Phone, H), r(4)]);
     let through = PathOptions { traverse_hubs: true, ..Default::default() };
-    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &hub_h, &through), short);
-    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &no_hubs, &PathOptions::default()), short);
+    assert_eq!(g.shortest_path(&Scope::new(&v, &hub_h), &r(1), &r(4), &through), short);
+    assert_eq!(g.shortest_path(&Scope::new(&v, &no_hubs), &r(1), &r(4), &PathOptions::default()), short);
     // A hub as an end is fine.
     assert_eq!(
-        g.shortest_path(&v, &o(Phone, H), &r(4), &hub_h, &PathOptions::default()),
+        g.shortest_path(&Scope::new(&v, &hub_h), &o(Phone, H), &r(4), &PathOptions::default()),
         Some(vec![o(Phone, H), r(4)])
     );
     // Reversed.
     let mut rev = long.clone();
     rev.reverse();
-    assert_eq!(g.shortest_path(&v, &r(4), &r(1), &hub_h, &PathOptions::default()), Some(rev));
+    assert_eq!(g.shortest_path(&Scope::new(&v, &hub_h), &r(4), &r(1), &PathOptions::default()), Some(rev));
     // Not connected; unknown node; itself.
-    assert_eq!(g.shortest_path(&v, &r(1), &r(5), &no_hubs, &PathOptions::default()), None);
-    assert_eq!(g.shortest_path(&v, &r(1), &r(9), &no_hubs, &PathOptions::default()), None);
-    assert_eq!(g.shortest_path(&v, &r(1), &r(1), &no_hubs, &PathOptions::default()), Some(vec![r(1)]));
+    assert_eq!(g.shortest_path(&Scope::new(&v, &no_hubs), &r(1), &r(5), &PathOptions::default()), None);
+    assert_eq!(g.shortest_path(&Scope::new(&v, &no_hubs), &r(1), &r(9), &PathOptions::default()), None);
+    assert_eq!(
+        g.shortest_path(&Scope::new(&v, &no_hubs), &r(1), &r(1), &PathOptions::default()),
+        Some(vec![r(1)])
+    );
     // Node budget.
     let tight = PathOptions { max_nodes: 3, ..Default::default() };
-    assert_eq!(g.shortest_path(&v, &r(1), &r(4), &hub_h, &tight), None);
+    assert_eq!(g.shortest_path(&Scope::new(&v, &hub_h), &r(1), &r(4), &tight), None);
 }
 
 #[test]
@@ -271,13 +298,35 @@ fn smallest_of_equal_shortest_paths() {
     ]);
     let v = viewer(2);
     assert_eq!(
-        g.shortest_path(&v, &r(2), &r(1), &no_hubs, &PathOptions::default()),
+        g.shortest_path(&Scope::new(&v, &no_hubs), &r(2), &r(1), &PathOptions::default()),
         Some(vec![r(2), o(Phone, P), r(1)])
     );
 }
 
-/// Every answer of `g` for `v` on the given nodes, as text.
-fn answers(g: &LinkGraph, v: &Viewer, nodes: &[NodeRef], is_hub: graph::link::IsHub<'_>) -> Vec<String> {
+fn at(secs: i64) -> DateTime<chrono::Utc> {
+    DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap()
+}
+
+/// The scopes every answer is asked in: all of time, a window, and open-ended windows.
+fn scopes<'a>(v: &'a Viewer, is_hub: graph::IsHub<'a>) -> Vec<Scope<'a>> {
+    vec![
+        Scope::new(v, is_hub),
+        Scope { from: Some(at(2)), to: Some(at(4)), ..Scope::new(v, is_hub) },
+        Scope { from: Some(at(3)), ..Scope::new(v, is_hub) },
+        Scope { to: Some(at(2)), ..Scope::new(v, is_hub) },
+    ]
+}
+
+/// Every answer of `g` for `v` on the given nodes, in every scope of [`scopes`], as text.
+fn answers(g: &LinkGraph, v: &Viewer, nodes: &[NodeRef], is_hub: graph::IsHub<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for scope in scopes(v, is_hub) {
+        out.extend(answers_in(g, &scope, nodes));
+    }
+    out
+}
+
+fn answers_in(g: &LinkGraph, scope: &Scope, nodes: &[NodeRef]) -> Vec<String> {
     let mut out = Vec::new();
     for a in nodes {
         for opts in [
@@ -285,19 +334,19 @@ fn answers(g: &LinkGraph, v: &Viewer, nodes: &[NodeRef], is_hub: graph::link::Is
             ExpandOptions { limit: 2, offset: 1, ..Default::default() },
             ExpandOptions { kinds: Some(vec![Domain]), reports: false, ..Default::default() },
         ] {
-            out.push(format!("{:?}", g.expand(v, a, is_hub, &opts)));
+            out.push(format!("{:?}", g.expand(scope, a, &opts)));
         }
         for opts in [
             NeighbourhoodOptions::default(),
             NeighbourhoodOptions { k: 3, max_nodes: 4, max_edges: 3, per_node: 2, traverse_hubs: false },
             NeighbourhoodOptions { k: 4, traverse_hubs: true, ..Default::default() },
         ] {
-            out.push(format!("{:?}", g.neighbourhood(v, a, is_hub, &opts)));
+            out.push(format!("{:?}", g.neighbourhood(scope, a, &opts)));
         }
         for b in nodes {
-            out.push(format!("{:?}", g.shortest_path(v, a, b, is_hub, &PathOptions::default())));
+            out.push(format!("{:?}", g.shortest_path(scope, a, b, &PathOptions::default())));
             let opts = PathOptions { max_depth: 3, max_nodes: 6, traverse_hubs: true };
-            out.push(format!("{:?}", g.shortest_path(v, a, b, is_hub, &opts)));
+            out.push(format!("{:?}", g.shortest_path(scope, a, b, &opts)));
         }
     }
     out
@@ -342,6 +391,12 @@ fn incremental_inserts_equal_one_go() {
     assert_eq!(g.edge_count(), one_go.edge_count());
     assert_eq!(answers(&g, &v, &nodes, &hub_h), expected);
     assert_eq!(answers(&build(&reports), &v, &nodes, &hub_h), expected);
+    // Built in one go by the builder, with the same report twice.
+    let mut twice = reports.clone();
+    twice.push(reports[0].clone());
+    let built = LinkGraph::build(&twice);
+    assert_eq!(built.edge_count(), one_go.edge_count());
+    assert_eq!(answers(&built, &v, &nodes, &hub_h), expected);
 }
 
 /// Observables of the random graphs: some derive others (URL → host → registrable domain,
@@ -361,7 +416,7 @@ fn random_hub(kind: ObservableKind, value: &str) -> bool {
     kind == Telegram && value == T
 }
 
-fn random_report() -> impl Strategy<Value = (u128, usize, u8, bool, bool, Vec<usize>)> {
+fn random_report() -> impl Strategy<Value = (u128, usize, u8, bool, bool, Vec<usize>, Option<i64>)> {
     (
         0u128..3,                                            // author
         0usize..5,                                           // tlp
@@ -369,6 +424,7 @@ fn random_report() -> impl Strategy<Value = (u128, usize, u8, bool, bool, Vec<us
         any::<bool>(),                                       // revoked
         any::<bool>(),                                       // with roles
         proptest::collection::vec(0usize..POOL.len(), 0..4), // observables
+        proptest::option::of(0i64..6),                       // first seen
     )
 }
 
@@ -382,8 +438,9 @@ proptest! {
     fn hidden_reports_change_nothing(specs in proptest::collection::vec(random_report(), 1..8)) {
         let mut reports = Vec::new();
         let mut revoked = Vec::new();
-        for (i, (author, tlp, audience, revoke, roles, obs)) in specs.into_iter().enumerate() {
+        for (i, (author, tlp, audience, revoke, roles, obs, seen)) in specs.into_iter().enumerate() {
             let mut rep = report(i as u128 + 1, &[]);
+            rep.first_seen = seen.map(at);
             rep.author = org(author);
             rep.tlp = Tlp::ALL[tlp];
             if audience & 1 != 0 {
@@ -438,8 +495,15 @@ proptest! {
         for id in &revoked {
             reversed.revoke(*id);
         }
+        // Built in one go: the same answers.
+        let mut built = LinkGraph::build(&reports);
+        for id in &revoked {
+            built.revoke(*id);
+        }
         for who in [viewer(1), viewer(2)] {
-            prop_assert_eq!(answers(&full, &who, &nodes, &random_hub), answers(&reversed, &who, &nodes, &random_hub));
+            let expected = answers(&full, &who, &nodes, &random_hub);
+            prop_assert_eq!(&expected, &answers(&reversed, &who, &nodes, &random_hub));
+            prop_assert_eq!(&expected, &answers(&built, &who, &nodes, &random_hub));
         }
     }
 }
@@ -454,22 +518,33 @@ fn hidden_report_hand_built() {
     let reports = vec![report(1, &[(Phone, P, None)]), red];
     let g = build(&reports);
     let outsider = viewer(2);
-    let x = g.expand(&outsider, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap();
+    let x = g.expand(&Scope::new(&outsider, &no_hubs), &o(Phone, P), &ExpandOptions::default()).unwrap();
     assert_eq!((x.total, x.node.visible_degree), (1, 1));
-    assert!(g.expand(&outsider, &o(Url, url), &no_hubs, &ExpandOptions::default()).is_none());
-    assert!(g.expand(&outsider, &o(Domain, "example.co.uk"), &no_hubs, &ExpandOptions::default()).is_none());
-    assert!(g.shortest_path(&outsider, &r(1), &r(2), &no_hubs, &PathOptions::default()).is_none());
+    assert!(g.expand(&Scope::new(&outsider, &no_hubs), &o(Url, url), &ExpandOptions::default()).is_none());
+    assert!(
+        g.expand(&Scope::new(&outsider, &no_hubs), &o(Domain, "example.co.uk"), &ExpandOptions::default())
+            .is_none()
+    );
+    assert!(
+        g.shortest_path(&Scope::new(&outsider, &no_hubs), &r(1), &r(2), &PathOptions::default()).is_none()
+    );
     // The author sees it all.
     let author = viewer(1);
-    let x = g.expand(&author, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap();
+    let x = g.expand(&Scope::new(&author, &no_hubs), &o(Phone, P), &ExpandOptions::default()).unwrap();
     assert_eq!(x.total, 2);
-    assert!(g.expand(&author, &o(Domain, "example.co.uk"), &no_hubs, &ExpandOptions::default()).is_some());
+    assert!(
+        g.expand(&Scope::new(&author, &no_hubs), &o(Domain, "example.co.uk"), &ExpandOptions::default())
+            .is_some()
+    );
     // Revoked: the author still sees it (the one visibility function), the outsider never did.
     let mut g = g;
     let green_revoked = reports[0].id;
     assert!(g.revoke(green_revoked));
-    assert!(g.expand(&outsider, &o(Phone, P), &no_hubs, &ExpandOptions::default()).is_none());
-    assert_eq!(g.expand(&author, &o(Phone, P), &no_hubs, &ExpandOptions::default()).unwrap().total, 2);
+    assert!(g.expand(&Scope::new(&outsider, &no_hubs), &o(Phone, P), &ExpandOptions::default()).is_none());
+    assert_eq!(
+        g.expand(&Scope::new(&author, &no_hubs), &o(Phone, P), &ExpandOptions::default()).unwrap().total,
+        2
+    );
     assert!(!g.revoke(Uuid::from_u128(99)));
 }
 
@@ -491,6 +566,82 @@ fn automatic_compaction_changes_no_answer() {
     let nodes: Vec<NodeRef> =
         vec![r(1), r(599), o(Phone, &phones[0]), o(Phone, &phones[29]), o(Telegram, &handles[7])];
     assert_eq!(answers(&incremental, &v, &nodes, &no_hubs), answers(&one_go, &v, &nodes, &no_hubs));
-    let x = incremental.expand(&v, &o(Phone, &phones[3]), &no_hubs, &ExpandOptions::default()).unwrap();
+    let x = incremental
+        .expand(&Scope::new(&v, &no_hubs), &o(Phone, &phones[3]), &ExpandOptions::default())
+        .unwrap();
     assert_eq!((x.total, x.neighbours.len()), (20, 20));
+}
+
+#[test]
+fn time_window_hides_reports_outside_it() {
+    // The chain's reports are at seconds 1..=5; R3 was first seen at second 9.
+    let mut reports = chain();
+    reports[2].first_seen = Some(at(9));
+    let g = build(&reports);
+    let v = viewer(2);
+    let window = Scope { from: Some(at(2)), to: Some(at(9)), ..Scope::new(&v, &hub_h) };
+    // P is held by R1 (outside) and R2 (inside).
+    let x = g.expand(&window, &o(Phone, P), &ExpandOptions::default()).unwrap();
+    assert_eq!((x.total, x.node.visible_degree), (1, 1));
+    assert!(g.expand(&window, &r(1), &ExpandOptions::default()).is_none());
+    assert_eq!(
+        g.shortest_path(&window, &r(2), &r(4), &PathOptions::default()),
+        Some(vec![r(2), o(Email, E), r(3), o(Telegram, T), r(4)])
+    );
+    // Both ends included; R3 is timed by its first sighting, not its creation.
+    let narrow = Scope { from: Some(at(3)), to: Some(at(3)), ..Scope::new(&v, &hub_h) };
+    assert!(g.expand(&narrow, &r(3), &ExpandOptions::default()).is_none());
+    let just_r3 = Scope { from: Some(at(9)), to: Some(at(9)), ..Scope::new(&v, &hub_h) };
+    let x = g.expand(&just_r3, &r(3), &ExpandOptions::default()).unwrap();
+    assert_eq!(x.total, 2);
+    assert!(g.expand(&just_r3, &o(Phone, P), &ExpandOptions::default()).is_none());
+}
+
+#[test]
+fn builder_parts_equal_inserts() {
+    let reports = chain();
+    let mut builder = graph::LinkGraphBuilder::with_capacity(reports.len(), 16);
+    for rep in &reports {
+        let obs = rep.observables.iter().map(|o| (o.kind, o.value.as_str(), o.role.as_deref()));
+        builder.add_parts(rep.id, &rep.access(), rep.created_at, obs);
+    }
+    // The same report again, and a value twice in one report: one edge.
+    builder.add_report(&reports[1]);
+    let twice = report(6, &[(Phone, P, Some("a")), (Phone, P, Some("b"))]);
+    builder.add_report(&twice);
+    let built = builder.finish();
+    let mut all = reports.clone();
+    all.push(twice);
+    let one_by_one = build(&all);
+    assert_eq!(built.edge_count(), one_by_one.edge_count());
+    assert_eq!(built.node_count(), one_by_one.node_count());
+    let v = viewer(2);
+    let nodes = all_nodes(&all);
+    assert_eq!(answers(&built, &v, &nodes, &hub_h), answers(&one_by_one, &v, &nodes, &hub_h));
+    let x = built.expand(&Scope::new(&v, &no_hubs), &r(6), &ExpandOptions::default()).unwrap();
+    assert_eq!(x.neighbours[0].edge, EdgeLabel::Role(Some("a".into())));
+    // Dense ids name nodes both ways.
+    let id = built.node_id(&o(Phone, P)).unwrap();
+    assert_eq!(built.node(id), o(Phone, P));
+    assert_eq!(built.node_id(&o(Phone, "+10000000000")), None);
+}
+
+#[test]
+fn only_urls_emails_and_domains_derive() {
+    // The graph canonicalises only these kinds to find derived observables: the model must
+    // derive nothing from the others.
+    let samples = [
+        (Phone, P),
+        (Telegram, T),
+        (ObservableKind::Ipv4, "198.51.100.7"),
+        (ObservableKind::Ipv6, "2001:db8::1"),
+        (ObservableKind::Iban, "GB82WEST12345698765432"),
+        (ObservableKind::Sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (ObservableKind::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
+        (ObservableKind::RemoteAccess, "anydesk:123456789"),
+    ];
+    for (kind, value) in samples {
+        let c = model::observable::canonicalize(kind, value, &Default::default()).unwrap();
+        assert!(c.related.is_empty(), "{kind:?} derives {:?}", c.related);
+    }
 }
