@@ -34,7 +34,11 @@
 //! (components, networks and a network's detail), `communities` (Louvain), `betweenness`
 //! (Brandes) and `connect` (the connecting network of a set of selectors).
 
+mod betweenness;
 mod build;
+mod communities;
+mod connect;
+mod networks;
 
 use std::cell::RefCell;
 use std::hash::Hasher;
@@ -46,6 +50,11 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use uuid::Uuid;
 
 pub use build::LinkGraphBuilder;
+pub use connect::{ConnectOptions, Connection};
+pub use networks::{
+    COMMUNITY_MAX_NODES, Community, Components, KeyNode, NetworkDetail, NetworkDetailOptions, NetworkList,
+    NetworkOptions, NetworkSummary, TimelineEntry,
+};
 
 /// A node, as callers name it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,7 +120,7 @@ const REPORT: u8 = u8::MAX;
 /// quarter of the CSR's.
 const COMPACT_MIN: usize = 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Edge {
     target: u32,
     label: u32,
@@ -448,7 +457,7 @@ impl LinkGraph {
     }
 
     /// The dense id of a node (visible or not), for callers that index per-node data such as
-    /// components' labels. Dense ids are an implementation detail of one graph: never show
+    /// [`Components::labels`]. Dense ids are an implementation detail of one graph: never show
     /// them, and never order anything by them.
     pub fn node_id(&self, node: &NodeRef) -> Option<u32> {
         self.nodes.lookup(node)

@@ -4,7 +4,8 @@
 
 use chrono::DateTime;
 use graph::{
-    EdgeLabel, EdgeView, ExpandOptions, LinkGraph, NeighbourhoodOptions, NodeRef, PathOptions, Scope, no_hubs,
+    ConnectOptions, EdgeLabel, EdgeView, ExpandOptions, LinkGraph, NeighbourhoodOptions,
+    NetworkDetailOptions, NetworkOptions, NodeRef, NodeView, PathOptions, Scope, no_hubs,
 };
 use model::report::ReportObservable;
 use model::{Audience, CommunityId, ObservableKind, OrgId, Report, ReportKind, Role, Tlp, Viewer, can_see};
@@ -347,9 +348,60 @@ fn answers_in(g: &LinkGraph, scope: &Scope, nodes: &[NodeRef]) -> Vec<String> {
             out.push(format!("{:?}", g.shortest_path(scope, a, b, &PathOptions::default())));
             let opts = PathOptions { max_depth: 3, max_nodes: 6, traverse_hubs: true };
             out.push(format!("{:?}", g.shortest_path(scope, a, b, &opts)));
+            out.push(format!(
+                "{:?}",
+                g.connecting(scope, &[a.clone(), b.clone()], &ConnectOptions::default())
+            ));
+        }
+        let one = NetworkOptions { min_reports: 1, containing: Some(a.clone()), ..Default::default() };
+        out.push(format!("{:?}", g.networks(scope, &one)));
+        for opts in [
+            NetworkDetailOptions { communities: true, ..Default::default() },
+            NetworkDetailOptions {
+                max_nodes: 3,
+                max_edges: 2,
+                key_nodes: 3,
+                betweenness_samples: 1,
+                ..Default::default()
+            },
+        ] {
+            out.push(format!("{:?}", g.network(scope, a, &opts)));
         }
     }
+    out.push(format!("{:?}", components(g, scope)));
+    for opts in [
+        NetworkOptions::default(),
+        NetworkOptions { min_reports: 1, ..Default::default() },
+        NetworkOptions { min_reports: 1, limit: 1, offset: 1, ..Default::default() },
+    ] {
+        out.push(format!("{:?}", g.networks(scope, &opts)));
+    }
+    for opts in [
+        ConnectOptions::default(),
+        ConnectOptions { max_result_nodes: 2, ..Default::default() },
+        ConnectOptions { max_nodes: 3, max_depth: 4, ..Default::default() },
+        ConnectOptions { traverse_hubs: true, ..Default::default() },
+    ] {
+        out.push(format!("{:?}", g.connecting(scope, nodes, &opts)));
+    }
     out
+}
+
+/// The components as sets of names, by label, and their count.
+fn components(g: &LinkGraph, scope: &Scope) -> (Vec<Vec<NodeRef>>, usize) {
+    let c = g.components(scope);
+    assert_eq!(c.labels.len(), g.node_count());
+    let mut groups = vec![Vec::new(); c.count];
+    for (id, &label) in c.labels.iter().enumerate() {
+        if label != u32::MAX {
+            groups[label as usize].push(g.node(id as u32));
+        }
+    }
+    for group in &mut groups {
+        assert!(!group.is_empty());
+        group.sort();
+    }
+    (groups, c.count)
 }
 
 fn all_nodes(reports: &[Report]) -> Vec<NodeRef> {
@@ -644,4 +696,250 @@ fn only_urls_emails_and_domains_derive() {
         let c = model::observable::canonicalize(kind, value, &Default::default()).unwrap();
         assert!(c.related.is_empty(), "{kind:?} derives {:?}", c.related);
     }
+}
+
+fn names(nodes: &[NodeView]) -> Vec<(NodeRef, usize)> {
+    nodes.iter().map(|n| (n.node.clone(), n.visible_degree)).collect()
+}
+
+#[test]
+fn components_and_networks_of_the_chain() {
+    let g = build(&chain());
+    let v = viewer(2);
+    let scope = Scope::new(&v, &hub_h);
+    // The chain (with E's domain) and R5 with its handle; the hub H is in neither.
+    let (groups, count) = components(&g, &scope);
+    assert_eq!(count, 2);
+    assert_eq!(
+        groups[0],
+        vec![r(1), r(2), r(3), r(4), o(Domain, "example.com"), o(Email, E), o(Phone, P), o(Telegram, T)]
+    );
+    assert_eq!(groups[1], vec![r(5), o(Telegram, "@lonelycat")]);
+    assert_eq!(g.components(&scope).labels[g.node_id(&o(Phone, H)).unwrap() as usize], u32::MAX);
+
+    let list = g.networks(&scope, &NetworkOptions::default());
+    assert_eq!(list.total, 1);
+    let net = &list.networks[0];
+    assert_eq!(net.id, Uuid::from_u128(1));
+    assert_eq!((net.reports, net.observables), (4, 4));
+    // Seven member–member edges (six in the chain, E's domain) and two to the hub.
+    assert_eq!(net.edges, 9);
+    assert_eq!(net.organizations, vec![org(1)]);
+    assert_eq!((net.first_seen, net.last_seen), (at(1), at(4)));
+    assert_eq!(net.kinds, vec![(Domain, 1), (Email, 1), (Phone, 1), (Telegram, 1)]);
+    assert_eq!(
+        names(&net.top),
+        vec![(o(Email, E), 3), (o(Phone, P), 2), (o(Telegram, T), 2), (o(Domain, "example.com"), 1)]
+    );
+    assert_eq!(names(&net.hubs), vec![(o(Phone, H), 2)]);
+    assert!(net.hubs[0].hub && !net.top[0].hub);
+
+    // Singletons count with min_reports 1; paging.
+    let all = g.networks(&scope, &NetworkOptions { min_reports: 1, ..Default::default() });
+    assert_eq!(all.total, 2);
+    assert_eq!(all.networks[1].id, Uuid::from_u128(5));
+    let second =
+        g.networks(&scope, &NetworkOptions { min_reports: 1, offset: 1, limit: 1, ..Default::default() });
+    assert_eq!((second.total, second.networks.len(), second.networks[0].reports), (2, 1, 1));
+    // The network holding a node; a hub's networks are those it is attached to.
+    let holding =
+        |node: NodeRef| NetworkOptions { min_reports: 1, containing: Some(node), ..Default::default() };
+    assert_eq!(g.networks(&scope, &holding(r(5))).networks[0].id, Uuid::from_u128(5));
+    assert_eq!(g.networks(&scope, &holding(o(Email, E))).networks, list.networks);
+    assert_eq!(g.networks(&scope, &holding(o(Phone, H))).networks, list.networks);
+    assert_eq!(g.networks(&scope, &holding(r(9))).total, 0);
+
+    // Without hubs, H is a member and nothing changes but the figures.
+    let flat = g.networks(&Scope::new(&v, &no_hubs), &NetworkOptions::default());
+    assert_eq!((flat.networks[0].observables, flat.networks[0].edges), (5, 9));
+    assert!(flat.networks[0].hubs.is_empty());
+
+    // A hub of hundreds of reports is no hub unless the predicate says so: a busy phone in
+    // one network is a member like any other.
+    let busy: Vec<Report> = (1..=300).map(|i| report(i, &[(Phone, P, None)])).collect();
+    let g = build(&busy);
+    let list = g.networks(&Scope::new(&v, &no_hubs), &NetworkOptions::default());
+    assert_eq!((list.total, list.networks[0].reports, list.networks[0].observables), (1, 300, 1));
+}
+
+#[test]
+fn network_detail_of_the_chain() {
+    let g = build(&chain());
+    let v = viewer(2);
+    let scope = Scope::new(&v, &hub_h);
+    let opts = NetworkDetailOptions { key_nodes: 3, ..Default::default() };
+    let net = g.network(&scope, &o(Email, E), &opts).unwrap();
+    assert_eq!(net.summary, g.networks(&scope, &NetworkOptions::default()).networks[0]);
+    // Members and the hub, most connected first, then by name.
+    assert_eq!(
+        names(&net.nodes),
+        vec![
+            (o(Email, E), 3),
+            (r(1), 2),
+            (r(2), 2),
+            (r(3), 2),
+            (r(4), 2),
+            (o(Phone, P), 2),
+            (o(Phone, H), 2),
+            (o(Telegram, T), 2),
+            (o(Domain, "example.com"), 1)
+        ]
+    );
+    assert_eq!(net.edges.len(), 9);
+    assert!(net.edges.contains(&EdgeView { from: r(4), to: o(Phone, H), label: EdgeLabel::Role(None) }));
+    assert!(net.edges.contains(&EdgeView {
+        from: o(Email, E),
+        to: o(Domain, "example.com"),
+        label: EdgeLabel::Derived
+    }));
+    assert!(!net.truncated);
+    assert!(net.communities.is_empty() && !net.communities_skipped);
+    // E splits the members into {R1, P, R2}, {R3, T, R4} and {example.com}: 15 of the 21
+    // pairs of other members; R2 and R3 each 10 (tied on degree, so by name).
+    let key: Vec<_> = net.key_nodes.iter().map(|k| (k.node.node.clone(), k.betweenness)).collect();
+    assert_eq!(key.len(), 3);
+    assert_eq!((key[0].0.clone(), key[1].0.clone(), key[2].0.clone()), (o(Email, E), r(2), r(3)));
+    assert!((key[0].1 - 15.0 / 21.0).abs() < 1e-9 && (key[1].1 - 10.0 / 21.0).abs() < 1e-9);
+    assert!(!net.betweenness_sampled);
+    let times: Vec<_> = net.timeline.iter().map(|t| (t.report, t.time, t.organization)).collect();
+    assert_eq!(times, (1..=4).map(|i| (Uuid::from_u128(i), at(i as i64), org(1))).collect::<Vec<_>>());
+
+    // Capped: the three most connected nodes and the one edge between them.
+    let small =
+        g.network(&scope, &r(1), &NetworkDetailOptions { max_nodes: 3, ..Default::default() }).unwrap();
+    assert_eq!(names(&small.nodes), vec![(o(Email, E), 3), (r(1), 2), (r(2), 2)]);
+    assert_eq!(small.edges, vec![EdgeView { from: r(2), to: o(Email, E), label: EdgeLabel::Role(None) }]);
+    assert!(small.truncated);
+    let few_edges =
+        g.network(&scope, &r(1), &NetworkDetailOptions { max_edges: 1, ..Default::default() }).unwrap();
+    assert_eq!(few_edges.edges, small.edges);
+    assert!(few_edges.truncated);
+
+    // Hubs, unknown nodes and report-less components have no network.
+    assert!(g.network(&scope, &o(Phone, H), &opts).is_none());
+    assert!(g.network(&scope, &r(9), &opts).is_none());
+    let url = report(7, &[(Url, "https://www.shop.example.co.uk/a", None)]);
+    let g = build(&[url]);
+    let hub_url = |kind: ObservableKind, _: &str| kind == Url;
+    let scope = Scope::new(&v, &hub_url);
+    assert!(g.network(&scope, &o(Domain, "www.shop.example.co.uk"), &opts).is_none());
+    let (groups, _) = components(&g, &scope);
+    assert_eq!(
+        groups,
+        vec![vec![r(7)], vec![o(Domain, "example.co.uk"), o(Domain, "www.shop.example.co.uk")]]
+    );
+}
+
+#[test]
+fn communities_of_two_dense_groups() {
+    // Reports 1–3 all hold A1–A3, reports 4–6 all hold B1–B3; report 3 also holds B1.
+    let a = ["@a1", "@a2", "@a3"];
+    let b = ["@b1", "@b2", "@b3"];
+    let group = |n: u128, values: &[&str], extra: Option<&str>| {
+        let mut obs: Vec<(ObservableKind, &str, Option<&str>)> =
+            values.iter().map(|v| (Telegram, *v, None)).collect();
+        obs.extend(extra.map(|x| (Telegram, x, None)));
+        report(n, &obs)
+    };
+    let reports = vec![
+        group(1, &a, None),
+        group(2, &a, None),
+        group(3, &a, Some("@b1")),
+        group(4, &b, None),
+        group(5, &b, None),
+        group(6, &b, None),
+    ];
+    let g = build(&reports);
+    let v = viewer(2);
+    let scope = Scope::new(&v, &no_hubs);
+    let opts = NetworkDetailOptions { communities: true, key_nodes: 2, ..Default::default() };
+    let net = g.network(&scope, &r(1), &opts).unwrap();
+    let members: Vec<_> =
+        net.communities.iter().map(|c| (c.id, c.reports, c.observables, c.members.clone())).collect();
+    let t = |x: &str| o(Telegram, x);
+    assert_eq!(
+        members,
+        vec![
+            (0, 3, 3, vec![r(1), r(2), r(3), t("@a1"), t("@a2"), t("@a3")]),
+            (1, 3, 3, vec![r(4), r(5), r(6), t("@b1"), t("@b2"), t("@b3")]),
+        ]
+    );
+    assert_eq!(names(&net.communities[1].top)[0], (t("@b1"), 4));
+    // The bridge's ends are the key nodes.
+    let key: Vec<_> = net.key_nodes.iter().map(|k| k.node.node.clone()).collect();
+    assert_eq!(key, vec![r(3), t("@b1")]);
+}
+
+#[test]
+fn connecting_network_is_every_shortest_path() {
+    // Two shortest paths between R1 and R2 (through P and through T): both are returned.
+    let g = build(&[
+        report(1, &[(Telegram, T, None), (Phone, P, None)]),
+        report(2, &[(Telegram, T, None), (Phone, P, None)]),
+        report(3, &[(Telegram, "@other", None)]),
+    ]);
+    let v = viewer(2);
+    let scope = Scope::new(&v, &no_hubs);
+    let c = g.connecting(&scope, &[r(2), r(1), r(9), r(3)], &ConnectOptions::default());
+    assert_eq!(names(&c.nodes), vec![(r(1), 2), (r(2), 2), (r(3), 1), (o(Phone, P), 2), (o(Telegram, T), 2)]);
+    assert_eq!(c.edges.len(), 4);
+    assert_eq!(c.missing, vec![r(9)]);
+    assert_eq!(c.unconnected, vec![(r(2), r(3)), (r(1), r(3))]);
+    assert!(!c.truncated);
+
+    let g = build(&chain());
+    let scope = Scope::new(&v, &hub_h);
+    let chain_nodes = vec![r(1), r(2), r(3), r(4), o(Email, E), o(Phone, P), o(Telegram, T)];
+    // Three selectors: the union of the three pairs' paths; the hub is not crossed.
+    let c = g.connecting(&scope, &[r(1), r(3), r(4)], &ConnectOptions::default());
+    assert_eq!(c.nodes.iter().map(|n| n.node.clone()).collect::<Vec<_>>(), chain_nodes);
+    assert_eq!(c.edges.len(), 6);
+    assert!(c.unconnected.is_empty());
+    // Through hubs when allowed: R1 and R4 are two hops apart.
+    let through = ConnectOptions { traverse_hubs: true, ..Default::default() };
+    let c = g.connecting(&scope, &[r(1), r(4)], &through);
+    assert_eq!(c.nodes.iter().map(|n| n.node.clone()).collect::<Vec<_>>(), vec![r(1), r(4), o(Phone, H)]);
+    assert!(c.nodes[2].hub);
+    // A hub as a selector is an end, never crossed.
+    // H–R2 through R1 and P (H is expanded as an end), R4–R2 the long way round (not through
+    // H).
+    let c = g.connecting(&scope, &[o(Phone, H), r(4), r(2)], &ConnectOptions::default());
+    assert_eq!(c.unconnected, vec![]);
+    let expected = vec![r(1), r(2), r(3), r(4), o(Email, E), o(Phone, P), o(Phone, H), o(Telegram, T)];
+    assert_eq!(c.nodes.iter().map(|n| n.node.clone()).collect::<Vec<_>>(), expected);
+    // Limits: depth, the result's size, a search's budget.
+    let short = ConnectOptions { max_depth: 5, ..Default::default() };
+    let c = g.connecting(&scope, &[r(1), r(4)], &short);
+    assert_eq!((c.unconnected, c.truncated), (vec![(r(1), r(4))], false));
+    let small = ConnectOptions { max_result_nodes: 2, ..Default::default() };
+    let c = g.connecting(&scope, &[r(1), r(4), r(3)], &small);
+    // R3–R4 (two hops, one new node) fits; R1–R3 and R1–R4 would pass the cap.
+    assert_eq!(names(&c.nodes), vec![(r(1), 2), (r(3), 2), (r(4), 2), (o(Telegram, T), 2)]);
+    assert!(c.truncated && c.unconnected.is_empty());
+    let tight = ConnectOptions { max_nodes: 3, ..Default::default() };
+    let c = g.connecting(&scope, &[r(1), r(4)], &tight);
+    assert_eq!((c.unconnected.len(), c.truncated), (1, true));
+}
+
+#[test]
+fn sampled_betweenness_on_a_long_path() {
+    // p1 - R1 - p2 - R2 - ... - R20 - p21: 41 members, more than 16 × one sample.
+    let phones: Vec<String> = (1..=21).map(|i| format!("+1888839{:04}", 1000 + i)).collect();
+    let reports: Vec<Report> = (0..20)
+        .map(|i| report(i as u128 + 1, &[(Phone, &phones[i], None), (Phone, &phones[i + 1], None)]))
+        .collect();
+    let g = build(&reports);
+    let v = viewer(2);
+    let opts = NetworkDetailOptions { key_nodes: 1, betweenness_samples: 1, ..Default::default() };
+    let net = g.network(&Scope::new(&v, &no_hubs), &r(7), &opts).unwrap();
+    assert!(net.betweenness_sampled);
+    // The one source is the smallest member, R1: p2 lies on its paths to the 38 members past
+    // p2, scaled by 41 sources over the 40 × 39 ordered pairs.
+    assert_eq!(net.key_nodes[0].node.node, o(Phone, &phones[1]));
+    assert!((net.key_nodes[0].betweenness - 38.0 * 41.0 / 1560.0).abs() < 1e-9);
+    // Exact with enough samples: the middle of the path is the key node.
+    let exact = NetworkDetailOptions { key_nodes: 1, betweenness_samples: 3, ..Default::default() };
+    let net = g.network(&Scope::new(&v, &no_hubs), &r(7), &exact).unwrap();
+    assert!(!net.betweenness_sampled);
+    assert_eq!(net.key_nodes[0].node.node, o(Phone, &phones[10]));
 }
