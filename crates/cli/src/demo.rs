@@ -113,12 +113,14 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
         hash_entries += engine.add_hash_entries(owner, created.id, set.entries.clone()).await?.added;
     }
     let (reports, values, occurrences) = engine.index_sizes();
+    let (nodes, edges, bytes) = engine.graph_sizes();
     eprintln!(
-        "demo data in {}: {} organisations, {} communities, {reports} reports ({rejected} rejected), {values} distinct observables, {occurrences} occurrences, {} planted networks, {} hash sets ({hash_entries} entries) — {:.1} s",
+        "demo data in {}: {} organisations, {} communities, {reports} reports ({rejected} rejected), {values} distinct observables, {occurrences} occurrences, {} planted networks, link graph of {nodes} nodes and {edges} edges ({:.1} MB), {} hash sets ({hash_entries} entries) — {:.1} s",
         dir.display(),
         dataset.orgs.len(),
         dataset.communities.len(),
         dataset.networks.len(),
+        bytes as f64 / 1e6,
         dataset.hash_sets.len(),
         started.elapsed().as_secs_f64()
     );

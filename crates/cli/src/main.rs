@@ -4,6 +4,7 @@ mod admin;
 mod config;
 mod demo;
 mod extract;
+mod graph;
 mod hashes;
 mod import;
 mod ingest;
@@ -104,6 +105,12 @@ enum Command {
     ///
     /// Example: `dragnet hash new/*.jpg > new.csv && dragnet match --hashes new.csv --server https://dragnet.example --token dn_…`
     Match(hashes::MatchArgs),
+    /// Link analysis: paths between selectors, networks, neighbourhoods, exports.
+    ///
+    /// Works on the reports you may see, against a server (`--server URL --token T`) or the
+    /// data directory (`--org NAME`). See `dragnet graph --help`.
+    #[command(subcommand)]
+    Graph(graph::GraphCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -131,6 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Hash(args) => hashes::hash(args),
         Command::Import(cmd) => import::run(&s, cmd).await,
         Command::Match(args) => hashes::run_match(&s, args).await,
+        Command::Graph(cmd) => graph::run(&s, cmd).await,
     }
 }
 

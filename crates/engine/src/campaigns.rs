@@ -437,9 +437,10 @@ impl Engine {
         }
     }
 
-    /// Marks a value as a hub (operator admins): it stops linking reports into campaigns at
-    /// once, and after restarts. The value is canonicalised; a domain or URL marks its
-    /// registrable domain.
+    /// Marks a value as a hub (operator admins): it stops linking reports into campaigns and
+    /// networks, and is no longer traversed in the link graph by default, at once and after
+    /// restarts. The value is canonicalised; a domain or URL marks its registrable domain. A
+    /// value that never links campaigns (an IP address, a hash) is marked for the link graph.
     pub async fn mark_hub(
         &self,
         actor: &crate::Principal,
@@ -450,9 +451,8 @@ impl Engine {
         Self::require_operator_admin(actor)?;
         let c = self.canonical(kind, value, || "value".into())?.observable;
         let keys = mark_keys(c.kind, &c.value);
-        let Some(key) = keys.first() else {
-            return Err(EngineError::invalid("kind", format!("{} values never link campaigns", c.kind)));
-        };
+        let own = IndicatorKey::new(c.kind, c.value.clone());
+        let key = keys.first().unwrap_or(&own);
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(EngineError::invalid("reason", "must be 1 to 500 characters"));
@@ -468,6 +468,7 @@ impl Engine {
         self.store.set_hub_mark(&mark).await?;
         let mut campaigns = self.campaigns.write().unwrap_or_else(|e| e.into_inner());
         campaigns.apply_mark(&mark);
+        self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(mark.kind, &mark.value, true);
         Ok(HubView {
             kind: mark.kind,
             value: mark.value,
@@ -489,9 +490,14 @@ impl Engine {
         let c = self.canonical(kind, value, || "value".into())?.observable;
         let _w = self.writes.lock().await;
         let mut found = false;
-        for k in mark_keys(c.kind, &c.value) {
+        let mut keys = mark_keys(c.kind, &c.value);
+        if keys.is_empty() {
+            keys.push(IndicatorKey::new(c.kind, c.value.clone()));
+        }
+        for k in keys {
             found |= self.store.delete_hub_mark(k.kind, &k.value).await?;
             self.campaigns.write().unwrap_or_else(|e| e.into_inner()).index.unmark_hub(&k);
+            self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(k.kind, &k.value, false);
         }
         if found { Ok(()) } else { Err(EngineError::not_found("hub mark")) }
     }

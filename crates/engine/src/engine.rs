@@ -71,6 +71,8 @@ pub struct Engine {
     pub(crate) campaigns: RwLock<crate::campaigns::Campaigns>,
     /// Alert rules (see [`crate::alerts`]).
     pub(crate) rules: RwLock<crate::alerts::Rules>,
+    /// The link-analysis graph and recent viewers' hubs (see [`crate::links`]).
+    pub(crate) links: RwLock<crate::links::Links>,
     public_intake: Vec<String>,
 }
 
@@ -92,6 +94,7 @@ impl Engine {
         let mut index = CorrelationIndex::new();
         let mut scams = std::collections::HashMap::new();
         let mut campaign_entries = Vec::new();
+        let mut links = graph::LinkGraphBuilder::new();
         let mut after = None;
         loop {
             let page = store.scan_reports(after, 5_000).await?;
@@ -99,14 +102,17 @@ impl Engine {
             after = Some(last.id);
             for r in &page {
                 index.insert(r);
+                links.add_report(r);
             }
             scams.extend(crate::scams::facts_map(page.iter()));
             campaign_entries.extend(page.iter().map(crate::campaigns::Campaigns::entry));
         }
         let mut campaigns =
             crate::campaigns::Campaigns::build(options.warninglists.clone(), campaign_entries);
+        let mut links = crate::links::Links::new(links.finish(), options.warninglists.clone());
         for mark in store.list_hub_marks().await? {
             campaigns.apply_mark(&mark);
+            links.set_mark(mark.kind, &mark.value, true);
         }
         if warm_up.join().is_err() {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
@@ -138,6 +144,7 @@ impl Engine {
             scams: RwLock::new(scams),
             campaigns: RwLock::new(campaigns),
             rules: RwLock::new(rules),
+            links: RwLock::new(links),
             public_intake: options.public_intake,
         })
     }
@@ -715,6 +722,8 @@ impl Engine {
         for r in reports {
             campaigns.insert(r);
         }
+        drop(campaigns);
+        self.links.write().unwrap_or_else(|e| e.into_inner()).insert(reports);
     }
 
     /// Submits a scam report through an intake channel (intake tokens, and every role that may
@@ -835,6 +844,7 @@ impl Engine {
         self.store.revoke_report(id, now()).await?;
         self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
         self.campaigns.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
+        self.links.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
         self.get_report(&actor.viewer, id).await
     }
 

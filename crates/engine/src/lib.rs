@@ -15,7 +15,9 @@ mod campaigns;
 pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};
 mod directory;
 mod engine;
+mod graph_export;
 mod hashlists;
+mod links;
 mod scams;
 
 pub use campaigns::{
@@ -35,4 +37,12 @@ pub use engine::{
     BATCH_MAX_REPORTS, CHECK_MAX_SELECTORS, CHECK_REPORT_IDS_LIMIT, Engine, EngineOptions,
     OCCURRENCES_DEFAULT, OCCURRENCES_MAX, PAGE_DEFAULT, PAGE_MAX, REPORT_MAX_OBSERVABLES, error_body,
     intake_slug, token_hash,
+};
+
+pub use graph_export::{GraphFormat, export as export_graph};
+pub use links::{
+    CONNECT_MAX_SELECTORS, ConnectInput, ConnectionView, ExpandQuery, ExpansionView, GRAPH_MAX_EDGES,
+    GRAPH_MAX_NODES, GraphCommunityView, GraphEdgeView, GraphLimits, GraphNodeView, KeyNodeView,
+    KindCountView, NetworkListView, NetworkQuery, NetworkSummaryView, NetworkView, NetworksQuery, PathView,
+    SubgraphView, TimelineEntryView, VIEWER_HUBS_MAX, WeekCountView,
 };

@@ -797,11 +797,12 @@ pub struct WarningLists {
 }
 
 /// dragnet's built-in lists, by file name.
-const BUILTIN_SOURCES: [(&str, &str); 4] = [
+const BUILTIN_SOURCES: [(&str, &str); 5] = [
     ("popular-domains.json", include_str!("../warninglists/popular-domains.json")),
     ("public-dns.json", include_str!("../warninglists/public-dns.json")),
     ("url-shorteners.json", include_str!("../warninglists/url-shorteners.json")),
     ("remote-access-vendors.json", include_str!("../warninglists/remote-access-vendors.json")),
+    ("cdn-ranges.json", include_str!("../warninglists/cdn-ranges.json")),
 ];
 
 static BUILTIN: LazyLock<WarningLists> = LazyLock::new(|| {
@@ -823,8 +824,8 @@ impl WarningLists {
     }
 
     /// dragnet's built-in defaults (embedded from `crates/extract/warninglists/*.json`):
-    /// popular legitimate domains, public DNS resolvers, URL shorteners and remote-access
-    /// vendors. Parsed once per process.
+    /// popular legitimate domains, public DNS resolvers, URL shorteners, remote-access vendors
+    /// and CDN address ranges. Parsed once per process.
     pub fn builtin() -> Self {
         BUILTIN.clone()
     }

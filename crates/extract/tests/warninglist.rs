@@ -383,7 +383,8 @@ fn builtin_loads_every_embedded_list_without_skipped_entries() {
             "dragnet: popular legitimate domains",
             "dragnet: public DNS resolvers",
             "dragnet: URL shorteners",
-            "dragnet: remote-access vendors"
+            "dragnet: remote-access vendors",
+            "dragnet: CDN and shared hosting ranges"
         ]
     );
 }
@@ -459,10 +460,18 @@ fn builtin_flags_noise_but_not_scam_specific_values() {
     {
         assert_eq!(lists.hits(K::Ipv4, ip), dns, "{ip}");
     }
-    for ip in ["2001:4860:4860::8888", "2606:4700:4700::1111", "2620:fe::fe", "2a10:50c0::ad1:ff"] {
+    for ip in ["2001:4860:4860::8888", "2620:fe::fe", "2a10:50c0::ad1:ff"] {
         assert_eq!(lists.hits(K::Ipv6, ip), dns, "{ip}");
     }
     assert!(lists.hits(K::Ipv4, "8.8.8.9").is_empty());
+
+    // Cloudflare's resolver is also in its CDN range; sites behind CDNs share addresses.
+    let cdn = "dragnet: CDN and shared hosting ranges";
+    assert_eq!(lists.hits(K::Ipv6, "2606:4700:4700::1111"), [dns[0], cdn]);
+    for ip in ["104.21.3.4", "172.67.136.242", "185.199.108.153"] {
+        assert_eq!(lists.hits(K::Ipv4, ip), [cdn], "{ip}");
+    }
+    assert!(lists.hits(K::Ipv4, "103.216.158.39").is_empty());
 
     let remote = ["dragnet: remote-access vendors"];
     assert_eq!(lists.hits(K::Domain, "anydesk.com"), remote);

@@ -186,18 +186,32 @@ pub struct CampaignOptions {
     pub max_coverage: f64,
     /// Values on a warning list (asked once per value, when it is first seen).
     pub listed: Option<ListedFn>,
+    /// When set, the `min_groups` of *weak* values ([`is_weak`]: IP addresses, file and image
+    /// hashes, remote-access ids), which are shared infrastructure by nature: the link graph
+    /// treats such a value bridging two otherwise separate groups as a hub. Default unset
+    /// (campaigns never link through weak values at all).
+    pub weak_min_groups: Option<u32>,
 }
 
 impl Default for CampaignOptions {
     fn default() -> Self {
-        CampaignOptions { min_groups: 5, max_coverage: 0.3, listed: None }
+        CampaignOptions { min_groups: 5, max_coverage: 0.3, listed: None, weak_min_groups: None }
     }
+}
+
+/// Whether values of this kind are weak evidence of a link by themselves: IP addresses (shared
+/// hosting, NAT, VPN exits), file and image hashes (shared files), remote-access ids (shared
+/// tools). [`strong_keys`] gives none of them.
+pub fn is_weak(kind: ObservableKind) -> bool {
+    use ObservableKind::*;
+    matches!(kind, Ipv4 | Ipv6 | Md5 | Sha1 | Sha256 | Pdq | RemoteAccess)
 }
 
 impl fmt::Debug for CampaignOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CampaignOptions")
             .field("min_groups", &self.min_groups)
+            .field("weak_min_groups", &self.weak_min_groups)
             .field("max_coverage", &self.max_coverage)
             .field("listed", &self.listed.as_ref().map(|_| "fn"))
             .finish()
@@ -273,6 +287,8 @@ struct Value {
     reports: Vec<u32>,
     listed: bool,
     marked: Option<String>,
+    /// `k` from which it is a structural hub (`min_groups`, or `weak_min_groups` for weak values).
+    min_groups: u32,
     /// Structural hub (meaningful only when neither listed nor marked).
     hub: bool,
     /// Linker snapshot: an upper bound of `k`, and `c` at the last exact evaluation.
@@ -565,8 +581,8 @@ impl CampaignIndex {
         self.opts.max_coverage
     }
 
-    fn is_hub_figures(&self, f: Contrib) -> bool {
-        f.k >= self.opts.min_groups && (f.c as f64) < self.theta() * (f.s as f64)
+    fn is_hub_figures(&self, v: u32, f: Contrib) -> bool {
+        f.k >= self.values[v as usize].min_groups && (f.c as f64) < self.theta() * (f.s as f64)
     }
 
     fn intern(&mut self, key: &IndicatorKey) -> u32 {
@@ -575,11 +591,16 @@ impl CampaignIndex {
         }
         let id = u32::try_from(self.values.len()).expect("fewer than 2^32 values");
         let listed = self.opts.listed.as_ref().is_some_and(|f| f(key));
+        let min_groups = match self.opts.weak_min_groups {
+            Some(weak) if is_weak(key.kind) => weak,
+            _ => self.opts.min_groups,
+        };
         self.values.push(Value {
             key: key.clone(),
             reports: Vec::new(),
             listed,
             marked: None,
+            min_groups,
             hub: false,
             k_bound: 0,
             c_snap: 0,
@@ -642,7 +663,7 @@ impl CampaignIndex {
     fn hub_certain(&self, v: u32) -> bool {
         let val = &self.values[v as usize];
         let Some(hs) = val.hs.as_deref() else { return false };
-        let k = u64::from(self.opts.min_groups);
+        let k = u64::from(val.min_groups);
         let k_ok = hs.contrib.len() as u64 >= k || hs.k_lower >= k as i64;
         let c = (hs.c_tot + hs.c_extra) as f64;
         let s = (hs.s_tot + hs.c_extra) as f64;
@@ -653,13 +674,13 @@ impl CampaignIndex {
     fn linker_certain(&self, v: u32, size: usize) -> bool {
         let val = &self.values[v as usize];
         level(val.reports.len()) <= 1
-            || val.k_bound < self.opts.min_groups
+            || val.k_bound < val.min_groups
             || (val.c_snap as f64) >= self.theta() * size as f64
     }
 
     fn zmin_of(&self, v: u32) -> u32 {
         let val = &self.values[v as usize];
-        if val.k_bound < self.opts.min_groups || level(val.reports.len()) <= 1 {
+        if val.k_bound < val.min_groups || level(val.reports.len()) <= 1 {
             return u32::MAX;
         }
         let z = (val.c_snap as f64 / self.theta()).floor();
@@ -911,7 +932,7 @@ impl CampaignIndex {
             };
             for v in linkers {
                 let f = self.sc.groups(self.values[v as usize].reports.iter().copied(), None);
-                if self.is_hub_figures(f) {
+                if self.is_hub_figures(v, f) {
                     esc.campaigns.push(cid);
                     return;
                 }
@@ -1115,7 +1136,7 @@ impl CampaignIndex {
         for &(comp, ct) in &pv.contrib {
             hs.add(u32::MAX - comp, ct);
         }
-        let k = u64::from(self.opts.min_groups);
+        let k = u64::from(self.values[pv.value as usize].min_groups);
         let k_ok = hs.contrib.len() as u64 >= k || hs.k_lower >= k as i64;
         let c = (hs.c_tot + hs.c_extra) as f64;
         let s = (hs.s_tot + hs.c_extra) as f64;
@@ -1196,7 +1217,7 @@ impl CampaignIndex {
                 } else {
                     self.sc.groups(span.iter().copied(), Some(&mut rec))
                 };
-                let hub = external || self.is_hub_figures(figures);
+                let hub = external || self.is_hub_figures(v, figures);
                 let pi = plan_values.len() as u32;
                 if hub {
                     records.extend(rec.iter().map(|&(r, c, s)| (pi, r, c, s)));

@@ -34,6 +34,7 @@
 //! (components, networks and a network's detail), `communities` (Louvain), `betweenness`
 //! (Brandes) and `connect` (the connecting network of a set of selectors).
 
+mod access;
 mod betweenness;
 mod build;
 mod communities;

@@ -12,6 +12,8 @@
 //!   reach `/metrics`: keep it on an internal network);
 //! - `dragnet_hashlist_sets`, `dragnet_hashlist_entries`, `dragnet_hashlist_pdq_index_bytes`:
 //!   sizes of the in-memory hash lists, read at scrape time (instance-wide, like the above);
+//! - `dragnet_graph_nodes`, `dragnet_graph_edges`, `dragnet_graph_bytes`: size and memory of the
+//!   link graph, read at scrape time (instance-wide, like the above);
 //! - `dragnet_ingest_records_total{outcome="accepted"|"rejected"}`: submitted report records.
 
 use std::sync::atomic::AtomicI64;
@@ -63,6 +65,9 @@ pub struct Metrics {
     hash_sets: Gauge<i64, AtomicI64>,
     hash_entries: Gauge<i64, AtomicI64>,
     pdq_bytes: Gauge<i64, AtomicI64>,
+    graph_nodes: Gauge<i64, AtomicI64>,
+    graph_edges: Gauge<i64, AtomicI64>,
+    graph_bytes: Gauge<i64, AtomicI64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -116,6 +121,10 @@ impl Metrics {
             hash_entries.clone(),
         );
         registry.register("hashlist_pdq_index_bytes", "Memory of the PDQ matching index", pdq_bytes.clone());
+        let (graph_nodes, graph_edges, graph_bytes) = (Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register("graph_nodes", "Nodes of the link graph (reports and values)", graph_nodes.clone());
+        registry.register("graph_edges", "Edges of the link graph", graph_edges.clone());
+        registry.register("graph_bytes", "Memory of the link graph", graph_bytes.clone());
         // Make both outcomes visible from the first scrape.
         for outcome in ["accepted", "rejected"] {
             let _ = ingest.get_or_create(&IngestLabels { outcome });
@@ -131,6 +140,9 @@ impl Metrics {
             hash_sets,
             hash_entries,
             pdq_bytes,
+            graph_nodes,
+            graph_edges,
+            graph_bytes,
         }
     }
 
@@ -154,8 +166,14 @@ impl Metrics {
     }
 
     /// The exposition, with the index gauges set to `index_sizes` (reports, values, occurrences)
-    /// and the hash-list gauges to `hash_sizes` (sets, entries, PDQ index bytes).
-    pub fn render(&self, index_sizes: (usize, usize, usize), hash_sizes: (usize, usize, usize)) -> String {
+    /// the hash-list gauges to `hash_sizes` (sets, entries, PDQ index bytes) and the graph
+    /// gauges to `graph_sizes` (nodes, edges, bytes).
+    pub fn render(
+        &self,
+        index_sizes: (usize, usize, usize),
+        hash_sizes: (usize, usize, usize),
+        graph_sizes: (usize, usize, usize),
+    ) -> String {
         let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         self.hash_sets.set(gauge(hash_sizes.0));
         self.hash_entries.set(gauge(hash_sizes.1));
@@ -163,6 +181,9 @@ impl Metrics {
         self.reports.set(gauge(index_sizes.0));
         self.values.set(gauge(index_sizes.1));
         self.occurrences.set(gauge(index_sizes.2));
+        self.graph_nodes.set(gauge(graph_sizes.0));
+        self.graph_edges.set(gauge(graph_sizes.1));
+        self.graph_bytes.set(gauge(graph_sizes.2));
         let mut out = String::with_capacity(4096);
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -179,7 +200,7 @@ mod tests {
         let m = Metrics::new();
         m.observe_request("GET", "/api/v1/reports/{id}", 200, 0.002);
         m.observe_ingest(3, 1);
-        let text = m.render((5, 7, 11), (2, 3, 4));
+        let text = m.render((5, 7, 11), (2, 3, 4), (9, 8, 1024));
         for line in [
             "dragnet_index_reports 5",
             "dragnet_index_values 7",
@@ -187,6 +208,9 @@ mod tests {
             "dragnet_hashlist_sets 2",
             "dragnet_hashlist_entries 3",
             "dragnet_hashlist_pdq_index_bytes 4",
+            "dragnet_graph_nodes 9",
+            "dragnet_graph_edges 8",
+            "dragnet_graph_bytes 1024",
             r#"dragnet_ingest_records_total{outcome="accepted"} 3"#,
             r#"dragnet_ingest_records_total{outcome="rejected"} 1"#,
             r#"dragnet_http_requests_total{method="GET",route="/api/v1/reports/{id}",status="200"} 1"#,

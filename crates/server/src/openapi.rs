@@ -5,7 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
 use crate::routes::{
-    alerts, check, communities, extract, hashes, intake, meta, observables, orgs, reports, scams, tokens,
+    alerts, check, communities, extract, graph, hashes, intake, meta, observables, orgs, reports, scams,
+    tokens,
 };
 
 #[derive(OpenApi)]
@@ -58,6 +59,12 @@ use crate::routes::{
         alerts::rules,
         alerts::create_rule,
         alerts::delete_rule,
+        graph::expand,
+        graph::neighbourhood,
+        graph::path,
+        graph::connect,
+        graph::networks,
+        graph::network,
     ),
     components(schemas(ErrorResponse, engine::ErrorBody)),
     modifiers(&BearerAuth),
@@ -69,6 +76,7 @@ use crate::routes::{
         (name = "tokens", description = "API tokens"),
         (name = "scams", description = "Scam-report intake, campaigns and statistics"),
         (name = "hashes", description = "Shared image and file hash lists (PDQ, MD5, SHA-256) and matching"),
+        (name = "graph", description = "Link analysis: expand, neighbourhoods, paths, connecting networks, networks, communities and key nodes, with GraphML, GEXF and CSV exports"),
         (name = "service", description = "Health, metrics and this document"),
     )
 )]

@@ -161,6 +161,30 @@ fn demo_builds_a_dataset_and_refuses_foreign_directories() {
     ));
     let tokens: Vec<&str> = out.split_whitespace().filter(|w| w.starts_with("dn_")).collect();
     assert!(tokens.len() >= 7, "one token per organisation: {out}");
+
+    // Link analysis on it: the police's networks, a path between two values of the largest,
+    // and that network exported for Gephi.
+    let data = dir.to_str().unwrap();
+    let police = "Metropolitan Police Cyber Crime Unit";
+    let list = ok(dragnet(&tmp.0, &["graph", "networks", "--org", police, "--data", data, "--json"], &[]));
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert!(list["total"].as_u64().unwrap() >= 1, "{list}");
+    let largest = &list["networks"][0];
+    let top: Vec<&str> =
+        largest["top"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert!(top.len() >= 2, "{largest}");
+    let path = ok(dragnet(&tmp.0, &["graph", "path", top[0], top[1], "--org", police, "--data", data], &[]));
+    assert!(path.starts_with("path of length "), "{path}");
+    assert!(path.contains(top[0]) && path.contains(top[1]), "{path}");
+    let gexf = tmp.0.join("network.gexf");
+    let id = largest["id"].as_str().unwrap();
+    let args = ["graph", "network", id, "--org", police, "--data", data, "--format", "gexf", "-o"];
+    ok(dragnet(&tmp.0, &[&args[..], &[gexf.to_str().unwrap()]].concat(), &[]));
+    let xml = std::fs::read_to_string(&gexf).unwrap();
+    assert!(xml.contains("<gexf xmlns=\"http://gexf.net/1.3\"") && xml.contains(&format!("report:{id}")));
+    let human =
+        ok(dragnet(&tmp.0, &["graph", "networks", "--org", police, "--data", data, "--limit", "1"], &[]));
+    assert!(human.contains(&format!("{id}  {} reports", largest["reports"])), "{human}");
     // Running again recreates the demo directory.
     ok(dragnet(&tmp.0, &["demo", "--data", dir.to_str().unwrap(), "--reports", "600", "--no-serve"], &[]));
     let foreign = tmp.0.join("foreign");

@@ -1,35 +1,12 @@
 //! Campaigns on the demo dataset: the planted networks come out as campaigns, with totals
 //! equal to the sums over the reports a viewer may see, and nothing hidden counted.
 
+use engine::CampaignQuery;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use engine::{CampaignQuery, Engine, EngineOptions};
+use crate::demo_engine;
 use model::scam::Amount;
-use store::SqliteStore;
 use uuid::Uuid;
-
-async fn demo_engine(reports: usize) -> (Engine, demo::Dataset) {
-    let dataset = demo::generate(&demo::DemoConfig { reports, ..Default::default() });
-    let store = SqliteStore::open_in_memory().await.unwrap();
-    // The built-in warning lists, as `dragnet` always loads them.
-    let options = EngineOptions { warninglists: extract::WarningLists::builtin(), ..Default::default() };
-    let e = Engine::open(Arc::new(store), options).await.unwrap();
-    for o in &dataset.orgs {
-        e.create_org(None, &o.name, o.operator).await.unwrap();
-    }
-    for c in &dataset.communities {
-        e.create_community(None, &c.name, &c.members).await.unwrap();
-    }
-    let principals: HashMap<&str, engine::Principal> =
-        dataset.orgs.iter().map(|o| (o.name.as_str(), e.local_principal(&o.name).unwrap())).collect();
-    for chunk in dataset.reports.chunks(1_000) {
-        let records = chunk.iter().map(|r| (&principals[r.author.as_str()], Ok(r.input.clone()))).collect();
-        let out = e.import(records).await.unwrap();
-        assert!(out.rejected.is_empty(), "{:?}", out.rejected.first());
-    }
-    (e, dataset)
-}
 
 #[tokio::test]
 async fn planted_networks_are_campaigns_with_exact_totals() {

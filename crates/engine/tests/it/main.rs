@@ -1,5 +1,6 @@
 //! The engine's use cases on a real store: permissions, durability, listings, correlation.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
@@ -8,7 +9,31 @@ use model::{ObservableKind, ReportInput, ReportKind, Role};
 use store::SqliteStore;
 
 mod campaigns;
+mod graph;
 mod hashlists;
+
+/// An engine holding the demo dataset with `reports` reports, loaded as each author.
+pub(crate) async fn demo_engine(reports: usize) -> (Engine, demo::Dataset) {
+    let dataset = demo::generate(&demo::DemoConfig { reports, ..Default::default() });
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    // The built-in warning lists, as `dragnet` always loads them.
+    let options = EngineOptions { warninglists: extract::WarningLists::builtin(), ..Default::default() };
+    let e = Engine::open(Arc::new(store), options).await.unwrap();
+    for o in &dataset.orgs {
+        e.create_org(None, &o.name, o.operator).await.unwrap();
+    }
+    for c in &dataset.communities {
+        e.create_community(None, &c.name, &c.members).await.unwrap();
+    }
+    let principals: HashMap<&str, engine::Principal> =
+        dataset.orgs.iter().map(|o| (o.name.as_str(), e.local_principal(&o.name).unwrap())).collect();
+    for chunk in dataset.reports.chunks(1_000) {
+        let records = chunk.iter().map(|r| (&principals[r.author.as_str()], Ok(r.input.clone()))).collect();
+        let out = e.import(records).await.unwrap();
+        assert!(out.rejected.is_empty(), "{:?}", out.rejected.first());
+    }
+    (e, dataset)
+}
 
 async fn engine() -> Engine {
     let store = SqliteStore::open_in_memory().await.unwrap();

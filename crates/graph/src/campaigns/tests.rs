@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use model::ObservableKind::{self, Btc, Domain, Email, Iban, Phone};
+use model::ObservableKind::{self, Btc, Domain, Email, Iban, Ipv4, Phone};
 use proptest::prelude::*;
 
 use super::*;
@@ -280,10 +280,10 @@ fn hub_list(i: &CampaignIndex) -> Vec<String> {
     v
 }
 
-/// Options that make structural hubs common in small scenarios (three groups suffice), so
-/// that the incremental bookkeeping of hubs is exercised.
+/// Options that make structural hubs common in small scenarios (three groups suffice, two for
+/// weak values), so that the incremental bookkeeping of hubs is exercised.
 fn eager() -> CampaignOptions {
-    CampaignOptions { min_groups: 3, ..Default::default() }
+    CampaignOptions { min_groups: 3, weak_min_groups: Some(2), ..Default::default() }
 }
 
 /// Inserts `reports` in `order` (slot `i` holds `reports[order[i]]`), checking after every
@@ -322,7 +322,8 @@ fn replay(reports: &[Vec<IndicatorKey>], order: &[u32], revoke: &[bool]) -> Resu
 }
 
 /// Reports over small pools: per-campaign values (one busy), values spread across campaigns
-/// (a hotline, a popular domain, accounts shared by two campaigns), one-offs.
+/// (a hotline, a popular domain, accounts shared by two campaigns, hosting addresses shared by
+/// some), one-offs.
 fn scenario(max: usize, campaigns: u8) -> impl Strategy<Value = Vec<Vec<IndicatorKey>>> {
     let report = (0..campaigns, prop::collection::vec(0u8..24, 1..4), 0u8..12, 0u32..1000);
     prop::collection::vec(report, 1..max).prop_map(|specs| {
@@ -341,6 +342,7 @@ fn scenario(max: usize, campaigns: u8) -> impl Strategy<Value = Vec<Vec<Indicato
                     0 => keys.push(key(Phone, "hotline")),
                     1 => keys.push(key(Domain, "microsoft.com")),
                     2 => keys.push(key(Iban, format!("shared-{}", c % 2))),
+                    3 => keys.push(key(Ipv4, format!("192.0.2.{}", c % 3))),
                     _ => {}
                 }
                 keys

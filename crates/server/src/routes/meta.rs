@@ -41,7 +41,11 @@ pub(crate) async fn healthz() -> Json<Health> {
     responses((status = 200, description = "OpenMetrics text exposition", content_type = "application/openmetrics-text"))
 )]
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics.render(state.engine.index_sizes(), state.engine.hashlist_sizes());
+    let text = state.metrics.render(
+        state.engine.index_sizes(),
+        state.engine.hashlist_sizes(),
+        state.engine.graph_sizes(),
+    );
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod alerts;
 pub(crate) mod check;
 pub(crate) mod communities;
 pub(crate) mod extract;
+pub(crate) mod graph;
 pub(crate) mod hashes;
 pub(crate) mod intake;
 pub(crate) mod meta;
@@ -36,6 +37,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(intake::routes())
         .merge(scams::routes())
         .merge(alerts::routes())
+        .merge(graph::routes())
         .merge(public_intake::routes())
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 39] = [
+const ROUTES: [(&str, &str); 45] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -50,6 +50,12 @@ const ROUTES: [(&str, &str); 39] = [
     ("get", "/api/v1/alerts/rules"),
     ("post", "/api/v1/alerts/rules"),
     ("delete", "/api/v1/alerts/rules/{id}"),
+    ("get", "/api/v1/graph/expand"),
+    ("get", "/api/v1/graph/neighbourhood"),
+    ("get", "/api/v1/graph/path"),
+    ("post", "/api/v1/graph/connect"),
+    ("get", "/api/v1/graph/networks"),
+    ("get", "/api/v1/graph/networks/{id}"),
 ];
 
 #[tokio::test]

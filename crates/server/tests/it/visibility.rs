@@ -77,6 +77,36 @@ fn reads(id: &str, v: &Values) -> Vec<(String, String, Option<Value>)> {
         ("lookup url (auto)".into(), format!("/api/v1/observables/auto/{}", segment(&v.url)), None),
         ("lookup implied domain".into(), format!("/api/v1/observables/domain/{}", segment(&v.domain)), None),
         (
+            "graph expand".into(),
+            format!("/api/v1/graph/expand?node={}", query(&format!("phone:{}", v.phone))),
+            None,
+        ),
+        (
+            "graph neighbourhood".into(),
+            format!("/api/v1/graph/neighbourhood?node={}&depth=3", query(&v.url)),
+            None,
+        ),
+        (
+            "graph path".into(),
+            format!(
+                "/api/v1/graph/path?from={}&to={}",
+                query(&v.phone),
+                query(&format!("domain:{}", v.domain))
+            ),
+            None,
+        ),
+        (
+            "graph networks".into(),
+            format!("/api/v1/graph/networks?min_reports=1&selector={}", query(&v.domain)),
+            None,
+        ),
+        ("graph network".into(), format!("/api/v1/graph/networks/{id}"), None),
+        (
+            "graph network export".into(),
+            format!("/api/v1/graph/networks/{}?format=graphml", query(&v.phone)),
+            None,
+        ),
+        (
             "check".into(),
             "/api/v1/check".into(),
             Some(json!({"selectors": [
@@ -116,6 +146,12 @@ fn assert_visible(ctx: &str, name: &str, answer: &Resp, id: &str, failures: &mut
     let mut fail = |m: String| failures.push(format!("{ctx}: {name}: {m}"));
     if answer.status != StatusCode::OK {
         fail(format!("status {} body {}", answer.status, answer.text()));
+        return;
+    }
+    if name.starts_with("graph") {
+        if !answer.text().contains(id) {
+            fail(format!("answer does not name the report: {}", answer.text()));
+        }
         return;
     }
     let v = answer.json();
