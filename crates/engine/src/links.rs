@@ -342,7 +342,11 @@ pub struct NetworkView {
     #[serde(flatten)]
     pub graph: SubgraphView,
     pub communities: Vec<GraphCommunityView>,
+    /// Communities were not computed: the network is larger than community detection takes.
+    pub communities_skipped: bool,
     pub key_nodes: Vec<KeyNodeView>,
+    /// Betweenness was estimated from sampled sources rather than computed exactly.
+    pub betweenness_sampled: bool,
     /// Every report, oldest first.
     pub timeline: Vec<TimelineEntryView>,
     /// Reports per week (Mondays), oldest first.
@@ -930,6 +934,15 @@ impl Engine {
             *weeks.entry(crate::scams::period_start(t.time, true)).or_default() += 1;
         }
         let weekly = weeks.into_iter().map(|(week, reports)| WeekCountView { week, reports }).collect();
-        Ok(NetworkView { summary, graph, communities, key_nodes, timeline, weekly })
+        Ok(NetworkView {
+            summary,
+            graph,
+            communities,
+            communities_skipped: detail.communities_skipped,
+            key_nodes,
+            betweenness_sampled: detail.betweenness_sampled,
+            timeline,
+            weekly,
+        })
     }
 }
