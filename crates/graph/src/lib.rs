@@ -17,6 +17,8 @@ pub use campaigns::{
 };
 pub use correlation::{CorrelationIndex, IndexedReport, Occurrence, Summary};
 pub use link::{
-    EdgeLabel, EdgeView, ExpandOptions, Expansion, LinkGraph, NeighbourView, Neighbourhood,
-    NeighbourhoodOptions, NodeRef, NodeView, PathOptions, no_hubs,
+    Community, Components, ConnectOptions, Connection, EdgeLabel, EdgeView, ExpandOptions, Expansion, IsHub,
+    KeyNode, LinkGraph, LinkGraphBuilder, NeighbourView, Neighbourhood, NeighbourhoodOptions, NetworkDetail,
+    NetworkDetailOptions, NetworkList, NetworkOptions, NetworkSummary, NodeRef, NodeView, PathOptions, Scope,
+    TimelineEntry, no_hubs,
 };

@@ -3,32 +3,58 @@
 //! (a URL's host, an e-mail's domain, a domain's registrable domain, from
 //! [`model::observable::canonicalize`]'s `related`).
 //!
-//! Storage is compact: dense `u32` node ids, adjacency in CSR arrays (offsets + edges) for the
-//! bulk and a small per-node append buffer for incremental inserts, merged by
+//! Storage is compact: dense `u32` node ids in struct-of-arrays tables (a one-byte tag per
+//! node; report ids, access classes and times per report; observable values in one string
+//! arena, interned through hash tables of node ids), adjacency in CSR arrays (offsets + edges)
+//! for the bulk and a small append buffer per touched node for incremental inserts, merged by
 //! [`LinkGraph::compact`] (run automatically when the buffers grow past a fraction of the CSR).
-//! Each report keeps an interned access class; revoking a report moves it to the revoked class.
+//! [`LinkGraphBuilder`] builds the CSR in one go from a stream of reports. Each report keeps an
+//! interned access class; revoking a report moves it to the revoked class.
 //!
-//! **Visibility.** Every query is answered on the viewer's subgraph, defined once in `View`:
+//! **Visibility.** Every query is answered on the viewer's subgraph for a [`Scope`], defined
+//! once in `View`:
 //! - a report node is visible iff [`model::can_see`] allows its access facts (a revoked report:
-//!   its author organisation only);
+//!   its author organisation only) and its time (`first_seen`, else `created_at`) lies in the
+//!   scope's window;
 //! - an observable node exists iff a visible report holds it, or it is derived from an
 //!   observable that exists (the derived edges form chains of at most two hops: URL → host →
 //!   registrable domain);
-//! - a report↔observable edge is visible iff its report is; a derived edge iff its source exists.
+//! - a report↔observable edge is visible iff its report is; a derived edge iff its source
+//!   exists. Equivalently: the subgraph is the one induced by the nodes that exist.
 //!
 //! Every degree, total and path is computed over visible edges only, and every order is by
-//! visible degree and then by [`NodeRef`] (never by dense id), so an answer on the full graph
-//! equals the answer on a graph built from only the reports the viewer may see: nothing about
-//! hidden reports can be inferred from it.
+//! visible quantities and then by [`NodeRef`] (never by dense id), so an answer on the full
+//! graph equals the answer on a graph built from only the reports the viewer may see: nothing
+//! about hidden reports can be inferred from it.
 //!
-//! **Hubs** (a predicate on observables passed to each query) are returned as nodes with their
+//! **Hubs** (a predicate on observables, part of the scope) are returned as nodes with their
 //! visible degree but not traversed, unless they are the start node or the query allows it.
+//!
+//! The whole-graph algorithms live in submodules: `build` (bulk construction), `networks`
+//! (components, networks and a network's detail), `communities` (Louvain), `betweenness`
+//! (Brandes) and `connect` (the connecting network of a set of selectors).
+
+mod betweenness;
+mod build;
+mod communities;
+mod connect;
+mod networks;
 
 use std::cell::RefCell;
+use std::hash::Hasher;
 
+use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
 use model::{ObservableKind, Report, ReportAccess, Viewer, can_see};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use uuid::Uuid;
+
+pub use build::LinkGraphBuilder;
+pub use connect::{ConnectOptions, Connection};
+pub use networks::{
+    COMMUNITY_MAX_NODES, Community, Components, KeyNode, NetworkDetail, NetworkDetailOptions, NetworkList,
+    NetworkOptions, NetworkSummary, TimelineEntry,
+};
 
 /// A node, as callers name it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,170 +80,263 @@ pub fn no_hubs(_: ObservableKind, _: &str) -> bool {
     false
 }
 
+/// Who asks, and which part of the graph the question is about: every query is answered on
+/// the subgraph of reports the viewer may see whose time lies in `[from, to]`.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pub viewer: &'a Viewer,
+    pub is_hub: IsHub<'a>,
+    /// Reports whose time is outside [from, to] are not in the subgraph (as if hidden).
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl<'a> Scope<'a> {
+    /// All of time.
+    pub fn new(viewer: &'a Viewer, is_hub: IsHub<'a>) -> Self {
+        Scope { viewer, is_hub, from: None, to: None }
+    }
+}
+
+impl std::fmt::Debug for Scope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("viewer", self.viewer)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .finish()
+    }
+}
+
 /// Edge label codes: derived edges in both directions, then role ids shifted by two.
 const DERIVED_OUT: u32 = 0; // the target is derived from this node
 const DERIVED_IN: u32 = 1; // this node is derived from the target
 const ROLE_BASE: u32 = 2;
 
+/// The tag of report nodes; an observable node's tag is its kind (`kind as u8`).
+const REPORT: u8 = u8::MAX;
+
 /// Inserts compact the graph once the append buffers hold more than this many edge ends and a
 /// quarter of the CSR's.
 const COMPACT_MIN: usize = 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Edge {
     target: u32,
     label: u32,
 }
 
-#[derive(Clone, Debug)]
-enum Node {
-    Report { id: Uuid, class: u32 },
-    Observable { kind: ObservableKind, value: Box<str> },
+/// The label of an edge's other end.
+fn reverse(label: u32) -> u32 {
+    match label {
+        DERIVED_OUT => DERIVED_IN,
+        DERIVED_IN => DERIVED_OUT,
+        role => role,
+    }
 }
 
-/// The link graph. See the module docs.
-pub struct LinkGraph {
-    nodes: Vec<Node>,
-    report_ids: FxHashMap<Uuid, u32>,
-    /// One map per observable kind, indexed by `kind as usize`.
-    observable_ids: Vec<FxHashMap<Box<str>, u32>>,
+/// Whether observables of `kind` can imply others. [`model::observable::canonicalize`] fills
+/// `related` for URLs, e-mails and domains only, and canonicalising a phone number (say) is
+/// costly, so the graph asks for the others' relations not at all (a test checks the model
+/// still says nothing for them).
+fn derives(tag: u8) -> bool {
+    tag == ObservableKind::Url as u8
+        || tag == ObservableKind::Email as u8
+        || tag == ObservableKind::Domain as u8
+}
+
+/// A report's time as the graph keeps it: microseconds since the epoch.
+fn micros(time: DateTime<Utc>) -> i64 {
+    time.timestamp_micros()
+}
+
+fn from_micros(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t).unwrap_or_default()
+}
+
+/// A node's name without allocating: ordered exactly like [`NodeRef`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key<'a> {
+    Report(Uuid),
+    Observable(ObservableKind, &'a str),
+}
+
+fn value_hash(tag: u8, value: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u8(tag);
+    h.write(value.as_bytes());
+    h.finish()
+}
+
+fn uuid_hash(id: &Uuid) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u128(id.as_u128());
+    h.finish()
+}
+
+/// What each dense node id is, and the interning of report ids, observable values, access
+/// classes and roles. Shared by [`LinkGraph`] and [`LinkGraphBuilder`].
+#[derive(Clone)]
+struct Nodes {
+    /// Per node: [`REPORT`] or the observable's kind.
+    tags: Vec<u8>,
+    /// Per node: the report's slot (index into the `report_*` vectors) or the observable's
+    /// value slot (index into `value_starts`).
+    slots: Vec<u32>,
+    report_ids: Vec<Uuid>,
+    report_class: Vec<u32>,
+    report_time: Vec<i64>,
+    report_node: Vec<u32>,
+    /// Report slots, by report id.
+    report_index: HashTable<u32>,
+    /// Every observable value, back to back; value `i` is `value_bytes[starts[i]..starts[i + 1]]`.
+    value_bytes: String,
+    value_starts: Vec<u32>,
+    /// Observable node ids, by (kind, value).
+    observable_index: HashTable<u32>,
     classes: Vec<ReportAccess>,
     class_ids: FxHashMap<ReportAccess, u32>,
     /// Role names; 0 is "no role".
     roles: Vec<Box<str>>,
     role_ids: FxHashMap<Box<str>, u32>,
-    /// CSR: the edges of node `v < offsets.len() - 1` are `edges[offsets[v]..offsets[v + 1]]`.
-    offsets: Vec<u32>,
-    edges: Vec<Edge>,
-    /// Edges added since the last compaction, per node.
-    pending: Vec<Vec<Edge>>,
-    pending_count: usize,
 }
 
-impl Default for LinkGraph {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl LinkGraph {
-    pub fn new() -> Self {
-        LinkGraph {
-            nodes: Vec::new(),
-            report_ids: FxHashMap::default(),
-            observable_ids: (0..ObservableKind::ALL.len()).map(|_| FxHashMap::default()).collect(),
+impl Nodes {
+    fn new() -> Self {
+        Nodes {
+            tags: Vec::new(),
+            slots: Vec::new(),
+            report_ids: Vec::new(),
+            report_class: Vec::new(),
+            report_time: Vec::new(),
+            report_node: Vec::new(),
+            report_index: HashTable::new(),
+            value_bytes: String::new(),
+            value_starts: vec![0],
+            observable_index: HashTable::new(),
             classes: Vec::new(),
             class_ids: FxHashMap::default(),
             roles: vec!["".into()],
             role_ids: FxHashMap::default(),
-            offsets: vec![0],
-            edges: Vec::new(),
-            pending: Vec::new(),
-            pending_count: 0,
         }
     }
 
-    /// Number of nodes (visible or not: for operators' metrics only).
-    pub fn node_count(&self) -> usize {
-        self.nodes.len()
+    fn reserve(&mut self, reports: usize, observables: usize) {
+        self.tags.reserve(reports + observables);
+        self.slots.reserve(reports + observables);
+        self.report_ids.reserve(reports);
+        self.report_class.reserve(reports);
+        self.report_time.reserve(reports);
+        self.report_node.reserve(reports);
+        self.report_index.reserve(reports, |&s| uuid_hash(&self.report_ids[s as usize]));
+        self.value_starts.reserve(observables);
     }
 
-    /// Number of undirected edges (visible or not: for operators' metrics only).
-    pub fn edge_count(&self) -> usize {
-        (self.edges.len() + self.pending_count) / 2
+    fn len(&self) -> usize {
+        self.tags.len()
     }
 
-    /// Adds a report, its observables and their derived observables. A report already in the
-    /// graph (same id) is ignored.
-    pub fn insert(&mut self, report: &Report) {
-        if self.report_ids.contains_key(&report.id) {
-            return;
-        }
-        let class = self.intern_class(&report.access());
-        let r = self.push_node(Node::Report { id: report.id, class });
-        self.report_ids.insert(report.id, r);
-        let mut held = FxHashSet::default();
-        for obs in &report.observables {
-            let o = self.observable(obs.kind, &obs.value);
-            // The same value twice in one report is one edge (the first role).
-            if !held.insert(o) {
-                continue;
-            }
-            let role = match obs.role.as_deref() {
-                None | Some("") => 0,
-                Some(role) => self.intern_role(role),
-            };
-            self.add_edge(r, o, ROLE_BASE + role, ROLE_BASE + role);
-        }
-        if self.pending_count > COMPACT_MIN && self.pending_count > self.edges.len() / 4 {
-            self.compact();
+    fn is_report(&self, v: u32) -> bool {
+        self.tags[v as usize] == REPORT
+    }
+
+    /// The report slot of a report node.
+    fn slot(&self, v: u32) -> usize {
+        self.slots[v as usize] as usize
+    }
+
+    fn value(&self, v: u32) -> &str {
+        value_of(&self.value_bytes, &self.value_starts, self.slots[v as usize])
+    }
+
+    fn key(&self, v: u32) -> Key<'_> {
+        match self.tags[v as usize] {
+            REPORT => Key::Report(self.report_ids[self.slot(v)]),
+            tag => Key::Observable(ObservableKind::ALL[tag as usize], self.value(v)),
         }
     }
 
-    /// Marks a report revoked: from now on only its author organisation sees it. Returns false
-    /// when the report is not in the graph.
-    pub fn revoke(&mut self, id: Uuid) -> bool {
-        let Some(&r) = self.report_ids.get(&id) else { return false };
-        let Node::Report { class, .. } = self.nodes[r as usize] else { return false };
-        let mut access = self.classes[class as usize].clone();
-        access.revoked = true;
-        let revoked = self.intern_class(&access);
-        if let Node::Report { class, .. } = &mut self.nodes[r as usize] {
-            *class = revoked;
+    fn node_ref(&self, v: u32) -> NodeRef {
+        match self.key(v) {
+            Key::Report(id) => NodeRef::Report(id),
+            Key::Observable(kind, value) => NodeRef::Observable(kind, value.to_string()),
         }
-        true
     }
 
-    /// Merges the append buffers into the CSR arrays.
-    pub fn compact(&mut self) {
-        let n = self.nodes.len();
-        let mut offsets = Vec::with_capacity(n + 1);
-        let mut edges = Vec::with_capacity(self.edges.len() + self.pending_count);
-        offsets.push(0u32);
-        for v in 0..n {
-            edges.extend(self.csr(v as u32).iter().copied());
-            edges.append(&mut self.pending[v]);
-            offsets.push(u32::try_from(edges.len()).expect("more than u32::MAX edge ends"));
-        }
-        self.offsets = offsets;
-        self.edges = edges;
-        self.pending = vec![Vec::new(); n];
-        self.pending_count = 0;
+    fn report_slot(&self, id: &Uuid) -> Option<u32> {
+        self.report_index.find(uuid_hash(id), |&s| self.report_ids[s as usize] == *id).copied()
     }
 
-    fn push_node(&mut self, node: Node) -> u32 {
-        let id = u32::try_from(self.nodes.len()).expect("more than u32::MAX nodes");
-        self.nodes.push(node);
-        self.pending.push(Vec::new());
+    fn lookup_observable(&self, kind: ObservableKind, value: &str) -> Option<u32> {
+        let tag = kind as u8;
+        self.observable_index
+            .find(value_hash(tag, value), |&o| self.tags[o as usize] == tag && self.value(o) == value)
+            .copied()
+    }
+
+    fn lookup(&self, node: &NodeRef) -> Option<u32> {
+        match node {
+            NodeRef::Report(id) => self.report_slot(id).map(|s| self.report_node[s as usize]),
+            NodeRef::Observable(kind, value) => self.lookup_observable(*kind, value),
+        }
+    }
+
+    fn push_node(&mut self, tag: u8, slot: u32) -> u32 {
+        let id = u32::try_from(self.tags.len()).ok().filter(|&id| id != u32::MAX).expect("too many nodes");
+        self.tags.push(tag);
+        self.slots.push(slot);
         id
     }
 
-    /// The node of an observable, created with its derived observables on first sight.
-    fn observable(&mut self, kind: ObservableKind, value: &str) -> u32 {
-        if let Some(&o) = self.observable_ids[kind as usize].get(value) {
+    /// A new report node, or `None` when the report is already in the graph.
+    fn add_report(&mut self, id: Uuid, access: &ReportAccess, time: DateTime<Utc>) -> Option<u32> {
+        if self.report_slot(&id).is_some() {
+            return None;
+        }
+        let class = self.intern_class(access);
+        let slot = u32::try_from(self.report_ids.len()).expect("more than u32::MAX reports");
+        let r = self.push_node(REPORT, slot);
+        self.report_ids.push(id);
+        self.report_class.push(class);
+        self.report_time.push(micros(time));
+        self.report_node.push(r);
+        let Nodes { report_index, report_ids, .. } = self;
+        report_index.insert_unique(uuid_hash(&id), slot, |&s| uuid_hash(&report_ids[s as usize]));
+        Some(r)
+    }
+
+    /// The node of an observable, created with its derived observables on first sight; the
+    /// derived edges created are pushed to `derived` as (source, derived).
+    fn observable(&mut self, kind: ObservableKind, value: &str, derived: &mut Vec<(u32, u32)>) -> u32 {
+        let tag = kind as u8;
+        let hash = value_hash(tag, value);
+        if let Some(&o) =
+            self.observable_index.find(hash, |&o| self.tags[o as usize] == tag && self.value(o) == value)
+        {
             return o;
         }
-        let o = self.push_node(Node::Observable { kind, value: value.into() });
-        self.observable_ids[kind as usize].insert(value.into(), o);
-        let related = model::observable::canonicalize(kind, value, &Default::default())
-            .map(|c| c.related)
-            .unwrap_or_default();
-        for rel in related {
-            if rel.kind == kind && rel.value == value {
-                continue;
-            }
-            let d = self.observable(rel.kind, &rel.value);
-            if !self.raw_edges(o).any(|e| e.target == d) {
-                self.add_edge(o, d, DERIVED_OUT, DERIVED_IN);
+        let slot = u32::try_from(self.value_starts.len() - 1).expect("more than u32::MAX values");
+        let o = self.push_node(tag, slot);
+        self.value_bytes.push_str(value);
+        self.value_starts
+            .push(u32::try_from(self.value_bytes.len()).expect("more than 4 GiB of observable values"));
+        let Nodes { observable_index, tags, slots, value_bytes, value_starts, .. } = self;
+        observable_index.insert_unique(hash, o, |&x| {
+            value_hash(tags[x as usize], value_of(value_bytes, value_starts, slots[x as usize]))
+        });
+        if derives(tag) {
+            let mut related = model::observable::canonicalize(kind, value, &Default::default())
+                .map(|c| c.related)
+                .unwrap_or_default();
+            related.retain(|rel| !(rel.kind == kind && rel.value == value));
+            related.sort_by(|a, b| (a.kind, &a.value).cmp(&(b.kind, &b.value)));
+            related.dedup();
+            for rel in related {
+                let d = self.observable(rel.kind, &rel.value, derived);
+                derived.push((o, d));
             }
         }
         o
-    }
-
-    fn add_edge(&mut self, a: u32, b: u32, label_ab: u32, label_ba: u32) {
-        self.pending[a as usize].push(Edge { target: b, label: label_ab });
-        self.pending[b as usize].push(Edge { target: a, label: label_ba });
-        self.pending_count += 2;
     }
 
     fn intern_class(&mut self, access: &ReportAccess) -> u32 {
@@ -230,14 +349,224 @@ impl LinkGraph {
         id
     }
 
-    fn intern_role(&mut self, role: &str) -> u32 {
-        if let Some(&id) = self.role_ids.get(role) {
-            return id;
+    /// The edge label of a role.
+    fn role_label(&mut self, role: Option<&str>) -> u32 {
+        let role = match role {
+            None | Some("") => 0,
+            Some(role) => match self.role_ids.get(role) {
+                Some(&id) => id,
+                None => {
+                    let id = u32::try_from(self.roles.len()).expect("more than u32::MAX roles");
+                    self.roles.push(role.into());
+                    self.role_ids.insert(role.into(), id);
+                    id
+                }
+            },
+        };
+        ROLE_BASE + role
+    }
+
+    fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let access_heap = |a: &ReportAccess| {
+            a.audience_orgs.capacity() * size_of::<model::OrgId>()
+                + a.audience_communities.capacity() * size_of::<model::CommunityId>()
+        };
+        // hashbrown's tables: one control byte per bucket plus the entry.
+        let map_bytes = |cap: usize, entry: usize| cap * (entry + 1);
+        self.tags.capacity()
+            + self.slots.capacity() * 4
+            + self.report_ids.capacity() * 16
+            + self.report_class.capacity() * 4
+            + self.report_time.capacity() * 8
+            + self.report_node.capacity() * 4
+            + self.report_index.allocation_size()
+            + self.value_bytes.capacity()
+            + self.value_starts.capacity() * 4
+            + self.observable_index.allocation_size()
+            + self.classes.capacity() * size_of::<ReportAccess>()
+            + self.classes.iter().map(access_heap).sum::<usize>()
+            + map_bytes(self.class_ids.capacity(), size_of::<(ReportAccess, u32)>())
+            + self.class_ids.keys().map(access_heap).sum::<usize>()
+            + self.roles.capacity() * size_of::<Box<str>>()
+            + self.roles.iter().map(|r| r.len()).sum::<usize>()
+            + map_bytes(self.role_ids.capacity(), size_of::<(Box<str>, u32)>())
+            + self.role_ids.keys().map(|r| r.len()).sum::<usize>()
+    }
+}
+
+fn value_of<'a>(bytes: &'a str, starts: &[u32], slot: u32) -> &'a str {
+    &bytes[starts[slot as usize] as usize..starts[slot as usize + 1] as usize]
+}
+
+/// The link graph. See the module docs.
+#[derive(Clone)]
+pub struct LinkGraph {
+    nodes: Nodes,
+    /// CSR: the edges of node `v < offsets.len() - 1` are `edges[offsets[v]..offsets[v + 1]]`.
+    offsets: Vec<u32>,
+    edges: Vec<Edge>,
+    /// Edges added since the last compaction, per node that has any.
+    pending: FxHashMap<u32, Vec<Edge>>,
+    pending_count: usize,
+}
+
+impl Default for LinkGraph {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for LinkGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkGraph")
+            .field("nodes", &self.node_count())
+            .field("edges", &self.edge_count())
+            .finish()
+    }
+}
+
+impl LinkGraph {
+    pub fn new() -> Self {
+        LinkGraph {
+            nodes: Nodes::new(),
+            offsets: vec![0],
+            edges: Vec::new(),
+            pending: FxHashMap::default(),
+            pending_count: 0,
         }
-        let id = u32::try_from(self.roles.len()).expect("more than u32::MAX roles");
-        self.roles.push(role.into());
-        self.role_ids.insert(role.into(), id);
-        id
+    }
+
+    /// The graph of `reports`, built in one go (see [`LinkGraphBuilder`]).
+    pub fn build<'r>(reports: impl IntoIterator<Item = &'r Report>) -> LinkGraph {
+        let mut builder = LinkGraphBuilder::new();
+        for report in reports {
+            builder.add_report(report);
+        }
+        builder.finish()
+    }
+
+    /// Number of nodes (visible or not: for operators' metrics only).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of undirected edges (visible or not: for operators' metrics only).
+    pub fn edge_count(&self) -> usize {
+        (self.edges.len() + self.pending_count) / 2
+    }
+
+    /// The dense id of a node (visible or not), for callers that index per-node data such as
+    /// [`Components::labels`]. Dense ids are an implementation detail of one graph: never show
+    /// them, and never order anything by them.
+    pub fn node_id(&self, node: &NodeRef) -> Option<u32> {
+        self.nodes.lookup(node)
+    }
+
+    /// The name of dense id `id` (visible or not); panics when there is no such node.
+    pub fn node(&self, id: u32) -> NodeRef {
+        self.nodes.node_ref(id)
+    }
+
+    /// Heap bytes held: vectors by capacity, hash tables by capacity × (entry + one control
+    /// byte), value and role strings by length. Allocator overhead (headers, rounding) is not
+    /// counted; the append buffers count their vectors' capacity plus the map's entries.
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.nodes.memory_bytes()
+            + self.offsets.capacity() * 4
+            + self.edges.capacity() * size_of::<Edge>()
+            + self.pending.capacity() * (size_of::<(u32, Vec<Edge>)>() + 1)
+            + self.pending.values().map(|p| p.capacity() * size_of::<Edge>()).sum::<usize>()
+    }
+
+    /// Adds a report, its observables and their derived observables. A report already in the
+    /// graph (same id) is ignored.
+    pub fn insert(&mut self, report: &Report) {
+        let observables = report.observables.iter().map(|o| (o.kind, o.value.as_str(), o.role.as_deref()));
+        self.insert_parts(report.id, &report.access(), report_time(report), observables);
+    }
+
+    /// [`LinkGraph::insert`] without a `Report`: the report's id, access facts, time and
+    /// observables (kind, canonical value, role).
+    pub fn insert_parts<'v>(
+        &mut self,
+        id: Uuid,
+        access: &ReportAccess,
+        time: DateTime<Utc>,
+        observables: impl IntoIterator<Item = (ObservableKind, &'v str, Option<&'v str>)>,
+    ) {
+        let Some(r) = self.nodes.add_report(id, access, time) else { return };
+        let mut derived = Vec::new();
+        let mut held: Vec<u32> = Vec::new();
+        let mut held_set: FxHashSet<u32> = FxHashSet::default();
+        for (kind, value, role) in observables {
+            let o = self.nodes.observable(kind, value, &mut derived);
+            // The same value twice in one report is one edge (the first role). Reports are
+            // mostly small: a scan, and a set past a few dozen observables.
+            let seen = if held.len() < 32 {
+                let seen = held.contains(&o);
+                held.push(o);
+                if held.len() == 32 {
+                    held_set.extend(held.iter().copied());
+                }
+                seen
+            } else {
+                !held_set.insert(o)
+            };
+            if seen {
+                continue;
+            }
+            let label = self.nodes.role_label(role);
+            self.add_pending(r, o, label);
+        }
+        for (a, d) in derived {
+            self.add_pending(a, d, DERIVED_OUT);
+        }
+        if self.pending_count > COMPACT_MIN && self.pending_count > self.edges.len() / 4 {
+            self.compact();
+        }
+    }
+
+    /// Marks a report revoked: from now on only its author organisation sees it. Returns false
+    /// when the report is not in the graph.
+    pub fn revoke(&mut self, id: Uuid) -> bool {
+        let Some(slot) = self.nodes.report_slot(&id) else { return false };
+        let slot = slot as usize;
+        let mut access = self.nodes.classes[self.nodes.report_class[slot] as usize].clone();
+        access.revoked = true;
+        self.nodes.report_class[slot] = self.nodes.intern_class(&access);
+        true
+    }
+
+    /// Merges the append buffers into the CSR arrays.
+    pub fn compact(&mut self) {
+        if self.pending.is_empty() && self.offsets.len() == self.nodes.len() + 1 {
+            return;
+        }
+        let n = self.nodes.len();
+        let mut pending: Vec<(u32, Vec<Edge>)> = std::mem::take(&mut self.pending).into_iter().collect();
+        pending.sort_unstable_by_key(|p| p.0);
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut edges = Vec::with_capacity(self.edges.len() + self.pending_count);
+        offsets.push(0u32);
+        let mut next = pending.iter().peekable();
+        for v in 0..n as u32 {
+            edges.extend_from_slice(self.csr(v));
+            if let Some((_, p)) = next.next_if(|p| p.0 == v) {
+                edges.extend_from_slice(p);
+            }
+            offsets.push(u32::try_from(edges.len()).expect("more than u32::MAX edge ends"));
+        }
+        self.offsets = offsets;
+        self.edges = edges;
+        self.pending_count = 0;
+    }
+
+    fn add_pending(&mut self, a: u32, b: u32, label: u32) {
+        self.pending.entry(a).or_default().push(Edge { target: b, label });
+        self.pending.entry(b).or_default().push(Edge { target: a, label: reverse(label) });
+        self.pending_count += 2;
     }
 
     fn csr(&self, v: u32) -> &[Edge] {
@@ -251,63 +580,54 @@ impl LinkGraph {
 
     /// Every edge of `v`, visible or not.
     fn raw_edges(&self, v: u32) -> impl Iterator<Item = Edge> + '_ {
-        self.csr(v).iter().chain(self.pending[v as usize].iter()).copied()
-    }
-
-    fn lookup(&self, node: &NodeRef) -> Option<u32> {
-        match node {
-            NodeRef::Report(id) => self.report_ids.get(id).copied(),
-            NodeRef::Observable(kind, value) => {
-                self.observable_ids[*kind as usize].get(value.as_str()).copied()
-            }
-        }
-    }
-
-    fn node_ref(&self, v: u32) -> NodeRef {
-        match &self.nodes[v as usize] {
-            Node::Report { id, .. } => NodeRef::Report(*id),
-            Node::Observable { kind, value } => NodeRef::Observable(*kind, value.to_string()),
-        }
+        let pending: &[Edge] =
+            if self.pending.is_empty() { &[] } else { self.pending.get(&v).map_or(&[], |p| p.as_slice()) };
+        self.csr(v).iter().chain(pending.iter()).copied()
     }
 
     fn label(&self, label: u32) -> EdgeLabel {
         match label {
             DERIVED_OUT | DERIVED_IN => EdgeLabel::Derived,
-            role => match &*self.roles[(role - ROLE_BASE) as usize] {
+            role => match &*self.nodes.roles[(role - ROLE_BASE) as usize] {
                 "" => EdgeLabel::Role(None),
                 name => EdgeLabel::Role(Some(name.to_string())),
             },
         }
     }
 
-    fn view<'g>(&'g self, viewer: &Viewer, is_hub: IsHub<'g>) -> View<'g> {
+    /// The edge `v`–`e.target` as shown: report → observable, or source → derived.
+    fn edge_view(&self, v: u32, e: Edge) -> EdgeView {
+        let (from, to) =
+            if self.nodes.is_report(v) || e.label == DERIVED_OUT { (v, e.target) } else { (e.target, v) };
+        EdgeView { from: self.nodes.node_ref(from), to: self.nodes.node_ref(to), label: self.label(e.label) }
+    }
+
+    fn view<'g>(&'g self, scope: &Scope<'g>) -> View<'g> {
         View {
             graph: self,
-            class_visible: self.classes.iter().map(|access| can_see(viewer, access)).collect(),
-            is_hub,
+            class_visible: self.nodes.classes.iter().map(|access| can_see(scope.viewer, access)).collect(),
+            from: scope.from.map_or(i64::MIN, micros),
+            to: scope.to.map_or(i64::MAX, micros),
+            is_hub: scope.is_hub,
             exists_memo: RefCell::default(),
+            degree_memo: RefCell::default(),
+            dense: None,
         }
     }
 
     /// The visible neighbours of `node`, most connected first (visible degree descending, then
     /// [`NodeRef`]), paginated. `None` when the node does not exist for the viewer. A hub is
     /// expanded like any node when named here.
-    pub fn expand(
-        &self,
-        viewer: &Viewer,
-        node: &NodeRef,
-        is_hub: IsHub<'_>,
-        opts: &ExpandOptions,
-    ) -> Option<Expansion> {
-        let view = self.view(viewer, is_hub);
-        let v = self.lookup(node).filter(|&v| view.exists(v))?;
-        let mut neighbours: Vec<(usize, NodeRef, u32, u32)> = view
+    pub fn expand(&self, scope: &Scope, node: &NodeRef, opts: &ExpandOptions) -> Option<Expansion> {
+        let view = self.view(scope);
+        let v = self.nodes.lookup(node).filter(|&v| view.exists(v))?;
+        let mut neighbours: Vec<(usize, Key, u32, u32)> = view
             .edges(v)
-            .filter(|e| match &self.nodes[e.target as usize] {
-                Node::Report { .. } => opts.reports,
-                Node::Observable { kind, .. } => opts.kinds.as_ref().is_none_or(|ks| ks.contains(kind)),
+            .filter(|e| match self.nodes.tags[e.target as usize] {
+                REPORT => opts.reports,
+                tag => opts.kinds.as_ref().is_none_or(|ks| ks.iter().any(|k| *k as u8 == tag)),
             })
-            .map(|e| (view.degree(e.target), self.node_ref(e.target), e.target, e.label))
+            .map(|e| (view.degree(e.target), self.nodes.key(e.target), e.target, e.label))
             .collect();
         neighbours.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         let total = neighbours.len();
@@ -315,18 +635,14 @@ impl LinkGraph {
             .into_iter()
             .skip(opts.offset)
             .take(opts.limit)
-            .map(|(degree, node, t, label)| NeighbourView {
-                node,
+            .map(|(degree, _, t, label)| NeighbourView {
+                node: self.nodes.node_ref(t),
                 edge: self.label(label),
                 visible_degree: degree,
                 hub: view.hub(t),
             })
             .collect();
-        Some(Expansion {
-            node: NodeView { node: node.clone(), visible_degree: view.degree(v), hub: view.hub(v), depth: 0 },
-            total,
-            neighbours,
-        })
+        Some(Expansion { node: view.node_view(v, 0), total, neighbours })
     }
 
     /// The nodes within `k` hops of `start` (breadth first, `k` at most 4) and the visible edges
@@ -336,13 +652,12 @@ impl LinkGraph {
     /// whether any cap cut something off. `None` when the start does not exist for the viewer.
     pub fn neighbourhood(
         &self,
-        viewer: &Viewer,
+        scope: &Scope,
         start: &NodeRef,
-        is_hub: IsHub<'_>,
         opts: &NeighbourhoodOptions,
     ) -> Option<Neighbourhood> {
-        let view = self.view(viewer, is_hub);
-        let s = self.lookup(start).filter(|&v| view.exists(v))?;
+        let view = self.view(scope);
+        let s = self.nodes.lookup(start).filter(|&v| view.exists(v))?;
         let k = opts.k.min(4);
         let max_nodes = opts.max_nodes.max(1);
         let mut truncated = false;
@@ -351,10 +666,9 @@ impl LinkGraph {
         let mut order = vec![s];
         let mut layer = vec![s];
         for depth in 1..=k {
-            let mut layer_refs: Vec<(NodeRef, u32)> = layer.iter().map(|&v| (self.node_ref(v), v)).collect();
-            layer_refs.sort();
+            layer.sort_by_key(|&v| self.nodes.key(v));
             let mut next = Vec::new();
-            for (_, v) in layer_refs {
+            for &v in &layer {
                 if v != s && view.hub(v) && !opts.traverse_hubs {
                     continue;
                 }
@@ -362,7 +676,7 @@ impl LinkGraph {
                 if ranked.len() > opts.per_node {
                     truncated = true;
                 }
-                for (_, _, t) in ranked.into_iter().take(opts.per_node) {
+                for (_, t) in ranked.into_iter().take(opts.per_node) {
                     if depth_of.contains_key(&t) {
                         continue;
                     }
@@ -384,15 +698,10 @@ impl LinkGraph {
         for &v in &order {
             for e in view.edges(v) {
                 // Each undirected edge once, from its report end or its source end.
-                if !depth_of.contains_key(&e.target) || !matches!(e.label, DERIVED_OUT) && !view.is_report(v)
-                {
+                if !depth_of.contains_key(&e.target) || e.label != DERIVED_OUT && !self.nodes.is_report(v) {
                     continue;
                 }
-                edges.push(EdgeView {
-                    from: self.node_ref(v),
-                    to: self.node_ref(e.target),
-                    label: self.label(e.label),
-                });
+                edges.push(self.edge_view(v, e));
             }
         }
         edges.sort();
@@ -400,15 +709,7 @@ impl LinkGraph {
             edges.truncate(opts.max_edges);
             truncated = true;
         }
-        let nodes = order
-            .iter()
-            .map(|&v| NodeView {
-                node: self.node_ref(v),
-                visible_degree: view.degree(v),
-                hub: view.hub(v),
-                depth: depth_of[&v],
-            })
-            .collect();
+        let nodes = order.iter().map(|&v| view.node_view(v, depth_of[&v])).collect();
         Some(Neighbourhood { nodes, edges, truncated })
     }
 
@@ -420,15 +721,14 @@ impl LinkGraph {
     /// returned. Bidirectional breadth-first search, a whole layer at a time.
     pub fn shortest_path(
         &self,
-        viewer: &Viewer,
+        scope: &Scope,
         a: &NodeRef,
         b: &NodeRef,
-        is_hub: IsHub<'_>,
         opts: &PathOptions,
     ) -> Option<Vec<NodeRef>> {
-        let view = self.view(viewer, is_hub);
-        let sa = self.lookup(a).filter(|&v| view.exists(v))?;
-        let sb = self.lookup(b).filter(|&v| view.exists(v))?;
+        let view = self.view(scope);
+        let sa = self.nodes.lookup(a).filter(|&v| view.exists(v))?;
+        let sb = self.nodes.lookup(b).filter(|&v| view.exists(v))?;
         if sa == sb {
             return Some(vec![a.clone()]);
         }
@@ -507,12 +807,17 @@ impl LinkGraph {
                         && (dist_b.get(&t) == Some(&(d - j - 1))
                             || dist_a.get(&t) == Some(&(j + 1)) && good.contains(&t))
                 })
-                .min_by_key(|&t| self.node_ref(t))?;
+                .min_by_key(|&t| self.nodes.key(t))?;
             path.push(next);
             v = next;
         }
-        Some(path.into_iter().map(|v| self.node_ref(v)).collect())
+        Some(path.into_iter().map(|v| self.nodes.node_ref(v)).collect())
     }
+}
+
+/// A report's time as the graph keeps it: `first_seen`, else `created_at`.
+fn report_time(report: &Report) -> DateTime<Utc> {
+    report.first_seen.unwrap_or(report.created_at)
 }
 
 /// The viewer's subgraph: the one definition of what a viewer sees of the graph.
@@ -520,20 +825,36 @@ struct View<'g> {
     graph: &'g LinkGraph,
     /// `can_see` per access class.
     class_visible: Vec<bool>,
+    /// The scope's window, in microseconds, both ends included.
+    from: i64,
+    to: i64,
     is_hub: IsHub<'g>,
     exists_memo: RefCell<FxHashMap<u32, bool>>,
+    degree_memo: RefCell<FxHashMap<u32, usize>>,
+    /// Existence of every node, for whole-graph answers (see [`View::densify`]).
+    dense: Option<Vec<bool>>,
 }
 
 impl View<'_> {
     fn is_report(&self, v: u32) -> bool {
-        matches!(self.graph.nodes[v as usize], Node::Report { .. })
+        self.graph.nodes.is_report(v)
+    }
+
+    /// Whether the report in `slot` is in the subgraph: the one place visibility is decided.
+    fn report_visible(&self, slot: usize) -> bool {
+        let nodes = &self.graph.nodes;
+        self.class_visible[nodes.report_class[slot] as usize]
+            && (self.from..=self.to).contains(&nodes.report_time[slot])
     }
 
     /// Whether `v` is in the viewer's subgraph (memoised for observables: a popular domain
     /// is asked about once per answer, not once per neighbour).
     fn exists(&self, v: u32) -> bool {
+        if let Some(dense) = &self.dense {
+            return dense[v as usize];
+        }
         if self.is_report(v) {
-            return self.exists_within(v, 0);
+            return self.report_visible(self.graph.nodes.slot(v));
         }
         if let Some(&known) = self.exists_memo.borrow().get(&v) {
             return known;
@@ -544,18 +865,53 @@ impl View<'_> {
     }
 
     fn exists_within(&self, v: u32, hops: u32) -> bool {
-        match self.graph.nodes[v as usize] {
-            Node::Report { class, .. } => self.class_visible[class as usize],
-            Node::Observable { .. } => self.graph.raw_edges(v).any(|e| match e.label {
-                DERIVED_OUT => false,
-                DERIVED_IN => hops > 0 && self.exists_within(e.target, hops - 1),
-                _ => self.exists_within(e.target, 0),
-            }),
+        if self.is_report(v) {
+            return self.report_visible(self.graph.nodes.slot(v));
         }
+        self.graph.raw_edges(v).any(|e| match e.label {
+            DERIVED_OUT => false,
+            DERIVED_IN => hops > 0 && self.exists_within(e.target, hops - 1),
+            _ => self.exists_within(e.target, 0),
+        })
     }
 
-    /// Whether an edge of `v` is in the viewer's subgraph.
+    /// Computes the existence of every node at once, in time linear in the visible part of
+    /// the graph: visible reports, what they hold, and what that derives.
+    fn densify(&mut self) {
+        let g = self.graph;
+        let mut exists = vec![false; g.nodes.len()];
+        let mut derive = Vec::new();
+        for (slot, &r) in g.nodes.report_node.iter().enumerate() {
+            if !self.report_visible(slot) {
+                continue;
+            }
+            exists[r as usize] = true;
+            for e in g.raw_edges(r) {
+                let t = e.target as usize;
+                if !exists[t] {
+                    exists[t] = true;
+                    if derives(g.nodes.tags[t]) {
+                        derive.push(e.target);
+                    }
+                }
+            }
+        }
+        while let Some(v) = derive.pop() {
+            for e in g.raw_edges(v) {
+                if e.label == DERIVED_OUT && !exists[e.target as usize] {
+                    exists[e.target as usize] = true;
+                    derive.push(e.target);
+                }
+            }
+        }
+        self.dense = Some(exists);
+    }
+
+    /// Whether an edge of `v` (a node that exists) is in the viewer's subgraph.
     fn edge_visible(&self, v: u32, e: Edge) -> bool {
+        if let Some(dense) = &self.dense {
+            return dense[e.target as usize];
+        }
         match e.label {
             DERIVED_OUT => self.exists(v),
             DERIVED_IN => self.exists(e.target),
@@ -569,22 +925,37 @@ impl View<'_> {
         self.graph.raw_edges(v).filter(move |&e| self.edge_visible(v, e))
     }
 
+    /// The visible degree of `v` (memoised: hubs are asked about by many answers' parts).
     fn degree(&self, v: u32) -> usize {
-        self.edges(v).count()
+        if let Some(&d) = self.degree_memo.borrow().get(&v) {
+            return d;
+        }
+        let d = self.edges(v).count();
+        self.degree_memo.borrow_mut().insert(v, d);
+        d
     }
 
     fn hub(&self, v: u32) -> bool {
-        match &self.graph.nodes[v as usize] {
-            Node::Report { .. } => false,
-            Node::Observable { kind, value } => (self.is_hub)(*kind, value),
+        match self.graph.nodes.key(v) {
+            Key::Report(_) => false,
+            Key::Observable(kind, value) => (self.is_hub)(kind, value),
+        }
+    }
+
+    fn node_view(&self, v: u32, depth: usize) -> NodeView {
+        NodeView {
+            node: self.graph.nodes.node_ref(v),
+            visible_degree: self.degree(v),
+            hub: self.hub(v),
+            depth,
         }
     }
 
     /// The visible neighbours of `v`, most connected first, then by [`NodeRef`].
-    fn ranked_neighbours(&self, v: u32) -> Vec<(usize, NodeRef, u32)> {
-        let mut ranked: Vec<_> =
-            self.edges(v).map(|e| (self.degree(e.target), self.graph.node_ref(e.target), e.target)).collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    fn ranked_neighbours(&self, v: u32) -> Vec<(usize, u32)> {
+        let nodes = &self.graph.nodes;
+        let mut ranked: Vec<_> = self.edges(v).map(|e| (self.degree(e.target), e.target)).collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| nodes.key(a.1).cmp(&nodes.key(b.1))));
         ranked
     }
 }
@@ -674,8 +1045,7 @@ pub struct Expansion {
     pub neighbours: Vec<NeighbourView>,
 }
 
-/// An edge in a [`Neighbourhood`]: report → observable for roles, source → derived for
-/// derived edges.
+/// An edge in an answer: report → observable for roles, source → derived for derived edges.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EdgeView {
     pub from: NodeRef,
