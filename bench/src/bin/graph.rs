@@ -23,7 +23,8 @@
 //!    `finish`, then `components` for a viewer who sees every report, no hubs. Components alone:
 //!    the same call on the built graph. The count is what the anchors must match: a hash derives
 //!    no other observable, so the graph's nodes and edges are the file's (checked). The part of
-//!    the load outside the graph (reading, parsing, making the value strings) is timed apart.
+//!    the load outside the graph (reading, parsing, making the value strings) is timed apart, and
+//!    so is `finish` (the rest is `add_parts`: interning).
 //!    Memory: `memory_bytes()` per edge, and the process's RSS before and after the first load.
 //! 2. Incremental insert: a graph built from all but the last `--tail` reports (default 10,000),
 //!    then those inserted one by one with `LinkGraph::insert` (each `Report` made beforehand);
@@ -331,6 +332,14 @@ fn for_each_report(bytes: &[u8], mut f: impl FnMut(u32, &[u32])) -> anyhow::Resu
     Ok(())
 }
 
+/// One more than the report id of the last line.
+fn report_count(bytes: &[u8]) -> usize {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let last = body.rsplit(|&b| b == b'\n').next().unwrap_or_default();
+    let id = last.split(|&b| b == b'\t').next().unwrap_or_default();
+    std::str::from_utf8(id).ok().and_then(|s| s.parse::<usize>().ok()).map_or(0, |r| r + 1)
+}
+
 /// The edge list in memory.
 struct EdgeList {
     reports: Vec<u32>,
@@ -484,6 +493,12 @@ fn to_report(r: u32, os: &[u32]) -> Report {
 // ---------------------------------------------------------------------------------------------
 // measurements
 
+/// CPU time of this thread (the graph uses one), in seconds.
+fn thread_cpu_seconds() -> f64 {
+    let text = fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    text.split_whitespace().next().and_then(|ns| ns.parse::<f64>().ok()).map_or(f64::NAN, |ns| ns / 1e9)
+}
+
 fn rss_bytes() -> u64 {
     let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -540,20 +555,24 @@ fn bench_components(path: &str, rounds: usize) -> anyhow::Result<(Value, LinkGra
     }
     eprintln!("  reading, parsing and making the values alone: {:.2} s", min(&parse));
     let mut kept = None;
+    let (mut finishes, mut cpus) = (Vec::new(), Vec::new());
     for round in 0..rounds.max(1) {
         drop(kept.take());
         if round == 0 {
             rss_before = rss_bytes();
         }
-        let started = Instant::now();
+        let (started, cpu) = (Instant::now(), thread_cpu_seconds());
         let bytes = fs::read(path).with_context(|| format!("reading {path}"))?;
-        // The number of edges (lines) sizes the edge arrays; the reports are not counted.
+        // Sized as a server would from its store's counts: the edges are the lines, the reports
+        // one more than the last line's report id (reports are numbered from 0, in order).
         let lines = bytes.iter().filter(|&&b| b == b'\n').count();
-        let mut builder = LinkGraphBuilder::with_capacity(0, lines);
+        let mut builder = LinkGraphBuilder::with_capacity(report_count(&bytes), lines);
         let mut values = Vec::with_capacity(MAX_OBSERVABLES);
         for_each_report(&bytes, |r, os| add(&mut builder, &access, &mut values, r, os))?;
         drop(bytes);
+        let finishing = Instant::now();
         let g = builder.finish();
+        finishes.push(finishing.elapsed().as_secs_f64());
         let load = started.elapsed().as_secs_f64();
         if round == 0 {
             rss_after = rss_bytes();
@@ -561,6 +580,7 @@ fn bench_components(path: &str, rounds: usize) -> anyhow::Result<(Value, LinkGra
         let started = Instant::now();
         let c = g.components(&Scope::new(&viewer, &no_hubs));
         let comp = started.elapsed().as_secs_f64();
+        cpus.push(thread_cpu_seconds() - cpu);
         count = c.count;
         if round == 0 {
             // Every node is the file's and in the viewer's subgraph, labelled 0..count.
@@ -600,8 +620,10 @@ fn bench_components(path: &str, rounds: usize) -> anyhow::Result<(Value, LinkGra
         json!({
             "load_s": loads,
             "parse_s": parse,
+            "finish_s": finishes,
             "components_s": comps,
             "load_components_best_s": min(&sums),
+            "load_components_cpu_s": cpus,
             "components_best_s": min(&comps),
             "components": count,
             "graph_nodes": g.node_count(),
@@ -951,11 +973,18 @@ fn table() -> anyhow::Result<()> {
         ("load+components", ours, nk_lc, ig_lc),
         ("  load", min(&d_load), min(&floats(&nk["load_s"])), min(&floats(&ig["load_s"]))),
         ("  dragnet: read, parse, make values", min(&floats(&dc["parse_s"])), f64::NAN, f64::NAN),
+        ("  dragnet: LinkGraphBuilder::finish", min(&floats(&dc["finish_s"])), f64::NAN, f64::NAN),
         (
             "load+components, first round",
             first(&d_load, &d_comp),
             first(&floats(&nk["load_s"]), &nk_comp),
             first(&floats(&ig["load_s"]), &ig_comp),
+        ),
+        (
+            "load+components, CPU seconds (best)",
+            min(&floats(&dc["load_components_cpu_s"])),
+            min(&floats(&nk["load_components_cpu_s"])),
+            min(&floats(&ig["load_components_cpu_s"])),
         ),
         ("components alone", ours_c, nk_c, ig_c),
         (
@@ -1029,8 +1058,9 @@ fn table() -> anyhow::Result<()> {
     );
     println!("  from its id and interning it. networkit: the faster of ConnectedComponents and");
     println!(
-        "  ParallelConnectedComponents in each round. \"vs\": their time over dragnet's (> 1: dragnet faster)"
+        "  ParallelConnectedComponents in each round. \"vs\": their time over dragnet's (> 1: dragnet faster)."
     );
+    println!("  CPU: dragnet's one thread; the anchors' whole process (networkit's threads added up).");
 
     let ins = &d["insert"];
     println!();
