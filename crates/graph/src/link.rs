@@ -5,9 +5,10 @@
 //!
 //! Storage is compact: dense `u32` node ids in struct-of-arrays tables (a one-byte tag per
 //! node; report ids, access classes and times per report; observable values in one string
-//! arena, interned through hash tables of node ids), adjacency in CSR arrays (offsets + edges)
-//! for the bulk and a small append buffer per touched node for incremental inserts, merged by
-//! [`LinkGraph::compact`] (run automatically when the buffers grow past a fraction of the CSR).
+//! arena, interned through hash tables), adjacency in CSR arrays (offsets + edges). An insert
+//! appends the rows of the nodes it creates to the CSR; edges it adds to older nodes wait in
+//! one flat list of per-node chains, merged by [`LinkGraph::compact`] (run automatically once
+//! they pass a quarter of the CSR).
 //! [`LinkGraphBuilder`] builds the CSR in one go from a stream of reports. Each report keeps an
 //! interned access class; revoking a report moves it to the revoked class.
 //!
@@ -192,8 +193,9 @@ struct Nodes {
     /// Every observable value, back to back; value `i` is `value_bytes[starts[i]..starts[i + 1]]`.
     value_bytes: String,
     value_starts: Vec<u32>,
-    /// Observable node ids, by (kind, value).
-    observable_index: HashTable<u32>,
+    /// Observable node ids, by (kind, value), with where the value lies so that a look-up
+    /// touches the table and the value's bytes only.
+    observable_index: HashTable<Interned>,
     classes: Vec<ReportAccess>,
     class_ids: FxHashMap<ReportAccess, u32>,
     /// Role names; 0 is "no role".
@@ -236,6 +238,13 @@ impl Nodes {
         self.tags.len()
     }
 
+    fn shrink_to_fit(&mut self) {
+        self.tags.shrink_to_fit();
+        self.slots.shrink_to_fit();
+        self.value_bytes.shrink_to_fit();
+        self.value_starts.shrink_to_fit();
+    }
+
     fn is_report(&self, v: u32) -> bool {
         self.tags[v as usize] == REPORT
     }
@@ -270,8 +279,8 @@ impl Nodes {
     fn lookup_observable(&self, kind: ObservableKind, value: &str) -> Option<u32> {
         let tag = kind as u8;
         self.observable_index
-            .find(value_hash(tag, value), |&o| self.tags[o as usize] == tag && self.value(o) == value)
-            .copied()
+            .find(value_hash(tag, value), |e| e.is(&self.value_bytes, tag, value))
+            .map(|e| e.node)
     }
 
     fn lookup(&self, node: &NodeRef) -> Option<u32> {
@@ -310,20 +319,18 @@ impl Nodes {
     fn observable(&mut self, kind: ObservableKind, value: &str, derived: &mut Vec<(u32, u32)>) -> u32 {
         let tag = kind as u8;
         let hash = value_hash(tag, value);
-        if let Some(&o) =
-            self.observable_index.find(hash, |&o| self.tags[o as usize] == tag && self.value(o) == value)
-        {
-            return o;
+        if let Some(e) = self.observable_index.find(hash, |e| e.is(&self.value_bytes, tag, value)) {
+            return e.node;
         }
         let slot = u32::try_from(self.value_starts.len() - 1).expect("more than u32::MAX values");
         let o = self.push_node(tag, slot);
+        let start = self.value_bytes.len() as u32;
         self.value_bytes.push_str(value);
-        self.value_starts
-            .push(u32::try_from(self.value_bytes.len()).expect("more than 4 GiB of observable values"));
-        let Nodes { observable_index, tags, slots, value_bytes, value_starts, .. } = self;
-        observable_index.insert_unique(hash, o, |&x| {
-            value_hash(tags[x as usize], value_of(value_bytes, value_starts, slots[x as usize]))
-        });
+        let end = u32::try_from(self.value_bytes.len()).expect("more than 4 GiB of observable values");
+        self.value_starts.push(end);
+        let Nodes { observable_index, value_bytes, .. } = self;
+        let entry = Interned { node: o, start, len: end - start, tag };
+        observable_index.insert_unique(hash, entry, |e| value_hash(e.tag, e.value(value_bytes)));
         if derives(tag) {
             let mut related = model::observable::canonicalize(kind, value, &Default::default())
                 .map(|c| c.related)
@@ -395,6 +402,25 @@ impl Nodes {
     }
 }
 
+/// An entry of the observable index: the node and its kind and value.
+#[derive(Clone, Copy)]
+struct Interned {
+    node: u32,
+    start: u32,
+    len: u32,
+    tag: u8,
+}
+
+impl Interned {
+    fn value<'a>(&self, bytes: &'a str) -> &'a str {
+        &bytes[self.start as usize..(self.start + self.len) as usize]
+    }
+
+    fn is(&self, bytes: &str, tag: u8, value: &str) -> bool {
+        self.tag == tag && self.len as usize == value.len() && self.value(bytes) == value
+    }
+}
+
 fn value_of<'a>(bytes: &'a str, starts: &[u32], slot: u32) -> &'a str {
     &bytes[starts[slot as usize] as usize..starts[slot as usize + 1] as usize]
 }
@@ -406,9 +432,52 @@ pub struct LinkGraph {
     /// CSR: the edges of node `v < offsets.len() - 1` are `edges[offsets[v]..offsets[v + 1]]`.
     offsets: Vec<u32>,
     edges: Vec<Edge>,
-    /// Edges added since the last compaction, per node that has any.
-    pending: FxHashMap<u32, Vec<Edge>>,
-    pending_count: usize,
+    /// Edges added since the last compaction to nodes already in the CSR: each node's newest
+    /// by `pending_head`, older ones chained through `pending` (no allocation per node).
+    pending_head: FxHashMap<u32, u32>,
+    pending: Vec<Pending>,
+    /// Scratch space of inserts, kept to save allocations.
+    scratch: Scratch,
+}
+
+/// An edge end waiting for compaction, and the index of its node's previous one.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    edge: Edge,
+    next: u32,
+}
+
+/// The end of a chain of pending edges.
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Default)]
+struct Scratch {
+    held: Vec<u32>,
+    derived: Vec<(u32, u32)>,
+    new_edges: Vec<(u32, Edge)>,
+}
+
+/// The edges of one node: its CSR row, then its pending edges.
+struct RawEdges<'g> {
+    row: std::slice::Iter<'g, Edge>,
+    pending: &'g [Pending],
+    next: u32,
+}
+
+impl Iterator for RawEdges<'_> {
+    type Item = Edge;
+
+    fn next(&mut self) -> Option<Edge> {
+        if let Some(&e) = self.row.next() {
+            return Some(e);
+        }
+        if self.next == NONE {
+            return None;
+        }
+        let p = self.pending[self.next as usize];
+        self.next = p.next;
+        Some(p.edge)
+    }
 }
 
 impl Default for LinkGraph {
@@ -432,8 +501,9 @@ impl LinkGraph {
             nodes: Nodes::new(),
             offsets: vec![0],
             edges: Vec::new(),
-            pending: FxHashMap::default(),
-            pending_count: 0,
+            pending_head: FxHashMap::default(),
+            pending: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -453,7 +523,7 @@ impl LinkGraph {
 
     /// Number of undirected edges (visible or not: for operators' metrics only).
     pub fn edge_count(&self) -> usize {
-        (self.edges.len() + self.pending_count) / 2
+        (self.edges.len() + self.pending.len()) / 2
     }
 
     /// The dense id of a node (visible or not), for callers that index per-node data such as
@@ -476,8 +546,11 @@ impl LinkGraph {
         self.nodes.memory_bytes()
             + self.offsets.capacity() * 4
             + self.edges.capacity() * size_of::<Edge>()
-            + self.pending.capacity() * (size_of::<(u32, Vec<Edge>)>() + 1)
-            + self.pending.values().map(|p| p.capacity() * size_of::<Edge>()).sum::<usize>()
+            + self.pending_head.capacity() * (size_of::<(u32, u32)>() + 1)
+            + self.pending.capacity() * size_of::<Pending>()
+            + self.scratch.held.capacity() * 4
+            + self.scratch.derived.capacity() * 8
+            + self.scratch.new_edges.capacity() * size_of::<(u32, Edge)>()
     }
 
     /// Adds a report, its observables and their derived observables. A report already in the
@@ -496,9 +569,9 @@ impl LinkGraph {
         time: DateTime<Utc>,
         observables: impl IntoIterator<Item = (ObservableKind, &'v str, Option<&'v str>)>,
     ) {
+        let first_new = u32::try_from(self.nodes.len()).expect("too many nodes");
         let Some(r) = self.nodes.add_report(id, access, time) else { return };
-        let mut derived = Vec::new();
-        let mut held: Vec<u32> = Vec::new();
+        let Scratch { mut held, mut derived, mut new_edges } = std::mem::take(&mut self.scratch);
         let mut held_set: FxHashSet<u32> = FxHashSet::default();
         for (kind, value, role) in observables {
             let o = self.nodes.observable(kind, value, &mut derived);
@@ -518,13 +591,42 @@ impl LinkGraph {
                 continue;
             }
             let label = self.nodes.role_label(role);
-            self.add_pending(r, o, label);
+            self.link(r, o, label, first_new, &mut new_edges);
         }
-        for (a, d) in derived {
-            self.add_pending(a, d, DERIVED_OUT);
+        for (a, d) in derived.drain(..) {
+            self.link(a, d, DERIVED_OUT, first_new, &mut new_edges);
         }
-        if self.pending_count > COMPACT_MIN && self.pending_count > self.edges.len() / 4 {
+        // The new nodes' rows go straight to the end of the CSR: all their edges are known.
+        new_edges.sort_by_key(|e| e.0);
+        let mut next = new_edges.iter().peekable();
+        for v in first_new..self.nodes.len() as u32 {
+            while let Some((_, e)) = next.next_if(|e| e.0 == v) {
+                self.edges.push(*e);
+            }
+            self.offsets.push(u32::try_from(self.edges.len()).expect("more than u32::MAX edge ends"));
+        }
+        held.clear();
+        new_edges.clear();
+        self.scratch = Scratch { held, derived, new_edges };
+        if self.pending.len() > COMPACT_MIN && self.pending.len() > self.edges.len() / 4 {
             self.compact();
+        }
+    }
+
+    /// Adds the edge `a`–`b`: ends at new nodes (ids from `first_new`) are collected for their
+    /// rows, ends at older nodes wait in the pending chains.
+    fn link(&mut self, a: u32, b: u32, label: u32, first_new: u32, new_edges: &mut Vec<(u32, Edge)>) {
+        for (x, e) in [(a, Edge { target: b, label }), (b, Edge { target: a, label: reverse(label) })] {
+            if x >= first_new {
+                new_edges.push((x, e));
+            } else {
+                let at = u32::try_from(self.pending.len())
+                    .ok()
+                    .filter(|&i| i != NONE)
+                    .expect("too many pending edges");
+                let next = self.pending_head.insert(x, at).unwrap_or(NONE);
+                self.pending.push(Pending { edge: e, next });
+            }
         }
     }
 
@@ -539,34 +641,34 @@ impl LinkGraph {
         true
     }
 
-    /// Merges the append buffers into the CSR arrays.
+    /// Merges the pending edges into the CSR arrays.
     pub fn compact(&mut self) {
-        if self.pending.is_empty() && self.offsets.len() == self.nodes.len() + 1 {
+        if self.pending.is_empty() {
             return;
         }
         let n = self.nodes.len();
-        let mut pending: Vec<(u32, Vec<Edge>)> = std::mem::take(&mut self.pending).into_iter().collect();
-        pending.sort_unstable_by_key(|p| p.0);
+        let mut heads: Vec<(u32, u32)> = std::mem::take(&mut self.pending_head).into_iter().collect();
+        heads.sort_unstable();
         let mut offsets = Vec::with_capacity(n + 1);
-        let mut edges = Vec::with_capacity(self.edges.len() + self.pending_count);
+        let mut edges = Vec::with_capacity(self.edges.len() + self.pending.len());
+        let mut chain = Vec::new();
         offsets.push(0u32);
-        let mut next = pending.iter().peekable();
+        let mut heads = heads.into_iter().peekable();
         for v in 0..n as u32 {
             edges.extend_from_slice(self.csr(v));
-            if let Some((_, p)) = next.next_if(|p| p.0 == v) {
-                edges.extend_from_slice(p);
+            if let Some((_, mut at)) = heads.next_if(|h| h.0 == v) {
+                // Newest first in the chain: put back in the order of arrival.
+                while at != NONE {
+                    chain.push(self.pending[at as usize].edge);
+                    at = self.pending[at as usize].next;
+                }
+                edges.extend(chain.drain(..).rev());
             }
             offsets.push(u32::try_from(edges.len()).expect("more than u32::MAX edge ends"));
         }
         self.offsets = offsets;
         self.edges = edges;
-        self.pending_count = 0;
-    }
-
-    fn add_pending(&mut self, a: u32, b: u32, label: u32) {
-        self.pending.entry(a).or_default().push(Edge { target: b, label });
-        self.pending.entry(b).or_default().push(Edge { target: a, label: reverse(label) });
-        self.pending_count += 2;
+        self.pending = Vec::new();
     }
 
     fn csr(&self, v: u32) -> &[Edge] {
@@ -579,10 +681,13 @@ impl LinkGraph {
     }
 
     /// Every edge of `v`, visible or not.
-    fn raw_edges(&self, v: u32) -> impl Iterator<Item = Edge> + '_ {
-        let pending: &[Edge] =
-            if self.pending.is_empty() { &[] } else { self.pending.get(&v).map_or(&[], |p| p.as_slice()) };
-        self.csr(v).iter().chain(pending.iter()).copied()
+    fn raw_edges(&self, v: u32) -> RawEdges<'_> {
+        let next = if self.pending_head.is_empty() {
+            NONE
+        } else {
+            self.pending_head.get(&v).copied().unwrap_or(NONE)
+        };
+        RawEdges { row: self.csr(v).iter(), pending: &self.pending, next }
     }
 
     fn label(&self, label: u32) -> EdgeLabel {

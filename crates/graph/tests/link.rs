@@ -943,3 +943,122 @@ fn sampled_betweenness_on_a_long_path() {
     assert!(!net.betweenness_sampled);
     assert_eq!(net.key_nodes[0].node.node, o(Phone, &phones[10]));
 }
+
+/// Scale figures, printed (no timing assertions): a bipartite graph of 1M reports × 10
+/// observables drawn from 2M Telegram handles (10M edges), loaded through the builder and
+/// through one-by-one inserts; components, networks and memory. Run with
+/// `cargo test --release -p graph --test link -- --ignored --nocapture scale_figures`.
+#[test]
+#[ignore]
+fn scale_figures() {
+    use std::time::Instant;
+    const REPORTS: usize = 1_000_000;
+    const PER_REPORT: usize = 10;
+    const VALUES: u64 = 2_000_000;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        // splitmix64
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let values: Vec<String> = (0..VALUES).map(|i| format!("@handle{i}")).collect();
+    let picks: Vec<u32> = (0..REPORTS * PER_REPORT).map(|_| (next() % VALUES) as u32).collect();
+    let access = report(0, &[]).access();
+    let time = at(0);
+    let parts = |i: usize| {
+        picks[i * PER_REPORT..(i + 1) * PER_REPORT]
+            .iter()
+            .map(|&p| (Telegram, values[p as usize].as_str(), None))
+    };
+
+    // What reading the input alone costs (the values are scattered on the heap).
+    let t = Instant::now();
+    let bytes: usize = (0..REPORTS).flat_map(parts).map(|p| p.1.len()).sum();
+    println!("reading the input: {:.2?} ({bytes} bytes)", t.elapsed());
+
+    let t = Instant::now();
+    let mut builder = graph::LinkGraphBuilder::with_capacity(REPORTS, REPORTS * PER_REPORT);
+    for i in 0..REPORTS {
+        builder.add_parts(Uuid::from_u128(i as u128 + 1), &access, time, parts(i));
+    }
+    let added = t.elapsed();
+    let g = builder.finish();
+    let build = t.elapsed();
+    println!("builder: add_parts {added:.2?}, finish {:.2?}", build - added);
+    let edges = g.edge_count();
+    println!(
+        "builder: {} nodes, {edges} edges in {build:.2?} ({:.0} ns/edge)",
+        g.node_count(),
+        build.as_nanos() as f64 / edges as f64
+    );
+
+    let v = viewer(1);
+    let scope = Scope::new(&v, &no_hubs);
+    let t = Instant::now();
+    let c = g.components(&scope);
+    println!("components: {} in {:.2?}", c.count, t.elapsed());
+    let t = Instant::now();
+    let list = g.networks(&scope, &NetworkOptions::default());
+    println!("networks: {} in {:.2?}", list.total, t.elapsed());
+    let bytes = g.memory_bytes();
+    println!(
+        "memory: {:.1} MiB, {:.1} bytes/edge",
+        bytes as f64 / (1 << 20) as f64,
+        bytes as f64 / edges as f64
+    );
+    drop(g);
+
+    let t = Instant::now();
+    let mut g = LinkGraph::new();
+    for i in 0..REPORTS {
+        g.insert_parts(Uuid::from_u128(i as u128 + 1), &access, time, parts(i));
+    }
+    let insert = t.elapsed();
+    println!(
+        "insert: {REPORTS} reports in {insert:.2?} ({:.2} µs/report, compaction included)",
+        insert.as_secs_f64() * 1e6 / REPORTS as f64
+    );
+    println!("memory after inserts: {:.1} bytes/edge", g.memory_bytes() as f64 / g.edge_count() as f64);
+
+    // Values that derive others: canonicalising a new URL costs what it costs, once per value.
+    let urls: Vec<String> =
+        (0..200_000).map(|i| format!("https://www.shop{}.example.co.uk/p/{i}", i % 50_000)).collect();
+    let t = Instant::now();
+    let mut builder = graph::LinkGraphBuilder::new();
+    for (i, url) in urls.iter().enumerate() {
+        builder.add_parts(Uuid::from_u128(i as u128 + 1), &access, time, [(Url, url.as_str(), None)]);
+    }
+    let g = builder.finish();
+    println!(
+        "urls: {} distinct URLs, {} nodes in {:.2?} ({:.2} µs/URL)",
+        urls.len(),
+        g.node_count(),
+        t.elapsed(),
+        t.elapsed().as_secs_f64() * 1e6 / urls.len() as f64
+    );
+}
+
+#[test]
+fn large_reports_hold_each_value_once() {
+    // 40 distinct handles, each twice: 40 edges, by insert and by the builder (both switch
+    // from a scan to a set past 32 values).
+    let handles: Vec<String> = (0..40).map(|i| format!("@big{i:02}")).collect();
+    let mut obs: Vec<(ObservableKind, &str, Option<&str>)> =
+        handles.iter().map(|h| (Telegram, h.as_str(), None)).collect();
+    obs.extend(handles.iter().rev().map(|h| (Telegram, h.as_str(), Some("again"))));
+    let big = report(1, &obs);
+    let inserted = build(std::slice::from_ref(&big));
+    let built = LinkGraph::build([&big]);
+    assert_eq!((inserted.edge_count(), built.edge_count()), (40, 40));
+    let v = viewer(2);
+    let x = built
+        .expand(&Scope::new(&v, &no_hubs), &r(1), &ExpandOptions { limit: 100, ..Default::default() })
+        .unwrap();
+    assert_eq!(x.total, 40);
+    assert!(x.neighbours.iter().all(|n| n.edge == EdgeLabel::Role(None)));
+    let nodes = all_nodes(std::slice::from_ref(&big));
+    assert_eq!(answers(&built, &v, &nodes[..3], &no_hubs), answers(&inserted, &v, &nodes[..3], &no_hubs));
+}

@@ -16,8 +16,8 @@ pub struct LinkGraphBuilder {
     nodes: Nodes,
     /// Every edge once, as (a, b, label at a); b's label is the reverse.
     list: Vec<(u32, u32, u32)>,
-    /// Per node: one more than the slot of the last report that held it, so that the same
-    /// value twice in one report makes one edge.
+    /// Per node: one more than the slot of the last large report that held it, so that the
+    /// same value twice in one report makes one edge.
     stamp: Vec<u32>,
     /// Derived edges created while interning the current report's values.
     derived: Vec<(u32, u32)>,
@@ -69,15 +69,30 @@ impl LinkGraphBuilder {
     ) {
         let Some(r) = self.nodes.add_report(id, access, time) else { return };
         let stamp = self.nodes.slots[r as usize] + 1;
+        let first = self.list.len();
         for (kind, value, role) in observables {
             let o = self.nodes.observable(kind, value, &mut self.derived);
-            if self.stamp.len() < self.nodes.len() {
-                self.stamp.resize(self.nodes.len(), 0);
+            // The same value twice in one report is one edge (the first role): a scan of the
+            // report's edges so far while few, a stamp per node past that.
+            let held = self.list.len() - first;
+            if held < 32 {
+                if self.list[first..].iter().any(|e| e.1 == o) {
+                    continue;
+                }
+            } else {
+                if self.stamp.len() < self.nodes.len() {
+                    self.stamp.resize(self.nodes.len(), 0);
+                }
+                if held == 32 {
+                    for e in &self.list[first..] {
+                        self.stamp[e.1 as usize] = stamp;
+                    }
+                }
+                if self.stamp[o as usize] == stamp {
+                    continue;
+                }
+                self.stamp[o as usize] = stamp;
             }
-            if self.stamp[o as usize] == stamp {
-                continue;
-            }
-            self.stamp[o as usize] = stamp;
             let label = self.nodes.role_label(role);
             self.list.push((r, o, label));
         }
@@ -108,6 +123,15 @@ impl LinkGraphBuilder {
             edges[*at as usize] = Edge { target: a, label: reverse(label) };
             *at += 1;
         }
-        LinkGraph { nodes, offsets, edges, pending: Default::default(), pending_count: 0 }
+        let mut nodes = nodes;
+        nodes.shrink_to_fit();
+        LinkGraph {
+            nodes,
+            offsets,
+            edges,
+            pending_head: Default::default(),
+            pending: Vec::new(),
+            scratch: Default::default(),
+        }
     }
 }
