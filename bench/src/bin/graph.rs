@@ -664,6 +664,11 @@ fn bench_insert(list: &EdgeList, full: &LinkGraph, tail: usize) -> anyhow::Resul
         full.node_count(),
         full.edge_count()
     );
+    // The slowest inserts, by position (a compaction, a growing array).
+    let mut slowest: Vec<(usize, f64)> = times.iter().copied().enumerate().collect();
+    slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    slowest.truncate(5);
+    let over_1ms = times.iter().filter(|&&t| t > 1_000.0).count();
     let lat = latency(times);
     eprintln!(
         "  insert: {} reports one by one into a graph of {} (built in {head_secs:.1} s): mean {:.2} µs, \
@@ -674,7 +679,18 @@ fn bench_insert(list: &EdgeList, full: &LinkGraph, tail: usize) -> anyhow::Resul
         lat["p99"].as_f64().unwrap_or(0.0),
         lat["max"].as_f64().unwrap_or(0.0)
     );
-    Ok(json!({ "reports": tail, "after": head, "total_s": total, "us": lat }))
+    eprintln!(
+        "  slowest inserts (position: µs): {}",
+        slowest.iter().map(|(i, t)| format!("{i}: {t:.0}")).collect::<Vec<_>>().join(", ")
+    );
+    Ok(json!({
+        "reports": tail,
+        "after": head,
+        "total_s": total,
+        "us": lat,
+        "slowest": slowest.iter().map(|(i, t)| json!({"position": i, "us": t})).collect::<Vec<_>>(),
+        "over_1ms": over_1ms,
+    }))
 }
 
 /// Adjacency of the first `reports` reports of the list, by file id.
@@ -1075,6 +1091,18 @@ fn table() -> anyhow::Result<()> {
         f(ins, "us.p50"),
         f(ins, "us.p99"),
         f(ins, "us.max")
+    );
+    println!(
+        "  {} inserts over 1 ms; the slowest (position in the sequence: µs): {}",
+        ins["over_1ms"],
+        ins["slowest"]
+            .as_array()
+            .map(|a| a
+                .iter()
+                .map(|x| format!("{}: {:.0}", x["position"], f(x, "us")))
+                .collect::<Vec<_>>()
+                .join(", "))
+            .unwrap_or_default()
     );
 
     let q = &d["queries"];
