@@ -314,6 +314,22 @@ impl Nodes {
         Some(r)
     }
 
+    /// Touches what looking up `batch` will read: each value, its table probe, and the
+    /// candidate's stored bytes. The look-ups of one value are a chain of cache misses, but
+    /// those of different values are independent, so done together here the processor overlaps
+    /// them, and the look-ups proper then find everything in cache.
+    fn prefetch(&self, batch: &[(ObservableKind, &str, Option<&str>)]) {
+        let mut touched = 0u64;
+        for &(kind, value, _) in batch {
+            let tag = kind as u8;
+            self.observable_index.find(value_hash(tag, value), |e| {
+                touched ^= self.value_bytes.as_bytes().get(e.start as usize).copied().unwrap_or(0) as u64;
+                false
+            });
+        }
+        std::hint::black_box(touched);
+    }
+
     /// The node of an observable, created with its derived observables on first sight; the
     /// derived edges created are pushed to `derived` as (source, derived).
     fn observable(&mut self, kind: ObservableKind, value: &str, derived: &mut Vec<(u32, u32)>) -> u32 {
@@ -402,6 +418,39 @@ impl Nodes {
     }
 }
 
+/// Observables are looked up in batches of this many (see [`Nodes::prefetch`]).
+const BATCH: usize = 16;
+
+/// A report's observables in batches of up to [`BATCH`], for [`Nodes::prefetch`].
+struct Batches<'v, I> {
+    source: I,
+    batch: [(ObservableKind, &'v str, Option<&'v str>); BATCH],
+    done: bool,
+}
+
+impl<'v, I: Iterator<Item = (ObservableKind, &'v str, Option<&'v str>)>> Batches<'v, I> {
+    fn new(source: impl IntoIterator<IntoIter = I>) -> Self {
+        Batches { source: source.into_iter(), batch: [(ObservableKind::Ipv4, "", None); BATCH], done: false }
+    }
+
+    /// The next batch (a lending iterator: the batch lives in `self`).
+    fn next(&mut self) -> Option<&[(ObservableKind, &'v str, Option<&'v str>)]> {
+        if self.done {
+            return None;
+        }
+        let mut n = 0;
+        while n < self.batch.len() {
+            match self.source.next() {
+                Some(x) => self.batch[n] = x,
+                None => break,
+            }
+            n += 1;
+        }
+        self.done = n < self.batch.len();
+        (n > 0).then(|| &self.batch[..n])
+    }
+}
+
 /// An entry of the observable index: the node and its kind and value.
 #[derive(Clone, Copy)]
 struct Interned {
@@ -433,8 +482,9 @@ pub struct LinkGraph {
     offsets: Vec<u32>,
     edges: Vec<Edge>,
     /// Edges added since the last compaction to nodes already in the CSR: each node's newest
-    /// by `pending_head`, older ones chained through `pending` (no allocation per node).
-    pending_head: FxHashMap<u32, u32>,
+    /// by `pending_head` (indexed by node, [`NONE`] past its end), older ones chained through
+    /// `pending` (no allocation per node).
+    pending_head: Vec<u32>,
     pending: Vec<Pending>,
     /// Scratch space of inserts, kept to save allocations.
     scratch: Scratch,
@@ -501,7 +551,7 @@ impl LinkGraph {
             nodes: Nodes::new(),
             offsets: vec![0],
             edges: Vec::new(),
-            pending_head: FxHashMap::default(),
+            pending_head: Vec::new(),
             pending: Vec::new(),
             scratch: Scratch::default(),
         }
@@ -546,7 +596,7 @@ impl LinkGraph {
         self.nodes.memory_bytes()
             + self.offsets.capacity() * 4
             + self.edges.capacity() * size_of::<Edge>()
-            + self.pending_head.capacity() * (size_of::<(u32, u32)>() + 1)
+            + self.pending_head.capacity() * 4
             + self.pending.capacity() * size_of::<Pending>()
             + self.scratch.held.capacity() * 4
             + self.scratch.derived.capacity() * 8
@@ -573,25 +623,29 @@ impl LinkGraph {
         let Some(r) = self.nodes.add_report(id, access, time) else { return };
         let Scratch { mut held, mut derived, mut new_edges } = std::mem::take(&mut self.scratch);
         let mut held_set: FxHashSet<u32> = FxHashSet::default();
-        for (kind, value, role) in observables {
-            let o = self.nodes.observable(kind, value, &mut derived);
-            // The same value twice in one report is one edge (the first role). Reports are
-            // mostly small: a scan, and a set past a few dozen observables.
-            let seen = if held.len() < 32 {
-                let seen = held.contains(&o);
-                held.push(o);
-                if held.len() == 32 {
-                    held_set.extend(held.iter().copied());
+        let mut batches = Batches::new(observables);
+        while let Some(batch) = batches.next() {
+            self.nodes.prefetch(batch);
+            for &(kind, value, role) in batch {
+                let o = self.nodes.observable(kind, value, &mut derived);
+                // The same value twice in one report is one edge (the first role). Reports are
+                // mostly small: a scan, and a set past a few dozen observables.
+                let seen = if held.len() < 32 {
+                    let seen = held.contains(&o);
+                    held.push(o);
+                    if held.len() == 32 {
+                        held_set.extend(held.iter().copied());
+                    }
+                    seen
+                } else {
+                    !held_set.insert(o)
+                };
+                if seen {
+                    continue;
                 }
-                seen
-            } else {
-                !held_set.insert(o)
-            };
-            if seen {
-                continue;
+                let label = self.nodes.role_label(role);
+                self.link(r, o, label, first_new, &mut new_edges);
             }
-            let label = self.nodes.role_label(role);
-            self.link(r, o, label, first_new, &mut new_edges);
         }
         for (a, d) in derived.drain(..) {
             self.link(a, d, DERIVED_OUT, first_new, &mut new_edges);
@@ -624,7 +678,10 @@ impl LinkGraph {
                     .ok()
                     .filter(|&i| i != NONE)
                     .expect("too many pending edges");
-                let next = self.pending_head.insert(x, at).unwrap_or(NONE);
+                if self.pending_head.len() <= x as usize {
+                    self.pending_head.resize(self.nodes.len(), NONE);
+                }
+                let next = std::mem::replace(&mut self.pending_head[x as usize], at);
                 self.pending.push(Pending { edge: e, next });
             }
         }
@@ -647,16 +704,14 @@ impl LinkGraph {
             return;
         }
         let n = self.nodes.len();
-        let mut heads: Vec<(u32, u32)> = std::mem::take(&mut self.pending_head).into_iter().collect();
-        heads.sort_unstable();
         let mut offsets = Vec::with_capacity(n + 1);
         let mut edges = Vec::with_capacity(self.edges.len() + self.pending.len());
         let mut chain = Vec::new();
         offsets.push(0u32);
-        let mut heads = heads.into_iter().peekable();
         for v in 0..n as u32 {
             edges.extend_from_slice(self.csr(v));
-            if let Some((_, mut at)) = heads.next_if(|h| h.0 == v) {
+            if let Some(&head) = self.pending_head.get(v as usize) {
+                let mut at = head;
                 // Newest first in the chain: put back in the order of arrival.
                 while at != NONE {
                     chain.push(self.pending[at as usize].edge);
@@ -668,7 +723,8 @@ impl LinkGraph {
         }
         self.offsets = offsets;
         self.edges = edges;
-        self.pending = Vec::new();
+        self.pending.clear();
+        self.pending_head.clear();
     }
 
     fn csr(&self, v: u32) -> &[Edge] {
@@ -682,10 +738,10 @@ impl LinkGraph {
 
     /// Every edge of `v`, visible or not.
     fn raw_edges(&self, v: u32) -> RawEdges<'_> {
-        let next = if self.pending_head.is_empty() {
+        let next = if self.pending.is_empty() {
             NONE
         } else {
-            self.pending_head.get(&v).copied().unwrap_or(NONE)
+            self.pending_head.get(v as usize).copied().unwrap_or(NONE)
         };
         RawEdges { row: self.csr(v).iter(), pending: &self.pending, next }
     }

@@ -944,6 +944,23 @@ fn sampled_betweenness_on_a_long_path() {
     assert_eq!(net.key_nodes[0].node.node, o(Phone, &phones[10]));
 }
 
+/// Time on the CPU of this thread (Linux; zero elsewhere): wall time alone says little on a
+/// shared two-core machine.
+fn cpu_time() -> std::time::Duration {
+    let ns = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .unwrap_or(0);
+    std::time::Duration::from_nanos(ns)
+}
+
+/// Wall and CPU time of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let (wall, cpu) = (std::time::Instant::now(), cpu_time());
+    let out = f();
+    (out, format!("{:.2?} wall, {:.2?} cpu", wall.elapsed(), cpu_time() - cpu))
+}
+
 /// Scale figures, printed (no timing assertions): a bipartite graph of 1M reports × 10
 /// observables drawn from 2M Telegram handles (10M edges), loaded through the builder and
 /// through one-by-one inserts; components, networks and memory. Run with
@@ -951,7 +968,6 @@ fn sampled_betweenness_on_a_long_path() {
 #[test]
 #[ignore]
 fn scale_figures() {
-    use std::time::Instant;
     const REPORTS: usize = 1_000_000;
     const PER_REPORT: usize = 10;
     const VALUES: u64 = 2_000_000;
@@ -975,34 +991,25 @@ fn scale_figures() {
     };
 
     // What reading the input alone costs (the values are scattered on the heap).
-    let t = Instant::now();
-    let bytes: usize = (0..REPORTS).flat_map(parts).map(|p| p.1.len()).sum();
-    println!("reading the input: {:.2?} ({bytes} bytes)", t.elapsed());
+    let (bytes, took) = timed(|| (0..REPORTS).flat_map(parts).map(|p| p.1.len()).sum::<usize>());
+    println!("reading the input ({bytes} bytes): {took}");
 
-    let t = Instant::now();
-    let mut builder = graph::LinkGraphBuilder::with_capacity(REPORTS, REPORTS * PER_REPORT);
-    for i in 0..REPORTS {
-        builder.add_parts(Uuid::from_u128(i as u128 + 1), &access, time, parts(i));
-    }
-    let added = t.elapsed();
-    let g = builder.finish();
-    let build = t.elapsed();
-    println!("builder: add_parts {added:.2?}, finish {:.2?}", build - added);
+    let (g, took) = timed(|| {
+        let mut builder = graph::LinkGraphBuilder::with_capacity(REPORTS, REPORTS * PER_REPORT);
+        for i in 0..REPORTS {
+            builder.add_parts(Uuid::from_u128(i as u128 + 1), &access, time, parts(i));
+        }
+        builder.finish()
+    });
     let edges = g.edge_count();
-    println!(
-        "builder: {} nodes, {edges} edges in {build:.2?} ({:.0} ns/edge)",
-        g.node_count(),
-        build.as_nanos() as f64 / edges as f64
-    );
+    println!("builder: {} nodes, {edges} edges: {took}", g.node_count());
 
     let v = viewer(1);
     let scope = Scope::new(&v, &no_hubs);
-    let t = Instant::now();
-    let c = g.components(&scope);
-    println!("components: {} in {:.2?}", c.count, t.elapsed());
-    let t = Instant::now();
-    let list = g.networks(&scope, &NetworkOptions::default());
-    println!("networks: {} in {:.2?}", list.total, t.elapsed());
+    let (c, took) = timed(|| g.components(&scope));
+    println!("components: {}: {took}", c.count);
+    let (list, took) = timed(|| g.networks(&scope, &NetworkOptions::default()));
+    println!("networks: {}: {took}", list.total);
     let bytes = g.memory_bytes();
     println!(
         "memory: {:.1} MiB, {:.1} bytes/edge",
@@ -1011,34 +1018,28 @@ fn scale_figures() {
     );
     drop(g);
 
-    let t = Instant::now();
-    let mut g = LinkGraph::new();
-    for i in 0..REPORTS {
-        g.insert_parts(Uuid::from_u128(i as u128 + 1), &access, time, parts(i));
-    }
-    let insert = t.elapsed();
-    println!(
-        "insert: {REPORTS} reports in {insert:.2?} ({:.2} µs/report, compaction included)",
-        insert.as_secs_f64() * 1e6 / REPORTS as f64
-    );
+    let (g, took) = timed(|| {
+        let mut g = LinkGraph::new();
+        for i in 0..REPORTS {
+            g.insert_parts(Uuid::from_u128(i as u128 + 1), &access, time, parts(i));
+        }
+        g
+    });
+    println!("insert, one by one, compaction included: {REPORTS} reports: {took}");
     println!("memory after inserts: {:.1} bytes/edge", g.memory_bytes() as f64 / g.edge_count() as f64);
+    drop(g);
 
     // Values that derive others: canonicalising a new URL costs what it costs, once per value.
     let urls: Vec<String> =
         (0..200_000).map(|i| format!("https://www.shop{}.example.co.uk/p/{i}", i % 50_000)).collect();
-    let t = Instant::now();
-    let mut builder = graph::LinkGraphBuilder::new();
-    for (i, url) in urls.iter().enumerate() {
-        builder.add_parts(Uuid::from_u128(i as u128 + 1), &access, time, [(Url, url.as_str(), None)]);
-    }
-    let g = builder.finish();
-    println!(
-        "urls: {} distinct URLs, {} nodes in {:.2?} ({:.2} µs/URL)",
-        urls.len(),
-        g.node_count(),
-        t.elapsed(),
-        t.elapsed().as_secs_f64() * 1e6 / urls.len() as f64
-    );
+    let (g, took) = timed(|| {
+        let mut builder = graph::LinkGraphBuilder::new();
+        for (i, url) in urls.iter().enumerate() {
+            builder.add_parts(Uuid::from_u128(i as u128 + 1), &access, time, [(Url, url.as_str(), None)]);
+        }
+        builder.finish()
+    });
+    println!("urls: {} distinct URLs, {} nodes: {took}", urls.len(), g.node_count());
 }
 
 #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use model::{ObservableKind, Report, ReportAccess};
 use uuid::Uuid;
 
-use super::{DERIVED_OUT, Edge, LinkGraph, Nodes, reverse};
+use super::{Batches, DERIVED_OUT, Edge, LinkGraph, Nodes, reverse};
 
 /// Builds a [`LinkGraph`] from many reports much faster than inserting them one by one; the
 /// graph answers exactly like the one-by-one graph of the same reports in the same order.
@@ -70,31 +70,35 @@ impl LinkGraphBuilder {
         let Some(r) = self.nodes.add_report(id, access, time) else { return };
         let stamp = self.nodes.slots[r as usize] + 1;
         let first = self.list.len();
-        for (kind, value, role) in observables {
-            let o = self.nodes.observable(kind, value, &mut self.derived);
-            // The same value twice in one report is one edge (the first role): a scan of the
-            // report's edges so far while few, a stamp per node past that.
-            let held = self.list.len() - first;
-            if held < 32 {
-                if self.list[first..].iter().any(|e| e.1 == o) {
-                    continue;
-                }
-            } else {
-                if self.stamp.len() < self.nodes.len() {
-                    self.stamp.resize(self.nodes.len(), 0);
-                }
-                if held == 32 {
-                    for e in &self.list[first..] {
-                        self.stamp[e.1 as usize] = stamp;
+        let mut batches = Batches::new(observables);
+        while let Some(batch) = batches.next() {
+            self.nodes.prefetch(batch);
+            for &(kind, value, role) in batch {
+                let o = self.nodes.observable(kind, value, &mut self.derived);
+                // The same value twice in one report is one edge (the first role): a scan of the
+                // report's edges so far while few, a stamp per node past that.
+                let held = self.list.len() - first;
+                if held < 32 {
+                    if self.list[first..].iter().any(|e| e.1 == o) {
+                        continue;
                     }
+                } else {
+                    if self.stamp.len() < self.nodes.len() {
+                        self.stamp.resize(self.nodes.len(), 0);
+                    }
+                    if held == 32 {
+                        for e in &self.list[first..] {
+                            self.stamp[e.1 as usize] = stamp;
+                        }
+                    }
+                    if self.stamp[o as usize] == stamp {
+                        continue;
+                    }
+                    self.stamp[o as usize] = stamp;
                 }
-                if self.stamp[o as usize] == stamp {
-                    continue;
-                }
-                self.stamp[o as usize] = stamp;
+                let label = self.nodes.role_label(role);
+                self.list.push((r, o, label));
             }
-            let label = self.nodes.role_label(role);
-            self.list.push((r, o, label));
         }
         self.list.extend(self.derived.drain(..).map(|(a, d)| (a, d, DERIVED_OUT)));
     }

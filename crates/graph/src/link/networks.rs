@@ -24,6 +24,9 @@ use super::{
 /// Community detection runs on networks of at most this many members.
 pub const COMMUNITY_MAX_NODES: usize = 200_000;
 
+/// The label of a member not yet reached.
+const UNSEEN: u32 = u32::MAX - 1;
+
 /// Betweenness is exact on networks of at most `betweenness_samples` × this many members.
 const EXACT_BETWEENNESS_FACTOR: usize = 16;
 
@@ -194,8 +197,7 @@ impl LinkGraph {
     pub fn components(&self, scope: &Scope) -> Components {
         let mut view = self.view(scope);
         view.densify();
-        let member = self.member_mask(&view);
-        self.label_components(&member)
+        self.label_components(&view)
     }
 
     /// The viewer's networks, largest first, paginated (see [`NetworkOptions`]).
@@ -238,8 +240,7 @@ impl LinkGraph {
             return NetworkList { total, networks };
         }
         view.densify();
-        let member = self.member_mask(&view);
-        let Components { labels, count } = self.label_components(&member);
+        let Components { labels, count } = self.label_components(&view);
         let mut reports = vec![0usize; count];
         let mut ids: Vec<(i64, Uuid)> = vec![(i64::MAX, Uuid::max()); count];
         for (slot, &r) in self.nodes.report_node.iter().enumerate() {
@@ -265,7 +266,8 @@ impl LinkGraph {
                 members[position[c as usize] as usize].push(v as u32);
             }
         }
-        let networks = members.iter().map(|m| self.summary(&view, m, &|v| member[v as usize])).collect();
+        let networks =
+            members.iter().map(|m| self.summary(&view, m, &|v| labels[v as usize] != u32::MAX)).collect();
         NetworkList { total, networks }
     }
 
@@ -420,15 +422,18 @@ impl LinkGraph {
         })
     }
 
-    /// Per node: in the subgraph and not a hub.
-    fn member_mask(&self, view: &View) -> Vec<bool> {
-        let dense = view.dense.as_ref().expect("a dense view");
-        dense.iter().enumerate().map(|(v, &exists)| exists && !view.hub(v as u32)).collect()
-    }
-
-    fn label_components(&self, member: &[bool]) -> Components {
+    /// Labels every node of a dense view: its component, or `u32::MAX` outside the subgraph
+    /// and for hubs.
+    fn label_components(&self, view: &View) -> Components {
         let n = self.nodes.len();
-        let mut labels = vec![u32::MAX; n];
+        // Members start as UNSEEN: one array read per edge end tells both whether a neighbour
+        // is a member and whether it is labelled yet.
+        let dense = view.dense.as_ref().expect("a dense view");
+        let mut labels: Vec<u32> = dense
+            .iter()
+            .enumerate()
+            .map(|(v, &exists)| if exists && !view.hub(v as u32) { UNSEEN } else { u32::MAX })
+            .collect();
         let mut queue = Vec::new();
         // Each component's rank key: its network id, or for report-less ones their smallest
         // member.
@@ -436,8 +441,8 @@ impl LinkGraph {
         for (slot, &r) in self.nodes.report_node.iter().enumerate() {
             let id = (self.nodes.report_time[slot], self.nodes.report_ids[slot]);
             match labels[r as usize] {
-                u32::MAX if member[r as usize] => {
-                    self.spread(member, &mut labels, &mut queue, r, keys.len() as u32);
+                UNSEEN => {
+                    self.spread(&mut labels, &mut queue, r, keys.len() as u32);
                     keys.push(ComponentKey::Network(id.0, id.1));
                 }
                 u32::MAX => {}
@@ -449,8 +454,8 @@ impl LinkGraph {
             }
         }
         for v in 0..n as u32 {
-            if member[v as usize] && labels[v as usize] == u32::MAX {
-                self.spread(member, &mut labels, &mut queue, v, keys.len() as u32);
+            if labels[v as usize] == UNSEEN {
+                self.spread(&mut labels, &mut queue, v, keys.len() as u32);
                 let smallest =
                     queue.iter().map(|&u| self.nodes.key(u)).min().expect("a component has a node");
                 keys.push(ComponentKey::Rest(smallest));
@@ -471,7 +476,7 @@ impl LinkGraph {
     }
 
     /// Labels `start`'s component (breadth first over members); `queue` ends holding it.
-    fn spread(&self, member: &[bool], labels: &mut [u32], queue: &mut Vec<u32>, start: u32, label: u32) {
+    fn spread(&self, labels: &mut [u32], queue: &mut Vec<u32>, start: u32, label: u32) {
         queue.clear();
         queue.push(start);
         labels[start as usize] = label;
@@ -481,7 +486,7 @@ impl LinkGraph {
             i += 1;
             for e in self.raw_edges(v) {
                 let t = e.target as usize;
-                if member[t] && labels[t] == u32::MAX {
+                if labels[t] == UNSEEN {
                     labels[t] = label;
                     queue.push(e.target);
                 }
