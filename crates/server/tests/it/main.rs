@@ -6,6 +6,7 @@ mod batch;
 mod check;
 mod errors;
 mod extract;
+mod graph;
 mod harness;
 mod hashes;
 mod intake;
