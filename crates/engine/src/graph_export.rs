@@ -1,5 +1,5 @@
-//! Graph answers in analysts' formats: GraphML (yEd, Gephi, NetworkX, i2 imports), GEXF 1.3
-//! (Gephi) and CSV edge lists. Every value is escaped: selectors, titles and labels are
+//! Graph answers in analysts' formats: GraphML (yEd, Gephi, NetworkX, i2 imports), GEXF 1.2
+//! (Gephi, NetworkX, graphology) and CSV edge lists. Every value is escaped: selectors, titles and labels are
 //! attacker-controlled.
 
 use std::fmt::Write;
@@ -145,14 +145,16 @@ fn gexf(g: &SubgraphView) -> String {
     out.push_str(concat!(
         r#"<?xml version="1.0" encoding="UTF-8"?>"#,
         "\n",
-        r#"<gexf xmlns="http://gexf.net/1.3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" "#,
-        r#"xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">"#,
+        r#"<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" "#,
+        r#"xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">"#,
         "\n",
         "  <meta><creator>dragnet</creator></meta>\n",
         "  <graph mode=\"static\" defaultedgetype=\"directed\">\n",
         "    <attributes class=\"node\">\n"
     ));
     for (i, (name, ty)) in NODE_ATTRS.iter().enumerate() {
+        // GEXF says `integer` where GraphML says `int`.
+        let ty = if *ty == "int" { "integer" } else { ty };
         let _ = writeln!(out, "      <attribute id=\"{i}\" title=\"{name}\" type=\"{ty}\"/>");
     }
     out.push_str("    </attributes>\n    <attributes class=\"edge\">\n");
