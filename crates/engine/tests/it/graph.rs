@@ -97,12 +97,10 @@ async fn planted_networks_are_networks_and_paths_join_their_selectors() {
                 }
             }
         }
-        // Operators and the police see most of every network: all nine planted ones (the
-        // bridged pair as one) come out whole.
+        // Every planted network's visible reports come out in one network, for every viewer (the
+        // bridged pair as one network, which counts for both).
         eprintln!("{viewer_org}: {recovered} of {} planted networks recovered whole", dataset.networks.len());
-        if viewer_org != "Northbridge Bank" && viewer_org != "Silver Line Elder Fraud Hotline" {
-            assert_eq!(recovered, dataset.networks.len(), "{viewer_org}: networks recovered whole");
-        }
+        assert_eq!(recovered, dataset.networks.len(), "{viewer_org}: networks recovered whole");
     }
 }
 
