@@ -39,7 +39,7 @@ async fn planted_networks_are_networks_and_paths_join_their_selectors() {
         let list =
             e.graph_networks(&viewer, &NetworksQuery { limit: Some(1_000), ..Default::default() }).unwrap();
         assert!(list.total >= 2, "{viewer_org}: {} networks", list.total);
-        let mut recovered = 0;
+        let (mut recovered, mut paths) = (0, 0);
         for (i, n) in dataset.networks.iter().enumerate() {
             let Some(first) = truth[i].iter().min() else { continue };
             let q = NetworkQuery { communities: Some(true), ..Default::default() };
@@ -80,6 +80,7 @@ async fn planted_networks_are_networks_and_paths_join_their_selectors() {
                 let to = format!("{}:{}", b.0, b.1);
                 let p = e.graph_path(&viewer, &from, &to, &GraphLimits::default()).await.unwrap();
                 if truth[i].is_subset(&ids) {
+                    paths += 1;
                     assert!(p.found, "{viewer_org}: no path from {from} to {to} in {}", n.name);
                     assert_eq!(p.path.first(), Some(&from));
                     assert_eq!(p.path.last(), Some(&to));
@@ -101,6 +102,7 @@ async fn planted_networks_are_networks_and_paths_join_their_selectors() {
         // bridged pair as one network, which counts for both).
         eprintln!("{viewer_org}: {recovered} of {} planted networks recovered whole", dataset.networks.len());
         assert_eq!(recovered, dataset.networks.len(), "{viewer_org}: networks recovered whole");
+        assert_eq!(paths, dataset.networks.len(), "{viewer_org}: a path checked in every network");
     }
 }
 
