@@ -243,6 +243,25 @@ async fn server_export(
     Ok(true)
 }
 
+/// Writes an answer as asked: its graph exported (`--format`), or the whole answer as JSON
+/// (`--json`). Returns false when neither was asked (the caller prints it for people).
+fn emit<T: serde::Serialize>(
+    export: &Export,
+    json: bool,
+    answer: &T,
+    graph: &SubgraphView,
+) -> anyhow::Result<bool> {
+    if let Some(format) = format_of(export)? {
+        write_export(export, &engine::export_graph(graph, format))?;
+        return Ok(true);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(answer)?);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 fn print_subgraph(g: &SubgraphView) {
     for n in &g.nodes {
         let hub = if n.hub { format!("  [hub +{}]", n.degree) } else { String::new() };
@@ -285,12 +304,7 @@ async fn path(settings: &Settings, a: PathArgs) -> anyhow::Result<i32> {
             engine.graph_path(&who.viewer, &a.from, &a.to, &limits).await?
         }
     };
-    if let Some(format) = format_of(&a.export)? {
-        write_export(&a.export, &engine::export_graph(&view.graph, format))?;
-        return Ok(0);
-    }
-    if a.common.json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
+    if emit(&a.export, a.common.json, &view, &view.graph)? {
         return Ok(if view.found { 0 } else { 1 });
     }
     if !view.found {
@@ -387,12 +401,7 @@ async fn network(settings: &Settings, a: NetworkArgs) -> anyhow::Result<i32> {
             engine.graph_network(&who.viewer, &a.id, &q).await?
         }
     };
-    if let Some(format) = format_of(&a.export)? {
-        write_export(&a.export, &engine::export_graph(&view.graph, format))?;
-        return Ok(0);
-    }
-    if a.common.json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
+    if emit(&a.export, a.common.json, &view, &view.graph)? {
         return Ok(0);
     }
     let s = &view.summary;
@@ -442,12 +451,7 @@ async fn neighbourhood(settings: &Settings, a: NeighbourhoodArgs) -> anyhow::Res
             engine.graph_neighbourhood(&who.viewer, &a.node, &limits).await?
         }
     };
-    if let Some(format) = format_of(&a.export)? {
-        write_export(&a.export, &engine::export_graph(&view, format))?;
-        return Ok(0);
-    }
-    if a.common.json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
+    if emit(&a.export, a.common.json, &view, &view)? {
         return Ok(0);
     }
     println!("{} nodes, {} edges around {}", view.nodes.len(), view.edges.len(), a.node);

@@ -364,8 +364,7 @@ pub struct WeekCountView {
 // ---- queries ----------------------------------------------------------------------------------
 
 /// Limits and filters common to graph queries. Unset fields take the query's defaults.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Clone, Debug, Default)]
 pub struct GraphLimits {
     /// Only reports seen at or after this time.
     pub since: Option<DateTime<Utc>>,
@@ -401,8 +400,7 @@ impl GraphLimits {
 }
 
 /// Options of a node expansion.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Clone, Debug, Default)]
 pub struct ExpandQuery {
     /// Only observable neighbours of these kinds (comma separated).
     pub kinds: Option<String>,
@@ -414,8 +412,7 @@ pub struct ExpandQuery {
 }
 
 /// Options of a network listing.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Clone, Debug, Default)]
 pub struct NetworksQuery {
     /// Only the network holding this node (`report:<uuid>`, `<kind>:<value>` or a raw selector).
     pub selector: Option<String>,
@@ -431,8 +428,7 @@ pub struct NetworksQuery {
 }
 
 /// Options of one network.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Clone, Debug, Default)]
 pub struct NetworkQuery {
     /// Detect communities (Louvain) (default true).
     pub communities: Option<bool>,
@@ -467,6 +463,27 @@ fn node_id(n: &NodeRef) -> String {
     match n {
         NodeRef::Report(id) => format!("report:{id}"),
         NodeRef::Observable(kind, value) => format!("{kind}:{value}"),
+    }
+}
+
+/// A node as the graph knows it: reports by id (titles, authors and times come from the store,
+/// see `Engine::node_views`).
+fn bare_view(n: &NodeView) -> GraphNodeView {
+    let (node_type, kind, label) = match &n.node {
+        NodeRef::Report(id) => ("report", None, id.to_string()),
+        NodeRef::Observable(kind, value) => ("observable", Some(*kind), value.clone()),
+    };
+    GraphNodeView {
+        id: node_id(&n.node),
+        node_type: node_type.into(),
+        kind,
+        label,
+        degree: n.visible_degree,
+        hub: n.hub,
+        depth: n.depth,
+        organization: None,
+        tlp: None,
+        time: None,
     }
 }
 
@@ -556,32 +573,14 @@ impl Engine {
         Ok(nodes
             .iter()
             .map(|n| {
-                let mut v = GraphNodeView {
-                    id: node_id(&n.node),
-                    node_type: "observable".into(),
-                    kind: None,
-                    label: String::new(),
-                    degree: n.visible_degree,
-                    hub: n.hub,
-                    depth: n.depth,
-                    organization: None,
-                    tlp: None,
-                    time: None,
-                };
-                match &n.node {
-                    NodeRef::Report(id) => {
-                        v.node_type = "report".into();
-                        if let Some(r) = reports.get(id) {
-                            v.label = r.title.clone();
-                            v.organization = Some(dir.org_name(r.author));
-                            v.tlp = Some(r.tlp.to_string());
-                            v.time = Some(r.first_seen.unwrap_or(r.created_at));
-                        }
-                    }
-                    NodeRef::Observable(kind, value) => {
-                        v.kind = Some(*kind);
-                        v.label = value.clone();
-                    }
+                let mut v = bare_view(n);
+                if let NodeRef::Report(id) = &n.node
+                    && let Some(r) = reports.get(id)
+                {
+                    v.label = r.title.clone();
+                    v.organization = Some(dir.org_name(r.author));
+                    v.tlp = Some(r.tlp.to_string());
+                    v.time = Some(r.first_seen.unwrap_or(r.created_at));
                 }
                 v
             })
@@ -786,24 +785,6 @@ impl Engine {
 
     fn network_summary_view(&self, s: &graph::NetworkSummary) -> NetworkSummaryView {
         let dir = self.directory();
-        let plain = |n: &NodeView| GraphNodeView {
-            id: node_id(&n.node),
-            node_type: "observable".into(),
-            kind: match &n.node {
-                NodeRef::Observable(k, _) => Some(*k),
-                NodeRef::Report(_) => None,
-            },
-            label: match &n.node {
-                NodeRef::Observable(_, v) => v.clone(),
-                NodeRef::Report(id) => id.to_string(),
-            },
-            degree: n.visible_degree,
-            hub: n.hub,
-            depth: 0,
-            organization: None,
-            tlp: None,
-            time: None,
-        };
         NetworkSummaryView {
             id: s.id,
             reports: s.reports,
@@ -813,8 +794,8 @@ impl Engine {
             first_seen: s.first_seen,
             last_seen: s.last_seen,
             kinds: s.kinds.iter().map(|(kind, count)| KindCountView { kind: *kind, count: *count }).collect(),
-            top: s.top.iter().map(plain).collect(),
-            hubs: s.hubs.iter().map(plain).collect(),
+            top: s.top.iter().map(bare_view).collect(),
+            hubs: s.hubs.iter().map(bare_view).collect(),
         }
     }
 
@@ -883,24 +864,7 @@ impl Engine {
         let graph = self.subgraph_view(&detail.nodes, &detail.edges, detail.truncated).await?;
         let by_id: HashMap<&str, &GraphNodeView> = graph.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
         let view_of = |n: &NodeView| {
-            by_id.get(node_id(&n.node).as_str()).map(|v| (*v).clone()).unwrap_or_else(|| GraphNodeView {
-                id: node_id(&n.node),
-                node_type: if matches!(n.node, NodeRef::Report(_)) { "report" } else { "observable" }.into(),
-                kind: match &n.node {
-                    NodeRef::Observable(k, _) => Some(*k),
-                    NodeRef::Report(_) => None,
-                },
-                label: match &n.node {
-                    NodeRef::Observable(_, v) => v.clone(),
-                    NodeRef::Report(id) => id.to_string(),
-                },
-                degree: n.visible_degree,
-                hub: n.hub,
-                depth: 0,
-                organization: None,
-                tlp: None,
-                time: None,
-            })
+            by_id.get(node_id(&n.node).as_str()).map_or_else(|| bare_view(n), |v| (*v).clone())
         };
         let communities = detail
             .communities
