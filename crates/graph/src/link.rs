@@ -1148,6 +1148,17 @@ impl View<'_> {
         }
     }
 
+    /// Whether observable `v`, of tag `tag`, is a hub.
+    fn observable_hub(&self, v: u32, tag: u8) -> bool {
+        (self.is_hub)(ObservableKind::ALL[tag as usize], self.graph.nodes.value(v))
+    }
+
+    /// Whether every report is in the subgraph (every access class visible, the window open),
+    /// and so every node: each was created by a report or derived from a value of one.
+    fn everything_visible(&self) -> bool {
+        self.from == i64::MIN && self.to == i64::MAX && self.class_visible.iter().all(|&c| c)
+    }
+
     fn node_view(&self, v: u32, depth: usize) -> NodeView {
         NodeView {
             node: self.graph.nodes.node_ref(v),

@@ -111,29 +111,30 @@ impl LinkGraphBuilder {
     pub fn finish(self) -> LinkGraph {
         let LinkGraphBuilder { nodes, list, .. } = self;
         let n = nodes.len();
+        // Degrees, then where each row ends; placing the edges from the last one down moves each
+        // row's end to its start, keeping the rows in the order of the list (no cursor array).
         let mut offsets = Vec::with_capacity(n + 1 + (n / 8).max(COMPACT_MIN));
         offsets.resize(n + 1, 0u32);
         for &(a, b, _) in &list {
-            offsets[a as usize + 1] += 1;
-            offsets[b as usize + 1] += 1;
+            offsets[a as usize] += 1;
+            offsets[b as usize] += 1;
         }
         let mut total = 0u32;
         for o in offsets.iter_mut() {
             total = total.checked_add(*o).expect("more than u32::MAX edge ends");
             *o = total;
         }
-        let mut cursor: Vec<u32> = offsets[..n].to_vec();
         let mut edges = Vec::with_capacity(total as usize + (total as usize / 8).max(COMPACT_MIN));
         edges.resize(total as usize, Edge { target: 0, label: 0 });
-        for (a, b, label) in list {
-            let at = &mut cursor[a as usize];
-            edges[*at as usize] = Edge { target: b, label };
-            *at += 1;
-            let at = &mut cursor[b as usize];
+        for &(a, b, label) in list.iter().rev() {
+            let at = &mut offsets[b as usize];
+            *at -= 1;
             edges[*at as usize] = Edge { target: a, label: reverse(label) };
-            *at += 1;
+            let at = &mut offsets[a as usize];
+            *at -= 1;
+            edges[*at as usize] = Edge { target: b, label };
         }
-        drop(cursor);
+        drop(list);
         let mut nodes = nodes;
         nodes.headroom();
         LinkGraph {
