@@ -234,7 +234,12 @@ impl Nodes {
         }
     }
 
+    /// Room for `reports` and `observables` more, and the headroom `finish` leaves on top (see
+    /// [`Nodes::headroom`]), so that a bulk load of that much neither grows nor, at its end,
+    /// resizes anything.
     fn reserve(&mut self, reports: usize, observables: usize) {
+        let reports = reports + headroom_for(self.report_ids.len() + reports);
+        let observables = observables + headroom_for(self.values.len() + observables);
         self.tags.reserve(reports + observables);
         self.slots.reserve(reports + observables);
         self.report_ids.reserve(reports);
@@ -258,9 +263,8 @@ impl Nodes {
     /// reading any value (its hashes are stored), the report table rehashes each report id
     /// (16 bytes) once.
     fn headroom(&mut self) {
-        let extra = |len: usize| (len / 8).max(COMPACT_MIN);
         let (nodes, reports, values) =
-            (extra(self.len()), extra(self.report_ids.len()), extra(self.values.len()));
+            (headroom_for(self.len()), headroom_for(self.report_ids.len()), headroom_for(self.values.len()));
         headroom(&mut self.tags, nodes);
         headroom(&mut self.slots, nodes);
         headroom(&mut self.report_ids, reports);
@@ -501,6 +505,11 @@ impl Interned {
     fn rehash(&self) -> u64 {
         spread(self.hash)
     }
+}
+
+/// The headroom left past `len` elements: an eighth, at least [`COMPACT_MIN`].
+fn headroom_for(len: usize) -> usize {
+    (len / 8).max(COMPACT_MIN)
 }
 
 /// Leaves room for `extra` more elements in `v` past its length, trimming (in place, as the
