@@ -4,8 +4,10 @@
 //! [`model::observable::canonicalize`]'s `related`).
 //!
 //! Storage is compact: dense `u32` node ids in struct-of-arrays tables (a one-byte tag per
-//! node; report ids, access classes and times per report; observable values in one string
-//! arena, interned through hash tables), adjacency in CSR arrays (offsets + edges). An insert
+//! node; report ids, access classes and times per report; observable values back to back in
+//! chunks that never move, interned through a hash table of (node, 32-bit hash) entries),
+//! adjacency in CSR arrays (offsets + edges). A bulk build leaves an eighth of headroom in
+//! every table and vector, so the inserts after it grow nothing for a while. An insert
 //! appends the rows of the nodes it creates to the CSR; edges it adds to older nodes wait in
 //! one flat list of per-node chains, merged by [`LinkGraph::compact`] (run automatically once
 //! they pass a quarter of the CSR).
