@@ -18,11 +18,14 @@
 //! stderr):
 //! 1. load+components, best of N rounds (default 3): the file read and parsed, every report
 //!    added to a `LinkGraphBuilder` (`Uuid::from_u128(report id)`, one access class: GREEN,
-//!    one organisation; each observable of kind K, `sha256` by default (`sha1`, `md5`: the first
-//!    40 or 32 digits), its value hex digits derived from its id and interned by the graph),
-//!    `finish`, then `components` for a viewer who sees every report, no hubs. Components alone:
-//!    the same call on the built graph. The count is what the anchors must match: a hash derives
-//!    no other observable, so the graph's nodes and edges are the file's (checked). The part of
+//!    one organisation; each observable's value made from its id as a parser would hand it over
+//!    and interned by the graph), `finish`, then `components` for a viewer who sees every report,
+//!    no hubs. Values (`--kind`): by default a mix of kinds drawn from each id (phone 20%, IBAN,
+//!    BTC, Telegram, MD5, SHA-1, SHA-256 10% each, IPv4 20%; about 27 bytes on average), each a
+//!    realistic string of its kind and length embedding its scrambled id (so distinct); or
+//!    `--kind K` for one of those kinds. Components alone: the same call on the built graph. The
+//!    count is what the anchors must match: none of those kinds derives another observable, so
+//!    the graph's nodes and edges are the file's (checked). The part of
 //!    the load outside the graph (reading, parsing, making the value strings) is timed apart, and
 //!    so is `finish` (the rest is `add_parts`: interning).
 //!    Memory: `memory_bytes()` per edge, and the process's RSS before and after the first load.
@@ -62,20 +65,62 @@ use uuid::Uuid;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The kind of every observable, and its length in hex digits: `--kind sha256` (default), `sha1`
-/// or `md5` (the value is the first digits of the same 64).
-static KIND: std::sync::OnceLock<(ObservableKind, usize)> = std::sync::OnceLock::new();
+/// The kinds of the observables and their share (per mille) in the default mix: kinds the model
+/// derives nothing from (a URL, e-mail or domain would add derived nodes the anchors do not
+/// have).
+const MIX: [(ObservableKind, u32); 8] = [
+    (ObservableKind::Phone, 200),
+    (ObservableKind::Iban, 100),
+    (ObservableKind::Btc, 100),
+    (ObservableKind::Telegram, 100),
+    (ObservableKind::Md5, 100),
+    (ObservableKind::Sha1, 100),
+    (ObservableKind::Sha256, 100),
+    (ObservableKind::Ipv4, 200),
+];
 
-fn kind() -> (ObservableKind, usize) {
+/// `--kind`: `mix` (default: each observable's kind drawn from its id by [`MIX`]) or one kind of
+/// the mix for every observable.
+static KIND: std::sync::OnceLock<Option<ObservableKind>> = std::sync::OnceLock::new();
+
+fn kind_arg() -> Option<ObservableKind> {
     *KIND.get_or_init(|| {
-        let kind: ObservableKind = arg("kind", ObservableKind::Sha256);
-        let len = match kind {
-            ObservableKind::Md5 => 32,
-            ObservableKind::Sha1 => 40,
-            ObservableKind::Sha256 => 64,
-            other => panic!("--kind {other}: md5, sha1 or sha256"),
-        };
-        (kind, len)
+        let name: String = arg("kind", "mix".to_string());
+        if name == "mix" {
+            return None;
+        }
+        let kind: ObservableKind = name.parse().unwrap_or_else(|_| panic!("--kind {name}: mix or a kind"));
+        assert!(
+            MIX.iter().any(|m| m.0 == kind),
+            "--kind {kind}: mix, {}",
+            MIX.iter().map(|m| m.0.to_string()).collect::<Vec<_>>().join(", ")
+        );
+        Some(kind)
+    })
+}
+
+/// What `--kind` chose, as the output says it.
+fn kind_name() -> String {
+    match kind_arg() {
+        Some(kind) => kind.to_string(),
+        None => format!(
+            "mix ({})",
+            MIX.iter().map(|(k, w)| format!("{k} {}%", w / 10)).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The kind of observable `id`.
+fn kind_of(id: u32) -> ObservableKind {
+    kind_arg().unwrap_or_else(|| {
+        let mut x = (splitmix(u64::from(id) ^ 0x6b69_6e64) % 1000) as u32;
+        for (kind, w) in MIX {
+            if x < w {
+                return kind;
+            }
+            x -= w;
+        }
+        unreachable!("the mix adds up to 1000")
     })
 }
 
@@ -404,54 +449,153 @@ fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// The observable's value: 64 lowercase hex digits derived from its id (distinct ids, distinct
-/// values: the first word alone is a bijection of the id).
-fn value_of(id: u32, out: &mut [u8; 64]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for w in 0..4u64 {
-        let x = splitmix(u64::from(id) * 4 + w);
-        for b in 0..16 {
-            out[(w * 16) as usize + b] = HEX[((x >> (60 - 4 * b)) & 15) as usize];
+/// A bijection of `u32` (odd multiplier, xor-shifts): ids scrambled before they are written.
+fn scramble(id: u32) -> u32 {
+    let mut x = id.wrapping_mul(0x9e37_79b1);
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x85eb_ca6b);
+    x ^ (x >> 13)
+}
+
+/// An observable's value, made in a buffer: a realistic string of its kind, about the real
+/// length of such values, distinct for distinct ids of one kind (each embeds its scrambled id in
+/// full).
+#[derive(Clone, Copy)]
+struct Obs {
+    kind: ObservableKind,
+    len: u8,
+    bytes: [u8; 64],
+}
+
+impl Obs {
+    const EMPTY: Obs = Obs { kind: ObservableKind::Sha256, len: 0, bytes: [0; 64] };
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).expect("values are ASCII")
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.bytes[self.len as usize..self.len as usize + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len() as u8;
+    }
+
+    /// `n` written in `digits` digits of `alphabet` (most significant first).
+    #[inline(always)]
+    fn digits(&mut self, mut n: u64, digits: usize, alphabet: &[u8]) {
+        let base = alphabet.len() as u64;
+        let at = self.len as usize;
+        for i in (0..digits).rev() {
+            self.bytes[at + i] = alphabet[(n % base) as usize];
+            n /= base;
+        }
+        self.len += digits as u8;
+    }
+
+    fn make(&mut self, id: u32) {
+        const HEX: &[u8] = b"0123456789abcdef";
+        const DEC: &[u8] = b"0123456789";
+        const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+        const BASE36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        let kind = kind_of(id);
+        let (s, h) = (u64::from(scramble(id)), splitmix(u64::from(id)));
+        self.kind = kind;
+        self.len = 0;
+        match kind {
+            // E.164: a country code and ten digits (the scrambled id).
+            ObservableKind::Phone => {
+                const CODES: [&str; 8] = ["+1", "+44", "+49", "+33", "+34", "+31", "+91", "+234"];
+                self.push(CODES[(h % 8) as usize].as_bytes());
+                self.digits(s, 10, DEC);
+            }
+            // A German IBAN: DE, two check digits, an 8-digit bank code, a 10-digit account.
+            ObservableKind::Iban => {
+                self.push(b"DE");
+                self.digits(h % 100, 2, DEC);
+                self.digits((h >> 8) % 100_000_000, 8, DEC);
+                self.digits(s, 10, DEC);
+            }
+            // A bech32 P2WPKH address: bc1q and 38 characters (the first 7 the scrambled id).
+            ObservableKind::Btc => {
+                self.push(b"bc1q");
+                self.digits(s, 7, BECH32);
+                self.digits(h, 12, BECH32);
+                self.digits(splitmix(h), 12, BECH32);
+                self.digits(splitmix(h ^ 1), 7, BECH32);
+            }
+            // @word_ and the scrambled id in base 36.
+            ObservableKind::Telegram => {
+                const WORDS: [&str; 8] =
+                    ["support", "refund", "crypto", "invest", "helpdesk", "wallet", "admin", "official"];
+                self.push(b"@");
+                self.push(WORDS[(h % 8) as usize].as_bytes());
+                self.push(b"_");
+                self.digits(s, 7, BASE36);
+            }
+            // Hex digests: 16 digits of the scrambled id, the rest from its hash.
+            ObservableKind::Md5 | ObservableKind::Sha1 | ObservableKind::Sha256 => {
+                let len = match kind {
+                    ObservableKind::Md5 => 32,
+                    ObservableKind::Sha1 => 40,
+                    _ => 64,
+                };
+                self.digits(s << 32 | (h >> 32), 16, HEX);
+                let mut x = h;
+                while (self.len as usize) < len {
+                    x = splitmix(x);
+                    self.digits(x, 16.min(len - self.len as usize), HEX);
+                }
+            }
+            // The scrambled id as a dotted quad.
+            ObservableKind::Ipv4 => {
+                for (i, b) in s.to_be_bytes()[4..].iter().enumerate() {
+                    if i > 0 {
+                        self.push(b".");
+                    }
+                    let digits = if *b >= 100 {
+                        3
+                    } else if *b >= 10 {
+                        2
+                    } else {
+                        1
+                    };
+                    self.digits(u64::from(*b), digits, DEC);
+                }
+            }
+            other => unreachable!("{other} is not in the mix"),
         }
     }
 }
 
-fn value_string(id: u32) -> String {
-    let mut buf = [0u8; 64];
-    value_of(id, &mut buf);
-    String::from_utf8(buf[..kind().1].to_vec()).expect("hex is UTF-8")
+fn value(id: u32) -> Obs {
+    let mut v = Obs::EMPTY;
+    v.make(id);
+    v
 }
 
 fn node_ref(list: &EdgeList, v: u32) -> NodeRef {
     if v < list.first_observable {
         NodeRef::Report(Uuid::from_u128(u128::from(v)))
     } else {
-        NodeRef::Observable(kind().0, value_string(v))
+        let value = value(v);
+        NodeRef::Observable(value.kind, value.as_str().to_string())
     }
 }
 
-fn make_values(values: &mut Vec<[u8; 64]>, os: &[u32]) {
-    values.resize(os.len(), [0; 64]);
+fn make_values(values: &mut Vec<Obs>, os: &[u32]) {
+    values.resize(os.len(), Obs::EMPTY);
     for (buf, &o) in values.iter_mut().zip(os) {
-        value_of(o, buf);
+        buf.make(o);
     }
 }
 
 /// Adds one report to the builder, its values made on the way (as a parser would).
-fn add(
-    builder: &mut LinkGraphBuilder,
-    access: &ReportAccess,
-    values: &mut Vec<[u8; 64]>,
-    r: u32,
-    os: &[u32],
-) {
-    let (kind, len) = kind();
+fn add(builder: &mut LinkGraphBuilder, access: &ReportAccess, values: &mut Vec<Obs>, r: u32, os: &[u32]) {
     make_values(values, os);
     builder.add_parts(
         Uuid::from_u128(u128::from(r)),
         access,
         report_time(r),
-        values.iter().map(|b| (kind, std::str::from_utf8(&b[..len]).expect("hex is UTF-8"), None)),
+        values.iter().map(|v| (v.kind, v.as_str(), None)),
     );
 }
 
@@ -482,7 +626,10 @@ fn to_report(r: u32, os: &[u32]) -> Report {
         last_seen: None,
         observables: os
             .iter()
-            .map(|&o| ReportObservable { kind: kind().0, value: value_string(o), original: None, role: None })
+            .map(|&o| {
+                let v = value(o);
+                ReportObservable { kind: v.kind, value: v.as_str().to_string(), original: None, role: None }
+            })
             .collect(),
         revoked_at: None,
         scam: None,
@@ -548,7 +695,8 @@ fn bench_components(path: &str, rounds: usize) -> anyhow::Result<(Value, LinkGra
         let mut sink = lines;
         for_each_report(&bytes, |r, os| {
             make_values(&mut values, os);
-            sink = sink.wrapping_add(r as usize ^ values.iter().map(|v| usize::from(v[0])).sum::<usize>());
+            sink =
+                sink.wrapping_add(r as usize ^ values.iter().map(|v| usize::from(v.bytes[0])).sum::<usize>());
         })?;
         std::hint::black_box(sink);
         parse.push(started.elapsed().as_secs_f64());
@@ -773,7 +921,7 @@ fn bench_queries(
     let edges = list.starts[reports];
     let hubs: FxHashSet<String> = (list.first_observable..list.nodes)
         .filter(|&v| adj.neighbours(v).len() >= hub_degree)
-        .map(value_string)
+        .map(|v| value(v).as_str().to_string())
         .collect();
     eprintln!(
         "  queries: graph of the first {} reports ({} edges) built in {build_secs:.1} s; {} values of degree ≥ {} as hubs",
@@ -891,10 +1039,13 @@ fn run() -> anyhow::Result<()> {
     drop(full);
     eprintln!("dragnet: queries…");
     let queries = bench_queries(&list, query_reports, queries, hub_degree, seed)?;
+    // The mean length of the observables' values (each counted once).
+    let value_length = (list.first_observable..list.nodes).map(|v| f64::from(value(v).len)).sum::<f64>()
+        / f64::from((list.nodes - list.first_observable).max(1));
     let out = json!({
         "edges_file": path,
-        "kind": kind().0.to_string(),
-        "value_length": kind().1,
+        "kind": kind_name(),
+        "value_length": value_length,
         "edges": list.obs.len(),
         "reports": list.len(),
         "observables": file_nodes - u64::from(list.first_observable),
@@ -1020,10 +1171,10 @@ fn table() -> anyhow::Result<()> {
         rate(f(&d, "nodes"))
     );
     println!(
-        "dragnet (one viewer who sees every report, no hubs; {} values of {} hex digits) vs networkit {} \
+        "dragnet (one viewer who sees every report, no hubs; values: {}, {:.1} bytes on average) vs networkit {} \
          ({} threads) and igraph {} (Python {}); best of {} rounds; {}",
         d["kind"].as_str().unwrap_or("?"),
-        d["value_length"],
+        f(&d, "value_length"),
         a["versions"]["networkit"].as_str().unwrap_or("?"),
         a["networkit_threads"],
         a["versions"]["igraph"].as_str().unwrap_or("?"),

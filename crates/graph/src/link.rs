@@ -4,8 +4,10 @@
 //! [`model::observable::canonicalize`]'s `related`).
 //!
 //! Storage is compact: dense `u32` node ids in struct-of-arrays tables (a one-byte tag per
-//! node; report ids, access classes and times per report; observable values in one string
-//! arena, interned through hash tables), adjacency in CSR arrays (offsets + edges). An insert
+//! node; report ids, access classes and times per report; observable values back to back in
+//! chunks that never move, interned through a hash table of (node, 32-bit hash) entries),
+//! adjacency in CSR arrays (offsets + edges). A bulk build leaves an eighth of headroom in
+//! every table and vector, so the inserts after it grow nothing for a while. An insert
 //! appends the rows of the nodes it creates to the CSR; edges it adds to older nodes wait in
 //! one flat list of per-node chains, merged by [`LinkGraph::compact`] (run automatically once
 //! they pass a quarter of the CSR).
@@ -41,6 +43,7 @@ mod build;
 mod communities;
 mod connect;
 mod networks;
+mod values;
 
 use std::cell::RefCell;
 use std::hash::Hasher;
@@ -50,6 +53,7 @@ use hashbrown::HashTable;
 use model::{ObservableKind, Report, ReportAccess, Viewer, can_see};
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use uuid::Uuid;
+use values::Values;
 
 pub use build::LinkGraphBuilder;
 pub use connect::{ConnectOptions, Connection};
@@ -163,11 +167,19 @@ enum Key<'a> {
     Observable(ObservableKind, &'a str),
 }
 
-fn value_hash(tag: u8, value: &str) -> u64 {
+/// The 32-bit hash of an observable, as the observable index stores it.
+fn value_hash(tag: u8, value: &str) -> u32 {
     let mut h = FxHasher::default();
     h.write_u8(tag);
     h.write(value.as_bytes());
-    h.finish()
+    let h = h.finish();
+    (h ^ (h >> 32)) as u32
+}
+
+/// The observable index's 64-bit hash from the stored 32 bits: a multiplication by an odd
+/// constant, so the table's bucket bits and its control bits both depend on the whole hash.
+fn spread(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 fn uuid_hash(id: &Uuid) -> u64 {
@@ -183,7 +195,7 @@ struct Nodes {
     /// Per node: [`REPORT`] or the observable's kind.
     tags: Vec<u8>,
     /// Per node: the report's slot (index into the `report_*` vectors) or the observable's
-    /// value slot (index into `value_starts`).
+    /// value slot (in `values`).
     slots: Vec<u32>,
     report_ids: Vec<Uuid>,
     report_class: Vec<u32>,
@@ -191,11 +203,12 @@ struct Nodes {
     report_node: Vec<u32>,
     /// Report slots, by report id.
     report_index: HashTable<u32>,
-    /// Every observable value, back to back; value `i` is `value_bytes[starts[i]..starts[i + 1]]`.
-    value_bytes: String,
-    value_starts: Vec<u32>,
-    /// Observable node ids, by (kind, value), with where the value lies so that a look-up
-    /// touches the table and the value's bytes only.
+    /// Every observable value, by value slot, in chunks that never move.
+    values: Values,
+    /// Observable node ids, by (kind, value), each with its value's 32-bit hash: a look-up
+    /// compares the hashes first and reads a value's bytes only when they match (so a new
+    /// value reads none), and growing the table rehashes from the stored hashes, never from
+    /// the values.
     observable_index: HashTable<Interned>,
     classes: Vec<ReportAccess>,
     class_ids: FxHashMap<ReportAccess, u32>,
@@ -214,8 +227,7 @@ impl Nodes {
             report_time: Vec::new(),
             report_node: Vec::new(),
             report_index: HashTable::new(),
-            value_bytes: String::new(),
-            value_starts: vec![0],
+            values: Values::new(),
             observable_index: HashTable::new(),
             classes: Vec::new(),
             class_ids: FxHashMap::default(),
@@ -224,7 +236,12 @@ impl Nodes {
         }
     }
 
+    /// Room for `reports` and `observables` more, and the headroom `finish` leaves on top (see
+    /// [`Nodes::headroom`]), so that a bulk load of that much neither grows nor, at its end,
+    /// resizes anything.
     fn reserve(&mut self, reports: usize, observables: usize) {
+        let reports = reports + headroom_for(self.report_ids.len() + reports);
+        let observables = observables + headroom_for(self.values.len() + observables);
         self.tags.reserve(reports + observables);
         self.slots.reserve(reports + observables);
         self.report_ids.reserve(reports);
@@ -232,18 +249,37 @@ impl Nodes {
         self.report_time.reserve(reports);
         self.report_node.reserve(reports);
         self.report_index.reserve(reports, |&s| uuid_hash(&self.report_ids[s as usize]));
-        self.value_starts.reserve(observables);
+        self.observable_index.reserve(observables, Interned::rehash);
+        self.values.reserve(observables);
     }
 
     fn len(&self) -> usize {
         self.tags.len()
     }
 
-    fn shrink_to_fit(&mut self) {
-        self.tags.shrink_to_fit();
-        self.slots.shrink_to_fit();
-        self.value_bytes.shrink_to_fit();
-        self.value_starts.shrink_to_fit();
+    /// Room for an eighth more nodes, reports and values than the graph holds (at least
+    /// [`COMPACT_MIN`]), in every table and vector: after a bulk build, inserts do not start
+    /// with a rehash of every value or a copy of every array (oversized ones are trimmed to
+    /// that, in place). The growth past that headroom is the usual doubling, amortised: a
+    /// vector copies its contents once, the observable table moves each entry once without
+    /// reading any value (its hashes are stored), the report table rehashes each report id
+    /// (16 bytes) once.
+    fn headroom(&mut self) {
+        let (nodes, reports, values) =
+            (headroom_for(self.len()), headroom_for(self.report_ids.len()), headroom_for(self.values.len()));
+        headroom(&mut self.tags, nodes);
+        headroom(&mut self.slots, nodes);
+        headroom(&mut self.report_ids, reports);
+        headroom(&mut self.report_class, reports);
+        headroom(&mut self.report_time, reports);
+        headroom(&mut self.report_node, reports);
+        self.values.headroom(values);
+        let Nodes { report_index, report_ids, observable_index, .. } = self;
+        let report_hash = |&s: &u32| uuid_hash(&report_ids[s as usize]);
+        report_index.shrink_to(report_index.len() + reports, report_hash);
+        report_index.reserve(reports, report_hash);
+        observable_index.shrink_to(observable_index.len() + values, Interned::rehash);
+        observable_index.reserve(values, Interned::rehash);
     }
 
     fn is_report(&self, v: u32) -> bool {
@@ -256,7 +292,7 @@ impl Nodes {
     }
 
     fn value(&self, v: u32) -> &str {
-        value_of(&self.value_bytes, &self.value_starts, self.slots[v as usize])
+        self.values.get(self.slots[v as usize])
     }
 
     fn key(&self, v: u32) -> Key<'_> {
@@ -279,9 +315,8 @@ impl Nodes {
 
     fn lookup_observable(&self, kind: ObservableKind, value: &str) -> Option<u32> {
         let tag = kind as u8;
-        self.observable_index
-            .find(value_hash(tag, value), |e| e.is(&self.value_bytes, tag, value))
-            .map(|e| e.node)
+        let hash = value_hash(tag, value);
+        self.observable_index.find(spread(hash), |e| self.is(e, hash, tag, value)).map(|e| e.node)
     }
 
     fn lookup(&self, node: &NodeRef) -> Option<u32> {
@@ -322,13 +357,20 @@ impl Nodes {
     fn prefetch(&self, batch: &[(ObservableKind, &str, Option<&str>)]) {
         let mut touched = 0u64;
         for &(kind, value, _) in batch {
-            let tag = kind as u8;
-            self.observable_index.find(value_hash(tag, value), |e| {
-                touched ^= self.value_bytes.as_bytes().get(e.start as usize).copied().unwrap_or(0) as u64;
+            let hash = value_hash(kind as u8, value);
+            self.observable_index.find(spread(hash), |e| {
+                if e.hash == hash {
+                    touched ^= self.value(e.node).len() as u64;
+                }
                 false
             });
         }
         std::hint::black_box(touched);
+    }
+
+    /// Whether entry `e` is the observable (`tag`, `value`) of hash `hash`.
+    fn is(&self, e: &Interned, hash: u32, tag: u8, value: &str) -> bool {
+        e.hash == hash && self.tags[e.node as usize] == tag && self.value(e.node) == value
     }
 
     /// The node of an observable, created with its derived observables on first sight; the
@@ -336,18 +378,20 @@ impl Nodes {
     fn observable(&mut self, kind: ObservableKind, value: &str, derived: &mut Vec<(u32, u32)>) -> u32 {
         let tag = kind as u8;
         let hash = value_hash(tag, value);
-        if let Some(e) = self.observable_index.find(hash, |e| e.is(&self.value_bytes, tag, value)) {
-            return e.node;
-        }
-        let slot = u32::try_from(self.value_starts.len() - 1).expect("more than u32::MAX values");
-        let o = self.push_node(tag, slot);
-        let start = self.value_bytes.len() as u32;
-        self.value_bytes.push_str(value);
-        let end = u32::try_from(self.value_bytes.len()).expect("more than 4 GiB of observable values");
-        self.value_starts.push(end);
-        let Nodes { observable_index, value_bytes, .. } = self;
-        let entry = Interned { node: o, start, len: end - start, tag };
-        observable_index.insert_unique(hash, entry, |e| value_hash(e.tag, e.value(value_bytes)));
+        // One probe finds the value or the place of the new entry.
+        let Nodes { observable_index, tags, slots, values, .. } = self;
+        let is = |e: &Interned| {
+            e.hash == hash && tags[e.node as usize] == tag && values.get(slots[e.node as usize]) == value
+        };
+        let vacant = match observable_index.entry(spread(hash), is, Interned::rehash) {
+            hashbrown::hash_table::Entry::Occupied(e) => return e.get().node,
+            hashbrown::hash_table::Entry::Vacant(vacant) => vacant,
+        };
+        let o = u32::try_from(tags.len()).ok().filter(|&id| id != u32::MAX).expect("too many nodes");
+        let slot = values.push(value);
+        tags.push(tag);
+        slots.push(slot);
+        vacant.insert(Interned { node: o, hash });
         if derives(tag) {
             let mut related = model::observable::canonicalize(kind, value, &Default::default())
                 .map(|c| c.related)
@@ -405,8 +449,7 @@ impl Nodes {
             + self.report_time.capacity() * 8
             + self.report_node.capacity() * 4
             + self.report_index.allocation_size()
-            + self.value_bytes.capacity()
-            + self.value_starts.capacity() * 4
+            + self.values.memory_bytes()
             + self.observable_index.allocation_size()
             + self.classes.capacity() * size_of::<ReportAccess>()
             + self.classes.iter().map(access_heap).sum::<usize>()
@@ -452,27 +495,34 @@ impl<'v, I: Iterator<Item = (ObservableKind, &'v str, Option<&'v str>)>> Batches
     }
 }
 
-/// An entry of the observable index: the node and its kind and value.
+/// An entry of the observable index: the node and the 32-bit hash of its kind and value.
 #[derive(Clone, Copy)]
 struct Interned {
     node: u32,
-    start: u32,
-    len: u32,
-    tag: u8,
+    hash: u32,
 }
 
 impl Interned {
-    fn value<'a>(&self, bytes: &'a str) -> &'a str {
-        &bytes[self.start as usize..(self.start + self.len) as usize]
-    }
-
-    fn is(&self, bytes: &str, tag: u8, value: &str) -> bool {
-        self.tag == tag && self.len as usize == value.len() && self.value(bytes) == value
+    /// The table's hash of an entry: from the stored hash, without reading the value.
+    fn rehash(&self) -> u64 {
+        spread(self.hash)
     }
 }
 
-fn value_of<'a>(bytes: &'a str, starts: &[u32], slot: u32) -> &'a str {
-    &bytes[starts[slot as usize] as usize..starts[slot as usize + 1] as usize]
+/// The headroom left past `len` elements: an eighth, at least [`COMPACT_MIN`].
+fn headroom_for(len: usize) -> usize {
+    (len / 8).max(COMPACT_MIN)
+}
+
+/// Leaves room for `extra` more elements in `v` past its length, trimming (in place, as the
+/// allocator does for a shrink) a vector reserved much larger than that.
+fn headroom<T>(v: &mut Vec<T>, extra: usize) {
+    let want = v.len() + extra;
+    if v.capacity() < want {
+        v.reserve_exact(extra);
+    } else if v.capacity() > want + extra {
+        v.shrink_to(want);
+    }
 }
 
 /// The link graph. See the module docs.
@@ -483,7 +533,7 @@ pub struct LinkGraph {
     offsets: Vec<u32>,
     edges: Vec<Edge>,
     /// Edges added since the last compaction to nodes already in the CSR: each node's newest
-    /// by `pending_head` (indexed by node, [`NONE`] past its end), older ones chained through
+    /// by `pending_head` (indexed by node, [`NONE`] past its end; positions plus one), older ones chained through
     /// `pending` (no allocation per node).
     pending_head: Vec<u32>,
     pending: Vec<Pending>,
@@ -498,8 +548,8 @@ struct Pending {
     next: u32,
 }
 
-/// The end of a chain of pending edges.
-const NONE: u32 = u32::MAX;
+/// The end of a chain of pending edges (chains hold positions in `pending` plus one).
+const NONE: u32 = 0;
 
 #[derive(Clone, Default)]
 struct Scratch {
@@ -525,7 +575,7 @@ impl Iterator for RawEdges<'_> {
         if self.next == NONE {
             return None;
         }
-        let p = self.pending[self.next as usize];
+        let p = self.pending[self.next as usize - 1];
         self.next = p.next;
         Some(p.edge)
     }
@@ -675,12 +725,17 @@ impl LinkGraph {
             if x >= first_new {
                 new_edges.push((x, e));
             } else {
-                let at = u32::try_from(self.pending.len())
-                    .ok()
-                    .filter(|&i| i != NONE)
-                    .expect("too many pending edges");
+                let at = u32::try_from(self.pending.len() + 1).expect("too many pending edges");
                 if self.pending_head.len() <= x as usize {
-                    self.pending_head.resize(self.nodes.len(), NONE);
+                    // Room for every node the node tables have room for. Zeros (NONE) from a
+                    // fresh allocation are the operating system's zero pages until written, so
+                    // the first insert after a bulk build does not fill an array per node.
+                    let len = self.nodes.tags.capacity().max(self.nodes.len());
+                    if self.pending_head.capacity() == 0 {
+                        self.pending_head = vec![NONE; len];
+                    } else {
+                        self.pending_head.resize(len, NONE);
+                    }
                 }
                 let next = std::mem::replace(&mut self.pending_head[x as usize], at);
                 self.pending.push(Pending { edge: e, next });
@@ -715,8 +770,8 @@ impl LinkGraph {
                 let mut at = head;
                 // Newest first in the chain: put back in the order of arrival.
                 while at != NONE {
-                    chain.push(self.pending[at as usize].edge);
-                    at = self.pending[at as usize].next;
+                    chain.push(self.pending[at as usize - 1].edge);
+                    at = self.pending[at as usize - 1].next;
                 }
                 edges.extend(chain.drain(..).rev());
             }
@@ -1102,6 +1157,17 @@ impl View<'_> {
             Key::Report(_) => false,
             Key::Observable(kind, value) => (self.is_hub)(kind, value),
         }
+    }
+
+    /// Whether observable `v`, of tag `tag`, is a hub.
+    fn observable_hub(&self, v: u32, tag: u8) -> bool {
+        (self.is_hub)(ObservableKind::ALL[tag as usize], self.graph.nodes.value(v))
+    }
+
+    /// Whether every report is in the subgraph (every access class visible, the window open),
+    /// and so every node: each was created by a report or derived from a value of one.
+    fn everything_visible(&self) -> bool {
+        self.from == i64::MIN && self.to == i64::MAX && self.class_visible.iter().all(|&c| c)
     }
 
     fn node_view(&self, v: u32, depth: usize) -> NodeView {

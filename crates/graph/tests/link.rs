@@ -1063,3 +1063,59 @@ fn large_reports_hold_each_value_once() {
     let nodes = all_nodes(std::slice::from_ref(&big));
     assert_eq!(answers(&built, &v, &nodes[..3], &no_hubs), answers(&inserted, &v, &nodes[..3], &no_hubs));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// `components` (union-find over the CSR, with a shortcut when every report is visible)
+    /// agrees with the breadth-first search `network` runs from each member: a component
+    /// holding a report is exactly that network's members, and a report-less one has no
+    /// network. Every report visible (the shortcut), a window, and some reports hidden, built
+    /// at once and inserted one by one with edges still pending.
+    #[test]
+    fn components_are_the_networks_members(
+        specs in proptest::collection::vec((proptest::collection::vec(0usize..POOL.len(), 0..4), 0i64..6, any::<bool>()), 1..10)
+    ) {
+        let reports: Vec<Report> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, (obs, seen, hidden))| {
+                let mut rep = report(i as u128 + 1, &[]);
+                rep.first_seen = Some(at(*seen));
+                if *hidden {
+                    rep.tlp = Tlp::Red;
+                    rep.author = org(3);
+                }
+                rep.observables = obs
+                    .iter()
+                    .map(|&k| ReportObservable { kind: POOL[k].0, value: POOL[k].1.to_string(), original: None, role: None })
+                    .collect();
+                rep
+            })
+            .collect();
+        let all_green: Vec<Report> =
+            reports.iter().cloned().map(|rep| Report { tlp: Tlp::Green, author: org(1), ..rep }).collect();
+        let v = viewer(2);
+        for reports in [&reports, &all_green] {
+            let inserted = build(reports);
+            let built = LinkGraph::build(reports.iter());
+            for g in [&inserted, &built] {
+                for scope in [Scope::new(&v, &random_hub), Scope { from: Some(at(1)), to: Some(at(4)), ..Scope::new(&v, &random_hub) }] {
+                    let (groups, _) = components(g, &scope);
+                    let opts = NetworkDetailOptions { max_nodes: usize::MAX, key_nodes: 0, ..Default::default() };
+                    for group in &groups {
+                        let has_report = group.iter().any(|n| matches!(n, NodeRef::Report(_)));
+                        let detail = g.network(&scope, &group[0], &opts);
+                        prop_assert_eq!(detail.is_some(), has_report);
+                        if let Some(detail) = detail {
+                            let mut members: Vec<NodeRef> =
+                                detail.nodes.iter().filter(|n| !n.hub).map(|n| n.node.clone()).collect();
+                            members.sort();
+                            prop_assert_eq!(&members, group);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use model::{ObservableKind, Report, ReportAccess};
 use uuid::Uuid;
 
-use super::{Batches, DERIVED_OUT, Edge, LinkGraph, Nodes, reverse};
+use super::{Batches, COMPACT_MIN, DERIVED_OUT, Edge, LinkGraph, Nodes, reverse};
 
 /// Builds a [`LinkGraph`] from many reports much faster than inserting them one by one; the
 /// graph answers exactly like the one-by-one graph of the same reports in the same order.
@@ -43,8 +43,10 @@ impl LinkGraphBuilder {
         LinkGraphBuilder { nodes: Nodes::new(), list: Vec::new(), stamp: Vec::new(), derived: Vec::new() }
     }
 
-    /// Room for `reports` reports and `edges` report↔observable edges (as many observables
-    /// are assumed as edges are given, at most).
+    /// Room for `reports` reports and `edges` report↔observable edges, reserved at once in
+    /// every table and vector (node tables, observable index, edge list; as many observables
+    /// are assumed as edges are given, at most): loading that much grows nothing. The values'
+    /// bytes need no reservation (they are stored in chunks that never move).
     pub fn with_capacity(reports: usize, edges: usize) -> Self {
         let mut builder = Self::new();
         builder.nodes.reserve(reports, edges);
@@ -103,32 +105,38 @@ impl LinkGraphBuilder {
         self.list.extend(self.derived.drain(..).map(|(a, d)| (a, d, DERIVED_OUT)));
     }
 
-    /// The graph: CSR offsets from the degrees, then every edge end put in its place.
+    /// The graph: CSR offsets from the degrees, then every edge end put in its place. Every
+    /// table and vector is left an eighth larger than what it holds (see `Nodes::headroom`),
+    /// so that the inserts that follow a bulk build grow nothing for a while.
     pub fn finish(self) -> LinkGraph {
         let LinkGraphBuilder { nodes, list, .. } = self;
         let n = nodes.len();
-        let mut offsets = vec![0u32; n + 1];
+        // Degrees, then where each row ends; placing the edges from the last one down moves each
+        // row's end to its start, keeping the rows in the order of the list (no cursor array).
+        let mut offsets = Vec::with_capacity(n + 1 + (n / 8).max(COMPACT_MIN));
+        offsets.resize(n + 1, 0u32);
         for &(a, b, _) in &list {
-            offsets[a as usize + 1] += 1;
-            offsets[b as usize + 1] += 1;
+            offsets[a as usize] += 1;
+            offsets[b as usize] += 1;
         }
         let mut total = 0u32;
         for o in offsets.iter_mut() {
             total = total.checked_add(*o).expect("more than u32::MAX edge ends");
             *o = total;
         }
-        let mut cursor: Vec<u32> = offsets[..n].to_vec();
-        let mut edges = vec![Edge { target: 0, label: 0 }; total as usize];
-        for (a, b, label) in list {
-            let at = &mut cursor[a as usize];
-            edges[*at as usize] = Edge { target: b, label };
-            *at += 1;
-            let at = &mut cursor[b as usize];
+        let mut edges = Vec::with_capacity(total as usize + (total as usize / 8).max(COMPACT_MIN));
+        edges.resize(total as usize, Edge { target: 0, label: 0 });
+        for &(a, b, label) in list.iter().rev() {
+            let at = &mut offsets[b as usize];
+            *at -= 1;
             edges[*at as usize] = Edge { target: a, label: reverse(label) };
-            *at += 1;
+            let at = &mut offsets[a as usize];
+            *at -= 1;
+            edges[*at as usize] = Edge { target: b, label };
         }
+        drop(list);
         let mut nodes = nodes;
-        nodes.shrink_to_fit();
+        nodes.headroom();
         LinkGraph {
             nodes,
             offsets,

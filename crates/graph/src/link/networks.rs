@@ -17,15 +17,25 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use uuid::Uuid;
 
 use super::{
-    DERIVED_OUT, EdgeView, Key, LinkGraph, NodeRef, NodeView, Scope, View, betweenness, communities,
-    from_micros,
+    DERIVED_OUT, EdgeView, Key, LinkGraph, NodeRef, NodeView, REPORT, Scope, View, betweenness, communities,
+    derives, from_micros,
 };
 
 /// Community detection runs on networks of at most this many members.
 pub const COMMUNITY_MAX_NODES: usize = 200_000;
 
-/// The label of a member not yet reached.
-const UNSEEN: u32 = u32::MAX - 1;
+/// The root of `x` in a union-find forest, halving the path on the way.
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    loop {
+        let p = parent[x as usize];
+        if p == x {
+            return x;
+        }
+        let g = parent[p as usize];
+        parent[x as usize] = g;
+        x = g;
+    }
+}
 
 /// Betweenness is exact on networks of at most `betweenness_samples` × this many members.
 const EXACT_BETWEENNESS_FACTOR: usize = 16;
@@ -196,7 +206,11 @@ impl LinkGraph {
     /// [`Components`]). Breadth-first over the CSR, in time linear in the graph.
     pub fn components(&self, scope: &Scope) -> Components {
         let mut view = self.view(scope);
-        view.densify();
+        // The common case: every report visible, so every node exists (each was created by a
+        // report or derived from a value of one) and the existence pass can be skipped.
+        if !view.everything_visible() {
+            view.densify();
+        }
         self.label_components(&view)
     }
 
@@ -426,26 +440,76 @@ impl LinkGraph {
     /// and for hubs.
     fn label_components(&self, view: &View) -> Components {
         let n = self.nodes.len();
-        // Members start as UNSEEN: one array read per edge end tells both whether a neighbour
-        // is a member and whether it is labelled yet.
-        let dense = view.dense.as_ref().expect("a dense view");
-        let mut labels: Vec<u32> = dense
+        let tags = &self.nodes.tags;
+        // Union-find: `parent` per member (itself at first), `u32::MAX` outside the subgraph
+        // and for hubs. Without a dense view, every node exists (see
+        // `View::everything_visible`).
+        let dense = view.dense.as_deref();
+        debug_assert!(dense.is_some() || view.everything_visible());
+        let mut parent: Vec<u32> = tags
             .iter()
             .enumerate()
-            .map(|(v, &exists)| if exists && !view.hub(v as u32) { UNSEEN } else { u32::MAX })
+            .map(|(v, &tag)| {
+                let member =
+                    dense.is_none_or(|d| d[v]) && (tag == REPORT || !view.observable_hub(v as u32, tag));
+                if member { v as u32 } else { u32::MAX }
+            })
             .collect();
-        let mut queue = Vec::new();
-        // Each component's rank key: its network id, or for report-less ones their smallest
-        // member.
+        // Every edge once, from its report end or from its source end (only observables that
+        // derive others have such edges): a streaming pass over the report rows of the CSR.
+        // A root is linked under the smaller root, so each component's root is its smallest
+        // node and every parent is smaller than its child.
+        let union = |parent: &mut [u32], v: usize, t: u32| {
+            if parent[t as usize] == u32::MAX {
+                return;
+            }
+            let (a, b) = (find(parent, v as u32), find(parent, t));
+            if a != b {
+                parent[a.max(b) as usize] = a.min(b);
+            }
+        };
+        for v in 0..n {
+            let tag = tags[v];
+            if parent[v] == u32::MAX || tag != REPORT && !derives(tag) {
+                continue;
+            }
+            if self.pending.is_empty() {
+                let row = &self.edges[self.offsets[v] as usize..self.offsets[v + 1] as usize];
+                for e in row {
+                    if tag == REPORT || e.label == DERIVED_OUT {
+                        union(&mut parent, v, e.target);
+                    }
+                }
+            } else {
+                for e in self.raw_edges(v as u32) {
+                    if tag == REPORT || e.label == DERIVED_OUT {
+                        union(&mut parent, v, e.target);
+                    }
+                }
+            }
+        }
+        // Every member straight to its root (parents are smaller: done in node order).
+        for v in 0..n {
+            let p = parent[v];
+            if p != u32::MAX {
+                parent[v] = parent[p as usize];
+            }
+        }
+        // Each component's rank key: its network id (earliest report), or for report-less
+        // ones their smallest member; `index` per root: the component's place in `keys`.
+        let mut index = vec![u32::MAX; n];
         let mut keys: Vec<ComponentKey> = Vec::new();
         for (slot, &r) in self.nodes.report_node.iter().enumerate() {
+            let root = parent[r as usize];
+            if root == u32::MAX {
+                continue;
+            }
             let id = (self.nodes.report_time[slot], self.nodes.report_ids[slot]);
-            match labels[r as usize] {
-                UNSEEN => {
-                    self.spread(&mut labels, &mut queue, r, keys.len() as u32);
+            match index[root as usize] {
+                u32::MAX => {
+                    index[root as usize] = keys.len() as u32;
                     keys.push(ComponentKey::Network(id.0, id.1));
                 }
-                u32::MAX => {}
                 c => {
                     if let ComponentKey::Network(t, u) = &mut keys[c as usize] {
                         (*t, *u) = (*t, *u).min(id);
@@ -453,12 +517,20 @@ impl LinkGraph {
                 }
             }
         }
-        for v in 0..n as u32 {
-            if labels[v as usize] == UNSEEN {
-                self.spread(&mut labels, &mut queue, v, keys.len() as u32);
-                let smallest =
-                    queue.iter().map(|&u| self.nodes.key(u)).min().expect("a component has a node");
-                keys.push(ComponentKey::Rest(smallest));
+        for (v, &root) in parent.iter().enumerate() {
+            if root == u32::MAX {
+                continue;
+            }
+            match index[root as usize] {
+                u32::MAX => {
+                    index[root as usize] = keys.len() as u32;
+                    keys.push(ComponentKey::Rest(self.nodes.key(v as u32)));
+                }
+                c => {
+                    if let ComponentKey::Rest(smallest) = &mut keys[c as usize] {
+                        *smallest = (*smallest).min(self.nodes.key(v as u32));
+                    }
+                }
             }
         }
         // Renumber in key order: the labels then depend on neither dense ids nor the order in
@@ -469,29 +541,11 @@ impl LinkGraph {
         for (new, &old) in order.iter().enumerate() {
             renumber[old as usize] = new as u32;
         }
-        for l in labels.iter_mut().filter(|l| **l != u32::MAX) {
-            *l = renumber[*l as usize];
+        // In place (`index` is by root).
+        for label in parent.iter_mut().filter(|l| **l != u32::MAX) {
+            *label = renumber[index[*label as usize] as usize];
         }
-        Components { labels, count: keys.len() }
-    }
-
-    /// Labels `start`'s component (breadth first over members); `queue` ends holding it.
-    fn spread(&self, labels: &mut [u32], queue: &mut Vec<u32>, start: u32, label: u32) {
-        queue.clear();
-        queue.push(start);
-        labels[start as usize] = label;
-        let mut i = 0;
-        while i < queue.len() {
-            let v = queue[i];
-            i += 1;
-            for e in self.raw_edges(v) {
-                let t = e.target as usize;
-                if labels[t] == UNSEEN {
-                    labels[t] = label;
-                    queue.push(e.target);
-                }
-            }
-        }
+        Components { labels: parent, count: keys.len() }
     }
 
     /// The members of the component of `start` (a non-hub node that exists), breadth first on
