@@ -50,6 +50,14 @@ struct ViewerHubs {
     used: AtomicU64,
 }
 
+/// A snapshot of what a viewer's hub index is built from.
+struct HubInputs {
+    /// Reports in the graph when it was taken (visible or not).
+    seen: usize,
+    ids: Vec<Uuid>,
+    keys: Vec<Vec<IndicatorKey>>,
+}
+
 /// The link graph and the hub indexes of recent viewers.
 pub(crate) struct Links {
     pub(crate) graph: LinkGraph,
@@ -131,10 +139,50 @@ impl Links {
         self.viewers.contains_key(&viewer_key(viewer))
     }
 
-    /// Builds a viewer's hub index (under the write lock), evicting the least recently used.
-    fn add_viewer(&mut self, viewer: &Viewer) {
+    /// What building a viewer's hub index needs from the graph (taken under the read lock).
+    fn hub_inputs(&self, viewer: &Viewer) -> HubInputs {
+        let mut inputs = HubInputs { seen: 0, ids: Vec::new(), keys: Vec::new() };
+        for (id, access) in self.graph.reports() {
+            inputs.seen += 1;
+            if can_see(viewer, access) {
+                inputs.ids.push(id);
+                inputs.keys.push(self.keys(id));
+            }
+        }
+        inputs
+    }
+
+    fn hub_options(&self) -> CampaignOptions {
+        CampaignOptions { listed: Some(self.listed_fn()), weak_min_groups: Some(2), ..Default::default() }
+    }
+
+    /// Installs a viewer's hub index built from [`Links::hub_inputs`] without a lock (under the
+    /// write lock, briefly): reports added or revoked since are applied, the current marks too, and
+    /// the least recently used viewer is evicted when the cache is full.
+    fn install_viewer(&mut self, viewer: &Viewer, inputs: HubInputs, mut index: CampaignIndex) {
         if self.has_viewer(viewer) {
             return;
+        }
+        let mut slot_of: HashMap<Uuid, u32> =
+            inputs.ids.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+        let mut added = Vec::new();
+        for (i, (id, access)) in self.graph.reports().enumerate() {
+            let visible = can_see(viewer, access);
+            match slot_of.get(&id) {
+                // Revoked since.
+                Some(&slot) if !visible => index.revoke(slot),
+                None if visible && i >= inputs.seen => added.push(id),
+                _ => {}
+            }
+        }
+        for id in added {
+            let slot = slot_of.len() as u32;
+            index.insert(slot, &self.keys(id));
+            slot_of.insert(id, slot);
+        }
+        // Marks are applied here, under the lock, as they are now.
+        for key in &self.marks {
+            index.mark_hub(key, "marked");
         }
         if self.viewers.len() >= VIEWER_HUBS_MAX
             && let Some(oldest) = self
@@ -145,30 +193,6 @@ impl Links {
         {
             self.viewers.remove(&oldest);
         }
-        let started = std::time::Instant::now();
-        let mut ids = Vec::new();
-        let mut keys = Vec::new();
-        for (id, access) in self.graph.reports() {
-            if can_see(viewer, access) {
-                ids.push(id);
-                keys.push(self.keys(id));
-            }
-        }
-        let opts = CampaignOptions {
-            listed: Some(self.listed_fn()),
-            weak_min_groups: Some(2),
-            ..Default::default()
-        };
-        let mut index = CampaignIndex::build(opts, keys);
-        for key in &self.marks {
-            index.mark_hub(key, "marked");
-        }
-        tracing::debug!(
-            reports = ids.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "viewer hub index built"
-        );
-        let slot_of = ids.into_iter().enumerate().map(|(i, id)| (id, i as u32)).collect();
         self.viewers.insert(
             viewer_key(viewer),
             ViewerHubs { viewer: viewer.clone(), index, slot_of, used: AtomicU64::new(0) },
@@ -515,13 +539,20 @@ impl Engine {
 
     /// The links, with the viewer's hub index built.
     fn links_for(&self, viewer: &Viewer) -> std::sync::RwLockReadGuard<'_, Links> {
-        {
+        let (inputs, opts) = {
             let links = self.links();
             if links.has_viewer(viewer) {
                 return links;
             }
-        }
-        self.links.write().unwrap_or_else(|e| e.into_inner()).add_viewer(viewer);
+            (links.hub_inputs(viewer), links.hub_options())
+        };
+        // The index is built with no lock held: queries and writes go on meanwhile, and what
+        // they changed is applied when it is installed.
+        let started = std::time::Instant::now();
+        let reports = inputs.ids.len();
+        let index = CampaignIndex::build(opts, &inputs.keys);
+        self.links.write().unwrap_or_else(|e| e.into_inner()).install_viewer(viewer, inputs, index);
+        tracing::debug!(reports, elapsed_ms = started.elapsed().as_millis() as u64, "viewer hub index built");
         self.links()
     }
 
@@ -908,5 +939,102 @@ impl Engine {
             timeline,
             weekly,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use model::report::ReportObservable;
+    use model::{Audience, ReportKind, Role, Tlp};
+
+    use super::*;
+
+    fn org(n: u128) -> OrgId {
+        OrgId(Uuid::from_u128(1_000 + n))
+    }
+
+    /// Report `n` of group `g` by `author`: the group's phone; in a quarter of the reports (one
+    /// per group of four) a hosting address every group uses (a weak value: a hub from two
+    /// groups on), in another quarter one of two handles (to be marked).
+    fn report(n: u128, g: u128, author: u128, tlp: Tlp) -> Report {
+        let obs = |kind, value: String| ReportObservable { kind, value, original: None, role: None };
+        let mut observables = vec![obs(ObservableKind::Phone, format!("+1888839{:04}", 1000 + g))];
+        if n % 4 == 0 {
+            observables.push(obs(ObservableKind::Ipv4, "203.0.113.7".to_string()));
+        }
+        if n % 4 == 1 {
+            observables.push(obs(ObservableKind::Telegram, format!("@shared_handle_{}", n % 2)));
+        }
+        Report {
+            id: Uuid::from_u128(n),
+            kind: ReportKind::Scam,
+            title: format!("r{n}"),
+            narrative: String::new(),
+            tlp,
+            audience: Audience::default(),
+            author: org(author),
+            labels: vec![],
+            created_at: DateTime::from_timestamp(1_700_000_000 + n as i64, 0).unwrap(),
+            first_seen: None,
+            last_seen: None,
+            observables,
+            revoked_at: None,
+            scam: None,
+            victim_pii: None,
+        }
+    }
+
+    /// Each hub and why (structural figures are as of each value's last exact evaluation, so
+    /// they are left out).
+    fn hubs(index: &CampaignIndex) -> Vec<(IndicatorKey, String)> {
+        let why = |r: &graph::HubReason| match r {
+            graph::HubReason::Listed => "listed".to_string(),
+            graph::HubReason::Marked(m) => format!("marked: {m}"),
+            graph::HubReason::Structural { .. } => "structural".to_string(),
+        };
+        let mut h: Vec<_> = index.hubs().map(|h| (h.key.clone(), why(&h.reason))).collect();
+        h.sort();
+        h
+    }
+
+    /// A hub index built off-lock and caught up on install equals one built afterwards from
+    /// scratch: reports added, revoked, marked and unmarked meanwhile are all applied.
+    #[test]
+    fn a_hub_index_built_off_lock_catches_up() {
+        let viewer = Viewer::new(org(2), Role::Analyst, vec![]);
+        let first: Vec<Report> = (0..40).map(|n| report(n, n / 4, 1 + n % 2, Tlp::Green)).collect();
+        let mut links = Links::new(LinkGraph::build(&first), extract::WarningLists::empty());
+        links.set_mark(ObservableKind::Telegram, "@shared_handle_1", true);
+        let inputs = links.hub_inputs(&viewer);
+        let index = CampaignIndex::build(links.hub_options(), &inputs.keys);
+
+        // Meanwhile: more groups, a RED report the viewer may not see, a revocation, and the
+        // marks change.
+        let later: Vec<Report> =
+            (40..80).map(|n| report(n, n / 4, 1, if n % 7 == 0 { Tlp::Red } else { Tlp::Green })).collect();
+        links.insert(&later);
+        // Report 2 is by organisation 1: hidden from the viewer once revoked.
+        links.revoke(&first[2]);
+        links.set_mark(ObservableKind::Telegram, "@shared_handle_1", false);
+        links.set_mark(ObservableKind::Telegram, "@shared_handle_0", true);
+        links.install_viewer(&viewer, inputs, index);
+
+        let fresh_inputs = links.hub_inputs(&viewer);
+        let mut fresh = CampaignIndex::build(links.hub_options(), &fresh_inputs.keys);
+        for key in &links.marks {
+            fresh.mark_hub(key, "marked");
+        }
+        let installed = &links.viewers[&viewer_key(&viewer)];
+        assert_eq!(installed.index.len(), fresh.len(), "live reports");
+        assert_eq!(installed.index.len(), fresh_inputs.ids.len());
+        assert!(fresh_inputs.ids.iter().all(|id| installed.slot_of.contains_key(id)));
+        assert_eq!(hubs(&installed.index), hubs(&fresh));
+        let ip = IndicatorKey::new(ObservableKind::Ipv4, "203.0.113.7");
+        assert!(installed.index.is_hub(&ip), "a weak value shared by many groups is a hub");
+        assert!(installed.index.is_hub(&IndicatorKey::new(ObservableKind::Telegram, "@shared_handle_0")));
+        // Unmarked meanwhile: a hub again only by the structure (it spans many groups too).
+        let unmarked = IndicatorKey::new(ObservableKind::Telegram, "@shared_handle_1");
+        assert!(matches!(installed.index.hub_reason(&unmarked), Some(graph::HubReason::Structural { .. })));
     }
 }
