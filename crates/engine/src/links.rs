@@ -960,7 +960,7 @@ mod tests {
     fn report(n: u128, g: u128, author: u128, tlp: Tlp) -> Report {
         let obs = |kind, value: String| ReportObservable { kind, value, original: None, role: None };
         let mut observables = vec![obs(ObservableKind::Phone, format!("+1888839{:04}", 1000 + g))];
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             observables.push(obs(ObservableKind::Ipv4, "203.0.113.7".to_string()));
         }
         if n % 4 == 1 {
