@@ -1,7 +1,8 @@
 //! `/api/v1/graph/...`: link analysis on the subgraph of reports the caller may see. Nodes are
 //! written `report:<uuid>`, `<kind>:<value>` or as a raw selector (its kind inferred and the
 //! value canonicalised as everywhere else). Subgraph answers can be exported with
-//! `format=graphml|gexf|csv` (CSV is an edge list).
+//! `format=graphml|gexf|csv` (CSV is an edge list). Whole-graph work (networks, communities,
+//! betweenness, wide searches) runs off the runtime's other tasks (`cpu`, `cpu_future`).
 
 use axum::Router;
 use axum::extract::State;
@@ -19,6 +20,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorResponse};
 use crate::extract::{Path, Query, parse_bool, parse_limit, parse_time};
 use crate::json::Json;
+use crate::routes::cpu_future;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -152,7 +154,7 @@ pub(crate) async fn expand(
         until: parse_time("until", p.until.as_deref())?,
         ..Default::default()
     };
-    Ok(Json(state.engine.graph_expand(&who.viewer, &p.node, &q, &limits).await?))
+    Ok(Json(cpu_future(state.engine.graph_expand(&who.viewer, &p.node, &q, &limits)).await?))
 }
 
 /// Parameters of `GET /api/v1/graph/neighbourhood`.
@@ -182,7 +184,8 @@ pub(crate) async fn neighbourhood(
     Query(node): Query<NodeParam>,
     Query(p): Query<LimitParams>,
 ) -> Result<Response, ApiError> {
-    let view = state.engine.graph_neighbourhood(&who.viewer, &node.node, &p.limits()?).await?;
+    let limits = p.limits()?;
+    let view = cpu_future(state.engine.graph_neighbourhood(&who.viewer, &node.node, &limits)).await?;
     answer(&view, &view, p.format.as_deref(), "neighbourhood")
 }
 
@@ -215,7 +218,8 @@ pub(crate) async fn path(
     Query(ends): Query<PathParams>,
     Query(p): Query<LimitParams>,
 ) -> Result<Response, ApiError> {
-    let view = state.engine.graph_path(&who.viewer, &ends.from, &ends.to, &p.limits()?).await?;
+    let limits = p.limits()?;
+    let view = cpu_future(state.engine.graph_path(&who.viewer, &ends.from, &ends.to, &limits)).await?;
     answer(&view, &view.graph, p.format.as_deref(), "path")
 }
 
@@ -248,7 +252,7 @@ pub(crate) async fn connect(
     Query(f): Query<FormatParam>,
     Json(input): Json<ConnectInput>,
 ) -> Result<Response, ApiError> {
-    let view = state.engine.graph_connect(&who.viewer, &input).await?;
+    let view = cpu_future(state.engine.graph_connect(&who.viewer, &input)).await?;
     answer(&view, &view.graph, f.format.as_deref(), "connecting-network")
 }
 
@@ -353,6 +357,6 @@ pub(crate) async fn network(
         since: parse_time("since", p.since.as_deref())?,
         until: parse_time("until", p.until.as_deref())?,
     };
-    let view = state.engine.graph_network(&who.viewer, &id, &q).await?;
+    let view = cpu_future(state.engine.graph_network(&who.viewer, &id, &q)).await?;
     answer(&view, &view.graph, p.format.as_deref(), "network")
 }
