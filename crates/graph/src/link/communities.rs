@@ -174,19 +174,7 @@ mod tests {
     use super::*;
 
     fn graph(n: usize, edges: &[(u32, u32)]) -> LocalGraph {
-        let mut adjacency = vec![Vec::new(); n];
-        for &(a, b) in edges {
-            adjacency[a as usize].push(b);
-            adjacency[b as usize].push(a);
-        }
-        let mut offsets = vec![0];
-        let mut targets = Vec::new();
-        for mut a in adjacency {
-            a.sort_unstable();
-            targets.extend(a);
-            offsets.push(targets.len());
-        }
-        LocalGraph { offsets, targets }
+        LocalGraph::from_edges(n, edges)
     }
 
     fn clique(nodes: std::ops::Range<u32>) -> Vec<(u32, u32)> {

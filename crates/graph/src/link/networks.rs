@@ -192,6 +192,24 @@ pub(super) struct LocalGraph {
 }
 
 impl LocalGraph {
+    /// A graph of `n` nodes from an undirected edge list (tests).
+    #[cfg(test)]
+    pub fn from_edges(n: usize, edges: &[(u32, u32)]) -> LocalGraph {
+        let mut adjacency = vec![Vec::new(); n];
+        for &(a, b) in edges {
+            adjacency[a as usize].push(b);
+            adjacency[b as usize].push(a);
+        }
+        let mut offsets = vec![0];
+        let mut targets = Vec::new();
+        for mut a in adjacency {
+            a.sort_unstable();
+            targets.extend(a);
+            offsets.push(targets.len());
+        }
+        LocalGraph { offsets, targets }
+    }
+
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
     }
