@@ -108,7 +108,11 @@ enum Command {
     /// Link analysis: paths between selectors, networks, neighbourhoods, exports.
     ///
     /// Works on the reports you may see, against a server (`--server URL --token T`) or the
-    /// data directory (`--org NAME`). See `dragnet graph --help`.
+    /// data directory (`--org NAME`). Nodes are written `report:<uuid>`, `<kind>:<value>`
+    /// (`phone:+447400123456`) or as a raw selector whose kind is inferred; values are
+    /// canonicalised. Hubs (warning-listed, operator-marked, or values bridging otherwise
+    /// unrelated groups) are shown with their degree but not traversed unless
+    /// `--traverse-hubs`. Exports: `--format graphml|gexf|csv [-o FILE]` (Gephi, yEd, NetworkX).
     #[command(subcommand)]
     Graph(graph::GraphCommand),
 }
