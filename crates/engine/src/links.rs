@@ -4,12 +4,14 @@
 //! **Hubs** are not traversed by default. A value is a hub for a viewer when it is on a
 //! warning list, marked by an operator, or a *structural* hub of the reports that viewer may
 //! see: the test campaign clustering uses ([`graph::CampaignIndex`]: it joins at least five
-//! otherwise separate groups while being in under 30% of their reports), run over every
-//! observable and derived value of the viewer's visible reports. Structural hubs are decided
-//! per viewer, never over all reports, so a hub badge or an unexpanded node reveals nothing
-//! about reports the viewer may not see. Each viewer's hub index (keyed by organisation and
-//! communities, which is all [`model::can_see`] reads) is built on its first graph query and
-//! kept current on every write; the [`VIEWER_HUBS_MAX`] most recently used are kept.
+//! otherwise separate groups, two for weak values such as IP addresses and hashes, while being
+//! in under 30% of their reports), run over every observable and derived value of the viewer's
+//! visible reports. Structural hubs are decided per viewer, never over all reports, so a hub
+//! badge or an unexpanded node reveals nothing about reports the viewer may not see. Each
+//! viewer's hub index (keyed by organisation and communities, which is all
+//! [`model::can_see`] reads) is built on its first graph query with no lock held, caught up
+//! with what changed meanwhile, and kept current on every write; the [`VIEWER_HUBS_MAX`] most
+//! recently used are kept.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
