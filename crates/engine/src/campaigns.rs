@@ -29,6 +29,11 @@ pub(crate) struct Campaigns {
     keys: Vec<Box<[IndicatorKey]>>,
 }
 
+/// Warning lists as the clustering's `listed` predicate (campaigns and the link graph's hubs).
+pub(crate) fn listed(lists: extract::WarningLists) -> graph::campaigns::ListedFn {
+    Box::new(move |k: &IndicatorKey| lists.is_listed(k.kind, &k.value))
+}
+
 fn keys_of(r: &Report) -> Vec<IndicatorKey> {
     let obs: Vec<(ObservableKind, &str)> = r.observables.iter().map(|o| (o.kind, o.value.as_str())).collect();
     graph::strong_keys(&obs)
@@ -40,9 +45,7 @@ impl Campaigns {
         lists: extract::WarningLists,
         reports: Vec<(Uuid, Vec<IndicatorKey>, bool)>,
     ) -> Campaigns {
-        let listed: graph::campaigns::ListedFn =
-            Box::new(move |k: &IndicatorKey| lists.is_listed(k.kind, &k.value));
-        let opts = CampaignOptions { listed: Some(listed), ..Default::default() };
+        let opts = CampaignOptions { listed: Some(listed(lists)), ..Default::default() };
         let index = CampaignIndex::build(opts, reports.iter().map(|(_, k, _)| k.as_slice()));
         let mut c = Campaigns {
             index,

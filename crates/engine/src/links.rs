@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
-use graph::campaigns::ListedFn;
 use graph::{
     CampaignIndex, CampaignOptions, ConnectOptions, EdgeLabel, EdgeView, ExpandOptions, IndicatorKey,
     LinkGraph, NeighbourhoodOptions, NetworkDetailOptions, NetworkOptions, NodeRef, NodeView, PathOptions,
@@ -72,11 +71,6 @@ pub(crate) struct Links {
 impl Links {
     pub(crate) fn new(graph: LinkGraph, lists: extract::WarningLists) -> Links {
         Links { graph, lists, marks: Default::default(), viewers: HashMap::new(), clock: AtomicU64::new(0) }
-    }
-
-    fn listed_fn(&self) -> ListedFn {
-        let lists = self.lists.clone();
-        Box::new(move |k: &IndicatorKey| lists.is_listed(k.kind, &k.value))
     }
 
     /// Every observable and derived value of a report, as hub-index keys.
@@ -155,7 +149,11 @@ impl Links {
     }
 
     fn hub_options(&self) -> CampaignOptions {
-        CampaignOptions { listed: Some(self.listed_fn()), weak_min_groups: Some(2), ..Default::default() }
+        CampaignOptions {
+            listed: Some(crate::campaigns::listed(self.lists.clone())),
+            weak_min_groups: Some(2),
+            ..Default::default()
+        }
     }
 
     /// Installs a viewer's hub index built from [`Links::hub_inputs`] without a lock (under the
@@ -207,11 +205,12 @@ impl Links {
         if let Some(h) = hubs {
             h.used.store(self.clock.fetch_add(1, Ordering::Relaxed) + 1, Ordering::Relaxed);
         }
+        // No allocation on the common path: marks are few (usually none), and the index and
+        // the lists are asked with borrowed values.
         move |kind, value| {
-            let key = IndicatorKey::new(kind, value);
-            self.lists.is_listed(kind, value)
-                || self.marks.contains(&key)
-                || hubs.is_some_and(|h| h.index.is_hub(&key))
+            hubs.is_some_and(|h| h.index.is_hub_value(kind, value))
+                || self.lists.is_listed(kind, value)
+                || !self.marks.is_empty() && self.marks.contains(&IndicatorKey::new(kind, value))
         }
     }
 }

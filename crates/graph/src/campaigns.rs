@@ -89,6 +89,20 @@ impl IndicatorKey {
     }
 }
 
+/// An [`IndicatorKey`] borrowed: hashes like it (a derived `Hash` of the same fields, and a
+/// `String` hashes as its `str`), so a map of keys can be asked without allocating one.
+#[derive(Hash)]
+struct KeyRef<'a> {
+    kind: ObservableKind,
+    value: &'a str,
+}
+
+impl hashbrown::Equivalent<IndicatorKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &IndicatorKey) -> bool {
+        self.kind == key.kind && self.value == key.value
+    }
+}
+
 impl fmt::Display for IndicatorKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.kind, self.value)
@@ -498,7 +512,8 @@ impl Escalation {
 /// Campaigns over reports fed one by one. See the module docs.
 pub struct CampaignIndex {
     opts: CampaignOptions,
-    ids: FxHashMap<IndicatorKey, u32>,
+    /// Value ids; looked up without allocating through [`KeyRef`].
+    ids: hashbrown::HashMap<IndicatorKey, u32, rustc_hash::FxBuildHasher>,
     values: Vec<Value>,
     /// Per report slot: (start, len) in `report_keys`.
     span: Vec<(u32, u32)>,
@@ -526,7 +541,7 @@ impl CampaignIndex {
     pub fn new(opts: CampaignOptions) -> Self {
         CampaignIndex {
             opts,
-            ids: FxHashMap::default(),
+            ids: Default::default(),
             values: Vec::new(),
             span: Vec::new(),
             report_keys: Vec::new(),
@@ -1452,7 +1467,16 @@ impl CampaignIndex {
 
     /// Whether a value is a hub (listed, marked or structural).
     pub fn is_hub(&self, key: &IndicatorKey) -> bool {
-        self.hub_reason(key).is_some()
+        self.is_hub_value(key.kind, &key.value)
+    }
+
+    /// [`CampaignIndex::is_hub`] without an [`IndicatorKey`]: no allocation (the link graph
+    /// asks this of every node it traverses).
+    pub fn is_hub_value(&self, kind: ObservableKind, value: &str) -> bool {
+        self.ids.get(&KeyRef { kind, value }).is_some_and(|&v| {
+            let val = &self.values[v as usize];
+            val.marked.is_some() || val.listed || val.hub
+        })
     }
 
     /// Why a value is a hub, if it is one.
