@@ -5,8 +5,7 @@ use serde_json::Value;
 use stix::export::{ExportContext, ExportInput, bundle, report_id};
 use stix::pattern::parse;
 
-#[path = "../../examples/sample/mod.rs"]
-mod sample;
+use crate::sample;
 
 fn orgs() -> Vec<(model::OrgId, String)> {
     vec![(sample::org(1), "Hotline".into()), (sample::org(2), "CERT".into())]

@@ -1,6 +1,8 @@
 mod export;
 mod import;
 mod pattern;
+#[path = "../../examples/sample/mod.rs"]
+mod sample;
 
 use std::path::{Path, PathBuf};
 
