@@ -201,7 +201,7 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, String> {
 /// A STIX timestamp: milliseconds always, microseconds when the time has them
 /// (`2016-04-06T20:03:00.000Z`, `2016-04-06T20:03:00.123456Z`).
 pub fn format_timestamp(t: DateTime<Utc>) -> String {
-    if t.nanosecond() % 1_000_000 == 0 {
+    if t.nanosecond().is_multiple_of(1_000_000) {
         t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
     } else {
         t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
@@ -345,7 +345,7 @@ pub fn parse_object(v: &Value) -> Result<ObjectMeta, ObjectError> {
         return Err(ObjectError::new("revoked", "must be a boolean"));
     }
     if let Some(c) = obj.get("confidence")
-        && !c.as_u64().is_some_and(|c| c <= 100)
+        && c.as_u64().is_none_or(|c| c > 100)
     {
         return Err(ObjectError::new("confidence", "must be an integer from 0 to 100"));
     }
