@@ -74,6 +74,8 @@ pub struct Engine {
     /// The link-analysis graph and recent viewers' hubs (see [`crate::links`]).
     pub(crate) links: RwLock<crate::links::Links>,
     public_intake: Vec<String>,
+    /// The last `date_added` given to a STIX object (see [`crate::taxii`]).
+    pub(crate) taxii_clock: tokio::sync::Mutex<DateTime<Utc>>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -118,6 +120,7 @@ impl Engine {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
         }
         let hashlists = crate::hashlists::HashLists::load(store.as_ref()).await?;
+        let taxii_clock = store.last_stix_date_added().await?.unwrap_or(DateTime::UNIX_EPOCH);
         let canon = CanonicalizeOptions { default_region: options.default_region.clone() };
         let rules = crate::alerts::Rules::load(store.as_ref(), |s| {
             let kind = s.kind.or_else(|| infer_kind(&s.value))?;
@@ -146,6 +149,7 @@ impl Engine {
             rules: RwLock::new(rules),
             links: RwLock::new(links),
             public_intake: options.public_intake,
+            taxii_clock: tokio::sync::Mutex::new(taxii_clock),
         })
     }
 
