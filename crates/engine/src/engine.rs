@@ -193,6 +193,14 @@ impl Engine {
         self.principal_for(record.org, record.role, Some(record.id)).ok_or(EngineError::Unauthenticated)
     }
 
+    /// Authenticates HTTP Basic credentials (TAXII clients): the password is a token and the
+    /// username its id or its organisation's name; anything else is unauthenticated.
+    pub async fn authenticate_basic(&self, username: &str, password: &str) -> Result<Principal, EngineError> {
+        let p = self.authenticate(password).await?;
+        let by_id = p.token_id.is_some_and(|id| id.to_string().eq_ignore_ascii_case(username));
+        if by_id || p.org_name == username { Ok(p) } else { Err(EngineError::Unauthenticated) }
+    }
+
     /// A principal for local access to the data directory (the CLI): the named organisation
     /// acting as admin.
     pub fn local_principal(&self, org_name: &str) -> Result<Principal, EngineError> {
