@@ -184,7 +184,8 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal> {
     };
     let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
-    let result = if scheme.eq_ignore_ascii_case("bearer") {
+    // `Token` is the scheme of taxii2-client's `TokenAuth`.
+    let result = if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token") {
         state.engine.authenticate(rest).await
     } else if scheme.eq_ignore_ascii_case("basic") {
         let decoded = base64::engine::general_purpose::STANDARD
