@@ -126,16 +126,21 @@ impl SqliteStore {
             "SELECT {columns}{} FROM stix_objects WHERE ",
             if q.with_body { ", body" } else { "" }
         ));
+        // With ids the id indexes must lead ((collection, id, version), or (id) with `+tlp`),
+        // not the (…, date_added, seq) ones that give the order but scan the whole scope: the
+        // unary `+` keeps a term from choosing an index (the order is then a small sort).
+        let by_id = !q.ids.is_empty();
         match q.scope {
             StixScope::Collection(c) => b.push("collection = ").push_bind(c.as_bytes().to_vec()),
-            StixScope::Tlp(t) => b.push("tlp = ").push_bind(t.as_str()),
+            StixScope::Tlp(t) => b.push(if by_id { "+tlp = " } else { "tlp = " }).push_bind(t.as_str()),
         };
+        let added = if by_id { "+date_added" } else { "date_added" };
         if let Some(t) = q.added_after {
-            b.push(" AND date_added > ").push_bind(micros(t));
+            b.push(format!(" AND {added} > ")).push_bind(micros(t));
         }
         if let Some((t, seq)) = q.after {
-            b.push(" AND (date_added > ").push_bind(micros(t));
-            b.push(" OR (date_added = ").push_bind(micros(t)).push(" AND seq > ").push_bind(seq).push("))");
+            b.push(format!(" AND ({added} > ")).push_bind(micros(t));
+            b.push(format!(" OR ({added} = ")).push_bind(micros(t)).push(" AND seq > ").push_bind(seq).push("))");
         }
         push_in(&mut b, "id", q.ids.iter().cloned());
         push_in(&mut b, "type", q.types.iter().cloned());
@@ -148,7 +153,7 @@ impl SqliteStore {
             }
             b.push(")");
         }
-        b.push(" ORDER BY date_added, seq LIMIT ").push_bind(i64::try_from(q.limit).unwrap_or(i64::MAX));
+        b.push(if by_id { " ORDER BY +date_added, seq LIMIT " } else { " ORDER BY date_added, seq LIMIT " }).push_bind(i64::try_from(q.limit).unwrap_or(i64::MAX));
         let rows = b.build().persistent(false).fetch_all(self.reader()).await?;
         rows.iter().map(|r| stix_row(r, q.with_body)).collect()
     }
