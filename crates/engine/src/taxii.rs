@@ -712,9 +712,10 @@ impl Engine {
         Ok(page)
     }
 
-    /// `DELETE …/objects/{object_id}/`: deletes the matched versions (all by default). Not
-    /// found when the viewer sees none; forbidden without write access or when a matched
-    /// version was added by another organisation.
+    /// `DELETE …/objects/{object_id}/`: deletes the matched versions (all by default).
+    /// Forbidden without write access (checked before anything is looked up); not found when
+    /// the viewer sees none of the versions; forbidden when a matched version was added by
+    /// another organisation (the viewer sees it, so saying so reveals nothing).
     pub async fn taxii_delete_object(
         &self,
         p: &Principal,
@@ -724,6 +725,10 @@ impl Engine {
         f: &TaxiiFilter,
     ) -> Result<u64, EngineError> {
         let c = self.resolve(p, root, coll).await?;
+        // Checked first: the answer then says nothing about the objects.
+        if !c.view.can_write {
+            return Err(EngineError::Forbidden(format!("collection {coll} may not be written")));
+        }
         let mut f = f.clone();
         f.ids = vec![object_id.to_string()];
         f.next = None;
@@ -749,9 +754,6 @@ impl Engine {
         }
         if seqs.is_empty() {
             return Err(EngineError::not_found(format!("object {object_id}")));
-        }
-        if !c.view.can_write || !c.view.can_read {
-            return Err(EngineError::Forbidden(format!("collection {coll} may not be written")));
         }
         Ok(self.store.delete_stix_objects(&seqs).await?)
     }

@@ -140,7 +140,11 @@ impl SqliteStore {
         }
         if let Some((t, seq)) = q.after {
             b.push(format!(" AND ({added} > ")).push_bind(micros(t));
-            b.push(format!(" OR ({added} = ")).push_bind(micros(t)).push(" AND seq > ").push_bind(seq).push("))");
+            b.push(format!(" OR ({added} = "))
+                .push_bind(micros(t))
+                .push(" AND seq > ")
+                .push_bind(seq)
+                .push("))");
         }
         push_in(&mut b, "id", q.ids.iter().cloned());
         push_in(&mut b, "type", q.types.iter().cloned());
@@ -153,7 +157,8 @@ impl SqliteStore {
             }
             b.push(")");
         }
-        b.push(if by_id { " ORDER BY +date_added, seq LIMIT " } else { " ORDER BY date_added, seq LIMIT " }).push_bind(i64::try_from(q.limit).unwrap_or(i64::MAX));
+        b.push(if by_id { " ORDER BY +date_added, seq LIMIT " } else { " ORDER BY date_added, seq LIMIT " })
+            .push_bind(i64::try_from(q.limit).unwrap_or(i64::MAX));
         let rows = b.build().persistent(false).fetch_all(self.reader()).await?;
         rows.iter().map(|r| stix_row(r, q.with_body)).collect()
     }

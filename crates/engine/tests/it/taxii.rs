@@ -176,9 +176,16 @@ async fn hidden_objects_never_count_appear_or_shift_a_page() {
             .await,
         Err(EngineError::NotFound { .. })
     ));
+    // A writer gets the same not-found as for an unknown object; a reader is refused first.
+    let hotline_writer = as_role(&e, "hotline", Role::Analyst).await;
+    let hidden = "indicator--00000000-0000-4000-8000-000000000003";
+    assert!(matches!(
+        e.taxii_delete_object(&hotline, API, fraud, hidden, &filter(&[])).await,
+        Err(EngineError::Forbidden(_))
+    ));
     assert!(matches!(
         e.taxii_delete_object(
-            &hotline,
+            &hotline_writer,
             API,
             fraud,
             "indicator--00000000-0000-4000-8000-000000000003",
