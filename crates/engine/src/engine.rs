@@ -59,7 +59,7 @@ pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
     index: RwLock<CorrelationIndex>,
     directory: RwLock<Directory>,
-    canon: CanonicalizeOptions,
+    pub(crate) canon: CanonicalizeOptions,
     extractor: Extractor,
     /// Serialises writes so that the store and the index see them in the same order.
     pub(crate) writes: tokio::sync::Mutex<()>,
@@ -482,7 +482,7 @@ impl Engine {
     // ---- reports: writes --------------------------------------------------------------------
 
     /// Validates and canonicalises one submitted report (no IO).
-    fn prepare(
+    pub(crate) fn prepare(
         &self,
         author: &Principal,
         input: ReportInput,
@@ -711,7 +711,7 @@ impl Engine {
 
     /// Raises the alerts of reports just committed. The reports are stored whatever happens
     /// here: a failure is logged, not returned.
-    async fn alert(&self, reports: &[Report]) {
+    pub(crate) async fn alert(&self, reports: &[Report]) {
         match self.raise_alerts(reports).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(alerts = n, "alerts raised"),
@@ -721,7 +721,7 @@ impl Engine {
 
     /// Brings the in-memory structures up to date with reports just stored (under the write
     /// lock, in the order they were stored).
-    fn committed(&self, reports: &[Report]) {
+    pub(crate) fn committed(&self, reports: &[Report]) {
         let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
         for r in reports {
             idx.insert(r);
@@ -1081,7 +1081,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn truncate(s: &str, max: usize) -> &str {
+pub(crate) fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,

@@ -20,6 +20,8 @@ mod hashlists;
 mod links;
 mod scams;
 mod stix_export;
+mod stix_import;
+pub use stix_import::StixMapped;
 mod taxii;
 
 pub use taxii::{

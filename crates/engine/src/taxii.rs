@@ -327,6 +327,8 @@ impl StatusView {
 pub struct AddOutcome {
     pub status: StatusView,
     pub stored: Vec<StixObjectRecord>,
+    /// What the newly stored objects became as dragnet reports (`stix_import`).
+    pub mapped: crate::StixMapped,
 }
 
 /// What a medallion migration created.
@@ -864,9 +866,36 @@ impl Engine {
         {
             let _w = self.writes.lock().await;
             let mut clock = self.taxii_clock.lock().await;
+            // An unversioned object (an SCO: no `modified`, no `created`) is versioned by its
+            // `date_added`; the same object sent again is already there, not a new version.
+            let unversioned: Vec<String> =
+                valid.iter().filter(|(m, _)| m.version.is_none()).map(|(m, _)| m.id.clone()).collect();
+            let mut known: Vec<(String, Value, DateTime<Utc>)> = Vec::new();
+            if !unversioned.is_empty() {
+                let query = StixObjectQuery {
+                    ids: unversioned,
+                    ..StixObjectQuery::new(StixScope::Collection(collection), usize::MAX >> 1)
+                };
+                for row in self.store.list_stix_objects(&query).await? {
+                    if let Ok(v) = serde_json::from_str::<Value>(&row.body) {
+                        known.push((row.id, v, row.version));
+                    }
+                }
+            }
             let mut rows = Vec::with_capacity(valid.len());
             for (meta, raw) in &valid {
                 let t = now().max(*clock + Duration::microseconds(1));
+                if meta.version.is_none() {
+                    let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                    if let Some((_, _, version)) =
+                        known.iter().find(|(id, v, _)| *id == meta.id && *v == value)
+                    {
+                        successes
+                            .push(serde_json::json!({"id": meta.id, "version": format_timestamp(*version)}));
+                        continue;
+                    }
+                    known.push((meta.id.clone(), value, t));
+                }
                 *clock = t;
                 rows.push(StixObjectRecord {
                     seq: 0,
@@ -908,8 +937,23 @@ impl Engine {
             details: serde_json::json!({"status": "complete", "successes": successes, "failures": failures, "pendings": []}),
         };
         self.store.insert_taxii_status(&record).await?;
-        tracing::info!(collection = %coll, stored = stored.len(), failures = record.failure_count, "taxii objects added");
-        Ok(AddOutcome { status: StatusView::from_record(&record), stored })
+        // What the new objects mean to the rest of dragnet: reports and observables.
+        let bodies: Vec<Value> = stored.iter().filter_map(|r| serde_json::from_str(&r.body).ok()).collect();
+        let origin = crate::stix_import::StixOrigin {
+            tlp: default_tlp,
+            audience: base_audience,
+            collection: c.view.title.clone(),
+            scope: store::StixScope::Collection(collection),
+        };
+        let mapped = self.map_stix(p, &bodies, &origin).await?;
+        tracing::info!(
+            collection = %coll,
+            stored = stored.len(),
+            failures = record.failure_count,
+            reports = mapped.reports.len(),
+            "taxii objects added"
+        );
+        Ok(AddOutcome { status: StatusView::from_record(&record), stored, mapped })
     }
 
     /// Loads a medallion memory-backend data file (`/discovery`, api roots with `information`,

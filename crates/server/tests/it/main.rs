@@ -14,5 +14,6 @@ mod pagination;
 mod reports;
 mod stix_export;
 mod taxii;
+mod taxii_reports;
 mod tcp;
 mod visibility;

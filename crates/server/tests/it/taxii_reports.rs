@@ -1,0 +1,137 @@
+//! STIX added over TAXII becomes dragnet reports: a STIX `report` with its SCOs and indicator
+//! patterns is a report (same UUID) that lookups, campaigns and the graph see, under the
+//! visibility of its marking; loose observables are gathered; adding again adds nothing; a
+//! report may name objects added by an earlier request.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use model::Role;
+use serde_json::{Value, json};
+
+use crate::harness::{AUTHOR, Env, OUTSIDER, Resp, segment};
+
+const TAXII: &str = "application/taxii+json;version=2.1";
+const AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+const GREEN_1_0: &str = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da";
+const REPORT: &str = "report--5c0f2d9e-4b1a-4c3e-9a51-2f7d3c1e8b01";
+
+async fn add(env: &Env, org: &str, objects: &[Value]) -> Value {
+    let token = env.token(org, Role::Contributor);
+    let collection = env.engine.local_principal(org).unwrap().viewer.org.0;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/taxii2/api/collections/{collection}/objects/"))
+        .header(header::ACCEPT, TAXII)
+        .header(header::CONTENT_TYPE, TAXII)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(json!({"objects": objects}).to_string()))
+        .unwrap();
+    let r: Resp = env.send(req).await.expect(StatusCode::ACCEPTED);
+    r.json()
+}
+
+fn ipv4(value: &str, n: u32) -> Value {
+    json!({"type": "ipv4-addr", "spec_version": "2.1", "id": format!("ipv4-addr--00000000-0000-4000-8000-{n:012}"), "value": value})
+}
+
+fn indicator(pattern: &str, n: u32, marking: &str) -> Value {
+    json!({
+        "type": "indicator", "spec_version": "2.1",
+        "id": format!("indicator--00000000-0000-4000-9000-{n:012}"),
+        "created": "2024-03-01T10:00:00.000Z", "modified": "2024-03-01T10:00:00.000Z",
+        "pattern": pattern, "pattern_type": "stix", "valid_from": "2024-03-01T10:00:00Z",
+        "object_marking_refs": [marking],
+    })
+}
+
+fn report(refs: &[&str], marking: &str) -> Value {
+    json!({
+        "type": "report", "spec_version": "2.1", "id": REPORT,
+        "created": "2024-03-02T08:00:00.000Z", "modified": "2024-03-02T08:00:00.000Z",
+        "published": "2024-03-02T08:00:00Z", "name": "Refund scam infrastructure",
+        "description": "Callers claim to be from a bank's fraud team.",
+        "report_types": ["threat-report"], "object_refs": refs,
+        "object_marking_refs": [marking],
+    })
+}
+
+#[tokio::test]
+async fn a_stix_report_becomes_a_dragnet_report_under_its_marking() {
+    let env = Env::new().await;
+    let objects = [
+        ipv4("203.0.113.77", 1),
+        indicator(
+            "[phone-number:value = '+1 888 839 1214'] OR [url:value = 'https://Refund-Desk-Help.com/claim']",
+            1,
+            AMBER,
+        ),
+        report(
+            &[
+                "ipv4-addr--00000000-0000-4000-8000-000000000001",
+                "indicator--00000000-0000-4000-9000-000000000001",
+            ],
+            AMBER,
+        ),
+    ];
+    let status = add(&env, AUTHOR, &objects).await;
+    assert_eq!(status["success_count"], 3, "{status}");
+    let id = REPORT.trim_start_matches("report--");
+    let author = env.token(AUTHOR, Role::Reader);
+    let r = env.get(&format!("/api/v1/reports/{id}"), author).await.expect(StatusCode::OK).json();
+    assert_eq!(r["title"], "Refund scam infrastructure");
+    assert_eq!(r["tlp"], "AMBER");
+    let mut values: Vec<&str> =
+        r["observables"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
+    values.sort_unstable();
+    // Canonical values: the phone in E.164, the URL's host lower-cased (and its derived domain).
+    assert!(values.contains(&"+18888391214"), "{values:?}");
+    assert!(values.contains(&"203.0.113.77"), "{values:?}");
+    assert!(values.iter().any(|v| v.starts_with("https://refund-desk-help.com/claim")), "{values:?}");
+    let lookup =
+        env.get(&format!("/api/v1/observables/phone/{}", segment("+18888391214")), author).await.json();
+    assert_eq!(lookup["count"], 1, "{lookup}");
+    // AMBER with no audience: the outsider sees nothing, as if it did not exist.
+    let outsider = env.token(OUTSIDER, Role::Reader);
+    env.get(&format!("/api/v1/reports/{id}"), outsider)
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+    let lookup =
+        env.get(&format!("/api/v1/observables/phone/{}", segment("+18888391214")), outsider).await.json();
+    assert_eq!(lookup["count"], 0, "{lookup}");
+
+    // Adding the same objects again adds no report.
+    let before =
+        env.get("/api/v1/reports?limit=1000", author).await.json()["items"].as_array().unwrap().len();
+    add(&env, AUTHOR, &objects).await;
+    let after = env.get("/api/v1/reports?limit=1000", author).await.json()["items"].as_array().unwrap().len();
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn loose_observables_are_gathered_and_later_reports_find_earlier_objects() {
+    let env = Env::new().await;
+    // First request: observables only (one marked TLP 1.0 GREEN, one unmarked: the org
+    // collection's AMBER).
+    add(
+        &env,
+        AUTHOR,
+        &[ipv4("198.51.100.23", 7), indicator("[domain-name:value = 'Parcel-Fee-Pay.com']", 7, GREEN_1_0)],
+    )
+    .await;
+    let outsider = env.token(OUTSIDER, Role::Reader);
+    let author = env.token(AUTHOR, Role::Reader);
+    let green = env.get("/api/v1/observables/domain/parcel-fee-pay.com", outsider).await.json();
+    assert_eq!(green["count"], 1, "the GREEN indicator's value is shared: {green}");
+    let amber = env.get("/api/v1/observables/ipv4/198.51.100.23", outsider).await.json();
+    assert_eq!(amber["count"], 0, "the unmarked SCO stays AMBER: {amber}");
+    assert_eq!(env.get("/api/v1/observables/ipv4/198.51.100.23", author).await.json()["count"], 1);
+
+    // Second request: a GREEN report naming the SCO of the first.
+    let green_2 = model::Tlp::Green.stix_marking_id();
+    add(&env, AUTHOR, &[report(&["ipv4-addr--00000000-0000-4000-8000-000000000007"], green_2)]).await;
+    let id = REPORT.trim_start_matches("report--");
+    let r = env.get(&format!("/api/v1/reports/{id}"), outsider).await.expect(StatusCode::OK).json();
+    let values: Vec<&str> =
+        r["observables"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["198.51.100.23"]);
+}
