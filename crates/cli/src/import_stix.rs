@@ -83,7 +83,7 @@ pub async fn run_stix(settings: &Settings, args: StixArgs) -> anyhow::Result<i32
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let (mut stored, mut already, mut failed) = (0usize, 0usize, 0usize);
+    let (mut stored, mut already, mut failed, mut reports) = (0usize, 0usize, 0usize, 0usize);
     for (path, objects) in &files {
         for (b, chunk) in objects.chunks(BATCH_OBJECTS).enumerate() {
             let out = engine.taxii_add_objects(&principal, &args.api_root, collection, chunk).await?;
@@ -92,6 +92,10 @@ pub async fn run_stix(settings: &Settings, args: StixArgs) -> anyhow::Result<i32
                 let line = format!("{}: {}", path.display(), at_file_position(message, b * BATCH_OBJECTS));
                 bar.suspend(|| eprintln!("{line}"));
             }
+            for e in &out.mapped.errors {
+                bar.suspend(|| eprintln!("{}: not mapped: {e}", path.display()));
+            }
+            reports += out.mapped.reports.len();
             failed += out.status.failures.len();
             stored += out.stored.len();
             already += out.status.successes.len() - out.stored.len();
@@ -101,7 +105,7 @@ pub async fn run_stix(settings: &Settings, args: StixArgs) -> anyhow::Result<i32
     }
     bar.finish_and_clear();
     println!(
-        "imported {} file(s) into collection {collection} ({}): {stored} object versions stored, {already} already there, {failed} rejected, in {:.1} s",
+        "imported {} file(s) into collection {collection} ({}): {stored} object versions stored, {already} already there, {failed} rejected, {reports} dragnet reports made, in {:.1} s",
         files.len(),
         view.title,
         started.elapsed().as_secs_f64()

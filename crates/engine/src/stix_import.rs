@@ -63,7 +63,7 @@ pub struct StixMapped {
     pub existing: usize,
     /// Observables in the reports made.
     pub observables: usize,
-    /// What could not be mapped, by object (`objects[4] (indicator--…): pattern: …`).
+    /// What could not be mapped, by object (`indicator--…: pattern: …`).
     pub errors: Vec<String>,
 }
 
@@ -114,10 +114,16 @@ impl Engine {
         }
         let objects = &objects[..];
         let mapped = stix::import::map_objects_with(objects, &self.canon);
-        let mut out = StixMapped {
-            errors: mapped.errors.iter().map(ToString::to_string).collect(),
-            ..Default::default()
-        };
+        // Errors name the object by id: positions would refer to what was newly stored.
+        let errors = mapped
+            .errors
+            .iter()
+            .map(|e| match &e.id {
+                Some(id) => format!("{id}: {}", e.message),
+                None => e.to_string(),
+            })
+            .collect();
+        let mut out = StixMapped { errors, ..Default::default() };
         let audience = {
             let dir = self.directory();
             AudienceInput {
@@ -173,8 +179,7 @@ impl Engine {
             let mut obs: Vec<ObservableInput> = r.observables.iter().map(observable).collect();
             if obs.len() > REPORT_MAX_OBSERVABLES {
                 out.errors.push(format!(
-                    "objects[{}] ({}): {} observables, the first {REPORT_MAX_OBSERVABLES} kept",
-                    r.index,
+                    "{}: {} observables, the first {REPORT_MAX_OBSERVABLES} kept",
                     r.stix_id,
                     obs.len()
                 ));
@@ -189,7 +194,7 @@ impl Engine {
                     report.first_seen = r.published.or(r.created);
                     reports.push(report);
                 }
-                Err(e) => out.errors.push(format!("objects[{}] ({}): {e}", r.index, r.stix_id)),
+                Err(e) => out.errors.push(format!("{}: {e}", r.stix_id)),
             }
         }
 
