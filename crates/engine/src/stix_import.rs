@@ -153,9 +153,10 @@ impl Engine {
                     victim_pii: None,
                 }
             };
+        // The value as received: `prepare` canonicalises it again and keeps it as the original.
         let observable = |o: &stix::import::MappedObservable| ObservableInput {
             kind: Some(o.kind),
-            value: o.value.clone(),
+            value: o.original.clone().unwrap_or_else(|| o.value.clone()),
             role: o.role.clone(),
         };
 

@@ -87,6 +87,8 @@ async fn a_stix_report_becomes_a_dragnet_report_under_its_marking() {
     assert!(values.contains(&"+18888391214"), "{values:?}");
     assert!(values.contains(&"203.0.113.77"), "{values:?}");
     assert!(values.iter().any(|v| v.starts_with("https://refund-desk-help.com/claim")), "{values:?}");
+    let phone = r["observables"].as_array().unwrap().iter().find(|o| o["value"] == "+18888391214").unwrap();
+    assert_eq!(phone["original"], "+1 888 839 1214", "the value as received is kept");
     let lookup =
         env.get(&format!("/api/v1/observables/phone/{}", segment("+18888391214")), author).await.json();
     assert_eq!(lookup["count"], 1, "{lookup}");
