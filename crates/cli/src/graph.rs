@@ -164,7 +164,7 @@ fn write_export(export: &Export, body: &str) -> anyhow::Result<()> {
 }
 
 /// Calls a graph route of a server: `GET path?query` (JSON or an export body).
-async fn get_raw(
+pub(crate) async fn get_raw(
     settings: &Settings,
     path: &[&str],
     query: &[(&str, String)],

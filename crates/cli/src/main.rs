@@ -3,6 +3,7 @@
 mod admin;
 mod config;
 mod demo;
+mod export;
 mod extract;
 mod graph;
 mod hashes;
@@ -115,6 +116,10 @@ enum Command {
     /// `--traverse-hubs`. Exports: `--format graphml|gexf|csv [-o FILE]` (Gephi, yEd, NetworkX).
     #[command(subcommand)]
     Graph(graph::GraphCommand),
+    /// Export what you may see in partners' formats: `export stix --report ID | --campaign ID |
+    /// --network ID` (STIX 2.1 bundles; see `export stix --help`).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -143,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Import(cmd) => import::run(&s, cmd).await,
         Command::Match(args) => hashes::run_match(&s, args).await,
         Command::Graph(cmd) => graph::run(&s, cmd).await,
+        Command::Export(cmd) => export::run(&s, cmd).await,
     }
 }
 

@@ -223,6 +223,33 @@ impl Engine {
     }
 
     /// The visible, live members of a campaign.
+    /// The part of a campaign the viewer sees named `id` (`17`, `17.2`), with at least two
+    /// visible reports; not found otherwise.
+    fn find_part(&self, viewer: &Viewer, c: &Campaigns, id: &str) -> Result<Part, EngineError> {
+        let not_found = || EngineError::not_found("campaign");
+        let (base, part_no) = match id.split_once('.') {
+            Some((b, p)) => (b, p.parse::<usize>().map_err(|_| not_found())?),
+            None => (id, 1),
+        };
+        let campaign = CampaignId(base.parse::<u32>().map_err(|_| not_found())?);
+        let visible = self.visible_members(viewer, c, campaign);
+        let part = parts(c, campaign, &visible)
+            .into_iter()
+            .nth(part_no.checked_sub(1).ok_or_else(not_found)?)
+            .ok_or_else(not_found)?;
+        if part.slots.len() < 2 {
+            return Err(not_found());
+        }
+        Ok(part)
+    }
+
+    /// The ids of the reports of the campaign (part) the viewer sees named `id`.
+    pub(crate) fn campaign_report_ids(&self, viewer: &Viewer, id: &str) -> Result<Vec<Uuid>, EngineError> {
+        let c = self.campaigns();
+        let part = self.find_part(viewer, &c, id)?;
+        Ok(part.slots.iter().map(|s| c.ids[*s as usize]).collect())
+    }
+
     fn visible_members(&self, viewer: &Viewer, c: &Campaigns, campaign: CampaignId) -> Vec<u32> {
         let idx = self.index();
         c.index
@@ -351,22 +378,10 @@ impl Engine {
 
     /// One campaign (or part of one) the viewer sees; not found otherwise.
     pub async fn get_campaign(&self, viewer: &Viewer, id: &str) -> Result<CampaignView, EngineError> {
-        let not_found = || EngineError::not_found("campaign");
-        let (base, part_no) = match id.split_once('.') {
-            Some((b, p)) => (b, p.parse::<usize>().map_err(|_| not_found())?),
-            None => (id, 1),
-        };
-        let campaign = CampaignId(base.parse::<u32>().map_err(|_| not_found())?);
         let (summary, totals, part_facts, mut reports) = {
             let facts = self.scams.read().unwrap_or_else(|e| e.into_inner());
             let c = self.campaigns();
-            let visible = self.visible_members(viewer, &c, campaign);
-            let all = parts(&c, campaign, &visible);
-            let part =
-                all.into_iter().nth(part_no.checked_sub(1).ok_or_else(not_found)?).ok_or_else(not_found)?;
-            if part.slots.len() < 2 {
-                return Err(not_found());
-            }
+            let part = self.find_part(viewer, &c, id)?;
             let (summary, totals) = self.summary(viewer, &c, &part, &facts);
             let part_facts: Vec<ScamFacts> =
                 part.slots.iter().filter_map(|s| facts.get(&c.ids[*s as usize]).cloned()).collect();

@@ -900,7 +900,11 @@ impl Engine {
 
     /// Fills in the victim data of the viewer's own organisation's reports: the only place
     /// it is read, and only ever for the reporting organisation.
-    async fn attach_pii(&self, viewer: &Viewer, reports: &mut [Report]) -> Result<(), EngineError> {
+    pub(crate) async fn attach_pii(
+        &self,
+        viewer: &Viewer,
+        reports: &mut [Report],
+    ) -> Result<(), EngineError> {
         let own: Vec<Uuid> = reports
             .iter()
             .filter(|r| r.author == viewer.org && r.kind == ReportKind::Scam)

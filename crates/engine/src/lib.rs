@@ -19,6 +19,7 @@ mod graph_export;
 mod hashlists;
 mod links;
 mod scams;
+mod stix_export;
 
 pub use campaigns::{
     CampaignIndicatorView, CampaignQuery, CampaignReportView, CampaignSummaryView, CampaignView, HubView,

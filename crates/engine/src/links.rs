@@ -200,7 +200,7 @@ impl Links {
     }
 
     /// The hub predicate of a viewer whose index exists.
-    fn is_hub<'a>(&'a self, viewer: &Viewer) -> impl Fn(ObservableKind, &str) -> bool + 'a {
+    pub(crate) fn is_hub<'a>(&'a self, viewer: &Viewer) -> impl Fn(ObservableKind, &str) -> bool + 'a {
         let hubs = self.viewers.get(&viewer_key(viewer));
         if let Some(h) = hubs {
             h.used.store(self.clock.fetch_add(1, Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -539,7 +539,7 @@ impl Engine {
     }
 
     /// The links, with the viewer's hub index built.
-    fn links_for(&self, viewer: &Viewer) -> std::sync::RwLockReadGuard<'_, Links> {
+    pub(crate) fn links_for(&self, viewer: &Viewer) -> std::sync::RwLockReadGuard<'_, Links> {
         let (inputs, opts) = {
             let links = self.links();
             if links.has_viewer(viewer) {

@@ -184,6 +184,15 @@ fn demo_builds_a_dataset_and_refuses_foreign_directories() {
     assert!(
         xml.contains("<gexf xmlns=\"http://www.gexf.net/1.2draft\"") && xml.contains(&format!("report:{id}"))
     );
+    // The same network as a STIX 2.1 bundle: a grouping of its reports.
+    let stix =
+        ok(dragnet(&tmp.0, &["export", "stix", "--network", id, "--org", police, "--data", data], &[]));
+    let stix: serde_json::Value = serde_json::from_str(&stix).unwrap();
+    let objects = stix["objects"].as_array().unwrap();
+    let count = |ty: &str| objects.iter().filter(|o| o["type"] == ty).count();
+    assert_eq!(stix["type"], "bundle");
+    assert_eq!(count("grouping"), 1);
+    assert_eq!(count("report") as u64, largest["reports"].as_u64().unwrap(), "one report per network report");
     let human =
         ok(dragnet(&tmp.0, &["graph", "networks", "--org", police, "--data", data, "--limit", "1"], &[]));
     assert!(human.contains(&format!("{id}  {} reports", largest["reports"])), "{human}");

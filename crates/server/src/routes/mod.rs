@@ -20,6 +20,7 @@ pub(crate) mod orgs;
 pub(crate) mod public_intake;
 pub(crate) mod reports;
 pub(crate) mod scams;
+pub(crate) mod stix;
 pub(crate) mod tokens;
 
 /// Every route of the application, with full paths.
@@ -39,6 +40,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(alerts::routes())
         .merge(graph::routes())
         .merge(public_intake::routes())
+        .merge(stix::routes())
 }
 
 /// A complete listing (organisations, communities, tokens).

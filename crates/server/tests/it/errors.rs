@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 45] = [
+const ROUTES: [(&str, &str); 48] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -56,6 +56,9 @@ const ROUTES: [(&str, &str); 45] = [
     ("post", "/api/v1/graph/connect"),
     ("get", "/api/v1/graph/networks"),
     ("get", "/api/v1/graph/networks/{id}"),
+    ("get", "/api/v1/reports/{id}/stix"),
+    ("get", "/api/v1/campaigns/{id}/stix"),
+    ("get", "/api/v1/graph/networks/{id}/stix"),
 ];
 
 #[tokio::test]

@@ -12,5 +12,6 @@ mod hashes;
 mod intake;
 mod pagination;
 mod reports;
+mod stix_export;
 mod tcp;
 mod visibility;

@@ -106,6 +106,8 @@ fn reads(id: &str, v: &Values) -> Vec<(String, String, Option<Value>)> {
             format!("/api/v1/graph/networks/{}?format=graphml", query(&v.phone)),
             None,
         ),
+        ("stix report".into(), format!("/api/v1/reports/{id}/stix"), None),
+        ("stix network".into(), format!("/api/v1/graph/networks/{}/stix", segment(&v.phone)), None),
         (
             "check".into(),
             "/api/v1/check".into(),
@@ -148,7 +150,7 @@ fn assert_visible(ctx: &str, name: &str, answer: &Resp, id: &str, failures: &mut
         fail(format!("status {} body {}", answer.status, answer.text()));
         return;
     }
-    if name.starts_with("graph") {
+    if name.starts_with("graph") || name.starts_with("stix") {
         if !answer.text().contains(id) {
             fail(format!("answer does not name the report: {}", answer.text()));
         }
