@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import all_pages, instant
+from conftest import FIGURES, all_pages, instant
 import corpus
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
@@ -85,6 +85,9 @@ def test_every_input_object_is_read_back_equal(expected, read_back):
             diff = differences(normal(obj), normal(read_back[k]))
             if diff:
                 changed.append(f"{src} {k[0]}: " + "; ".join(diff[:8]))
+    FIGURES.append(
+        f"round trip: {len(expected) - len(missing) - len(changed)} of {len(expected)} imported objects read back equal"
+    )
     report = []
     if missing:
         report.append(f"{len(missing)} of {len(expected)} objects not read back, e.g. {missing[:10]}")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from stix2validator import ValidationOptions, validate_instance
 
-from conftest import describe
+from conftest import FIGURES, describe
 
 KINDS = ["intel", "scam"]
 TLPS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
@@ -52,8 +52,10 @@ def errors_of(bundle):
     return [str(e) for e in result.errors]
 
 
-def check_all(bundles):
+def check_all(bundles, what):
     """bundles: (label, bundle) pairs; fails listing every bundle with errors."""
+    objects = sum(len(b["objects"]) for _, b in bundles)
+    FIGURES.append(f"stix2-validator: {len(bundles)} {what} bundles ({objects} objects) validated")
     bad = {}
     for label, bundle in bundles:
         errors = errors_of(bundle)
@@ -80,7 +82,7 @@ def test_every_campaign(api, dragnet):
         cli = cli_bundle(dragnet, "--campaign", str(c))
         same_objects(http, cli, f"campaign {c}")
         bundles.append((f"campaign {c} (cli)", cli))
-    check_all(bundles)
+    check_all(bundles, "campaign")
 
 
 def test_reports_of_each_kind_and_tlp(api, dragnet):
@@ -101,7 +103,7 @@ def test_reports_of_each_kind_and_tlp(api, dragnet):
                     same_objects(http, cli, f"report {rid}")
                     bundles.append((f"{kind} {tlp} report {rid} (cli)", cli))
     assert combinations >= 6, f"the demo organisation sees reports of only {combinations} kind and TLP pairs"
-    check_all(bundles)
+    check_all(bundles, "report")
 
 
 def test_networks(api, dragnet):
@@ -115,4 +117,4 @@ def test_networks(api, dragnet):
         cli = cli_bundle(dragnet, "--network", str(n))
         same_objects(http, cli, f"network {n}")
         bundles.append((f"network {n} (cli)", cli))
-    check_all(bundles)
+    check_all(bundles, "network")
