@@ -1,4 +1,5 @@
-//! `dragnet import scams FILE.csv`: bulk intake of scam reports from a spreadsheet export.
+//! `dragnet import scams FILE.csv`: bulk intake of scam reports from a spreadsheet export
+//! (`import stix` and `import medallion` are in `import_stix`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -46,6 +47,30 @@ pub enum ImportCommand {
     /// Example: `dragnet import scams calls-2025.csv --org "Silver Line Elder Fraud Hotline"`
     #[command(verbatim_doc_comment)]
     Scams(ScamsArgs),
+    /// Add STIX objects from bundles or TAXII envelopes to a TAXII collection.
+    ///
+    /// Objects are validated one by one (common properties of STIX 2.1, and 2.0) and stored
+    /// exactly as written; a bad object is reported with its file and position
+    /// (`apt1.json: objects[12].created: invalid timestamp "2017-13-01"`) and the others are
+    /// kept. Each object's TLP comes from its TLP marking (2.0 or 1.0 ids), else from the
+    /// collection: the organisation's own collection is TLP:AMBER for the organisation only, a
+    /// community's is TLP:AMBER for the community, the public collection takes TLP:CLEAR only.
+    /// The same version of an object added again is not stored twice.
+    ///
+    /// Examples:
+    ///   dragnet import stix apt1.json poisonivy.json --org "National CSIRT"
+    ///   dragnet import stix feed.json --org "National CSIRT" --collection <community id>
+    #[command(verbatim_doc_comment)]
+    Stix(crate::import_stix::StixArgs),
+    /// Migrate a medallion TAXII 2.1 server's data file (its memory backend's JSON).
+    ///
+    /// Creates its api roots, its collections (same ids, titles and can_read / can_write, for
+    /// the members of --org), its objects with the date_added of their manifest entries and its
+    /// status resources. A file already migrated is refused and nothing changes.
+    ///
+    /// Example: dragnet import medallion default_data.json --org "Malware Research Group"
+    #[command(verbatim_doc_comment)]
+    Medallion(crate::import_stix::MedallionArgs),
 }
 
 #[derive(Args, Debug)]
@@ -239,7 +264,11 @@ fn intake(row: &Row<'_>) -> Result<IntakeInput, String> {
 }
 
 pub async fn run(settings: &Settings, cmd: ImportCommand) -> anyhow::Result<i32> {
-    let ImportCommand::Scams(args) = cmd;
+    let args = match cmd {
+        ImportCommand::Scams(args) => args,
+        ImportCommand::Stix(args) => return crate::import_stix::run_stix(settings, args).await,
+        ImportCommand::Medallion(args) => return crate::import_stix::run_medallion(settings, args).await,
+    };
     let engine = crate::open_configured(settings).await?;
     let reporter = engine.local_principal(&args.org)?;
     let communities: Vec<String> = engine

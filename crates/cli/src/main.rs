@@ -8,6 +8,7 @@ mod extract;
 mod graph;
 mod hashes;
 mod import;
+mod import_stix;
 mod ingest;
 mod query;
 mod serve;
@@ -95,7 +96,8 @@ enum Command {
     ///
     /// Images are decoded and hashed in memory. Example: `dragnet hash photos/*.jpg > hashes.csv`
     Hash(hashes::HashArgs),
-    /// Import reports from other formats: `import scams FILE.csv` (see `import scams --help`).
+    /// Import from other formats: `import scams FILE.csv`, `import stix FILE.json…` (STIX
+    /// bundles into TAXII collections), `import medallion FILE.json` (a medallion server's data).
     #[command(subcommand)]
     Import(import::ImportCommand),
     /// Match hashes or images against the hash lists you may see.

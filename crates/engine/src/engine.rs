@@ -74,6 +74,8 @@ pub struct Engine {
     /// The link-analysis graph and recent viewers' hubs (see [`crate::links`]).
     pub(crate) links: RwLock<crate::links::Links>,
     public_intake: Vec<String>,
+    /// The last `date_added` given to a STIX object (see [`crate::taxii`]).
+    pub(crate) taxii_clock: tokio::sync::Mutex<DateTime<Utc>>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -118,6 +120,7 @@ impl Engine {
             tracing::warn!("warming up the phone-number tables failed; they are built on first use");
         }
         let hashlists = crate::hashlists::HashLists::load(store.as_ref()).await?;
+        let taxii_clock = store.last_stix_date_added().await?.unwrap_or(DateTime::UNIX_EPOCH);
         let canon = CanonicalizeOptions { default_region: options.default_region.clone() };
         let rules = crate::alerts::Rules::load(store.as_ref(), |s| {
             let kind = s.kind.or_else(|| infer_kind(&s.value))?;
@@ -146,6 +149,7 @@ impl Engine {
             rules: RwLock::new(rules),
             links: RwLock::new(links),
             public_intake: options.public_intake,
+            taxii_clock: tokio::sync::Mutex::new(taxii_clock),
         })
     }
 
@@ -187,6 +191,14 @@ impl Engine {
             return Err(EngineError::Unauthenticated);
         }
         self.principal_for(record.org, record.role, Some(record.id)).ok_or(EngineError::Unauthenticated)
+    }
+
+    /// Authenticates HTTP Basic credentials (TAXII clients): the password is a token and the
+    /// username its id or its organisation's name; anything else is unauthenticated.
+    pub async fn authenticate_basic(&self, username: &str, password: &str) -> Result<Principal, EngineError> {
+        let p = self.authenticate(password).await?;
+        let by_id = p.token_id.is_some_and(|id| id.to_string().eq_ignore_ascii_case(username));
+        if by_id || p.org_name == username { Ok(p) } else { Err(EngineError::Unauthenticated) }
     }
 
     /// A principal for local access to the data directory (the CLI): the named organisation

@@ -20,6 +20,14 @@ mod hashlists;
 mod links;
 mod scams;
 mod stix_export;
+mod taxii;
+
+pub use taxii::{
+    AddOutcome, ApiRootView, CollectionView, MedallionImport, ObjectPage, PUBLIC_COLLECTION_ID,
+    STIX_MEDIA_20, STIX_MEDIA_21, StatusView, TAXII_DEFAULT_ROOT, TAXII_DEFAULT_TITLE,
+    TAXII_MAX_CONTENT_LENGTH, TAXII_MEDIA_TYPE, TAXII_PAGE_DEFAULT, TAXII_PAGE_MAX, TaxiiFilter,
+    VersionMatch,
+};
 
 pub use campaigns::{
     CampaignIndicatorView, CampaignQuery, CampaignReportView, CampaignSummaryView, CampaignView, HubView,

@@ -32,8 +32,13 @@
 //! | `GET, POST /api/v1/alerts/rules`, `DELETE …/rules/{id}`, `GET /api/v1/alerts` | alert rules and alerts |
 //! | `GET /api/v1/stats/scams` | scam totals over the visible reports: losses, types, ages, over time |
 //! | `POST /api/v1/hashes/match` | match hashes or an uploaded image (hashed in memory, never kept) |
+//! | `GET /taxii2/`, `GET /taxii2/{root}/`, `GET /taxii2/{root}/status/{id}/` | TAXII 2.1 discovery, api roots, status |
+//! | `GET /taxii2/{root}/collections/`, `GET …/collections/{id}/` | TAXII collections in the caller's scope |
+//! | `GET, POST …/collections/{id}/objects/`, `GET, DELETE …/objects/{object_id}/` | STIX objects (module `routes::taxii`) |
+//! | `GET …/objects/{object_id}/versions/`, `GET …/collections/{id}/manifest/` | versions, manifests |
 //!
-//! Errors have one shape and one table: see [`error`].
+//! Errors have one shape and one table: see [`error`]. Under `/taxii2/` errors are TAXII error
+//! message resources with the same statuses (`routes::taxii`).
 //!
 //! # Limits
 //!

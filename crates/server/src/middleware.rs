@@ -87,13 +87,23 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 }
 
 /// No route has this path: `404 not_found`.
-pub async fn route_not_found(method: Method, req: Request) -> ApiError {
-    ApiError::RouteNotFound { method, path: req.uri().path().to_string() }
+/// Under `/taxii2` the error is a TAXII error resource.
+pub async fn route_not_found(method: Method, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let taxii = crate::routes::taxii::is_taxii_path(&path);
+    let e = ApiError::RouteNotFound { method, path };
+    if taxii { crate::routes::taxii::TaxiiError::from_api(&e).into_response() } else { e.into_response() }
 }
 
 /// A route has this path, not this method: `405 method_not_allowed` (axum adds `Allow`).
-pub async fn method_not_allowed(method: Method) -> ApiError {
-    ApiError::MethodNotAllowed { method }
+/// Under `/taxii2` the error is a TAXII error resource.
+pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    let e = ApiError::MethodNotAllowed { method };
+    if crate::routes::taxii::is_taxii_path(uri.path()) {
+        crate::routes::taxii::TaxiiError::from_api(&e).into_response()
+    } else {
+        e.into_response()
+    }
 }
 
 #[cfg(test)]

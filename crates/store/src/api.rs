@@ -11,6 +11,9 @@ use model::scam::VictimPii;
 use uuid::Uuid;
 
 use crate::StoreError;
+use crate::taxii::{
+    StixObjectQuery, StixObjectRecord, TaxiiApiRoot, TaxiiCollectionRecord, TaxiiStatusRecord,
+};
 
 /// An API token as stored: never the secret, only its SHA-256.
 ///
@@ -215,4 +218,40 @@ pub trait Store: Send + Sync + 'static {
         after: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<HashSighting>, StoreError>;
+
+    // ----- STIX objects and TAXII resources -----
+
+    /// Stores a batch of STIX object versions in one transaction, durable when it returns.
+    /// A row whose `(collection, id, version)` is already stored (or earlier in the batch) is
+    /// skipped. Returns, per record in order, the `seq` assigned, or `None` for a skipped one.
+    async fn insert_stix_objects(&self, objects: &[StixObjectRecord])
+    -> Result<Vec<Option<i64>>, StoreError>;
+
+    /// Up to `limit` rows matching the query, in `(date_added, seq)` order.
+    async fn list_stix_objects(&self, query: &StixObjectQuery) -> Result<Vec<StixObjectRecord>, StoreError>;
+
+    /// Deletes the rows with these `seq`s in one transaction; returns how many were deleted.
+    async fn delete_stix_objects(&self, seqs: &[i64]) -> Result<u64, StoreError>;
+
+    /// The latest `date_added` of any stored row, if any.
+    async fn last_stix_date_added(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Stores an api root. Conflict when its path is taken.
+    async fn create_taxii_api_root(&self, root: &TaxiiApiRoot) -> Result<(), StoreError>;
+
+    /// Every stored api root, by path.
+    async fn list_taxii_api_roots(&self) -> Result<Vec<TaxiiApiRoot>, StoreError>;
+
+    /// Stores a collection. Conflict when its id is taken; not found when its api root is not
+    /// stored.
+    async fn create_taxii_collection(&self, collection: &TaxiiCollectionRecord) -> Result<(), StoreError>;
+
+    /// Every stored collection, by api root then creation time then id.
+    async fn list_taxii_collections(&self) -> Result<Vec<TaxiiCollectionRecord>, StoreError>;
+
+    /// Stores a status resource. Conflict when its id is taken.
+    async fn insert_taxii_status(&self, status: &TaxiiStatusRecord) -> Result<(), StoreError>;
+
+    /// The status resource with this id.
+    async fn get_taxii_status(&self, id: Uuid) -> Result<Option<TaxiiStatusRecord>, StoreError>;
 }

@@ -10,7 +10,8 @@
 //! # Stored forms
 //!
 //! Both backends have the same tables: `organizations`, `communities`, `community_members`,
-//! `tokens`, `reports` and `report_observables` (keyed by `(report_id, position)`; value
+//! `tokens`, `reports` and `report_observables`, `stix_objects` (STIX objects as received, one
+//! row per collection, id and version, with their access facts) and the TAXII tables (keyed by `(report_id, position)`; value
 //! look-ups are the engine's in-memory index, so there is no `(kind, value)` index). In SQLite:
 //!
 //! - **Ids** (uuids) are 16-byte BLOBs in RFC 9562 (big-endian) byte order, so byte order is
@@ -40,7 +41,11 @@ mod codec;
 mod error;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_taxii;
 mod sqlite;
+mod sqlite_taxii;
+pub mod taxii;
 pub mod testsuite;
 
 use std::path::PathBuf;
@@ -50,6 +55,10 @@ pub use error::StoreError;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 pub use sqlite::{DB_FILE, SqliteStore};
+pub use taxii::{
+    CollectionScope, StixObjectQuery, StixObjectRecord, StixScope, TaxiiApiRoot, TaxiiCollectionRecord,
+    TaxiiStatusRecord,
+};
 
 /// The default data directory: `dragnet-data` in the current directory.
 ///

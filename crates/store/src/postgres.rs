@@ -23,6 +23,9 @@ use crate::codec::{
     in_requested_order, labels_json, micros, parse_enum, parse_role, pii_json, scam_json,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation, written};
+use crate::taxii::{
+    StixObjectQuery, StixObjectRecord, TaxiiApiRoot, TaxiiCollectionRecord, TaxiiStatusRecord,
+};
 use crate::{Store, StoreError, TokenRecord};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -39,6 +42,10 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Connects to the database at `url` (`postgres://user@host:port/db`) and applies pending
     /// migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -1027,6 +1034,51 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+
+    // ----- STIX objects and TAXII resources -----
+
+    async fn insert_stix_objects(
+        &self,
+        objects: &[StixObjectRecord],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        self.pg_insert_stix_objects(objects).await
+    }
+
+    async fn list_stix_objects(&self, query: &StixObjectQuery) -> Result<Vec<StixObjectRecord>, StoreError> {
+        self.pg_list_stix_objects(query).await
+    }
+
+    async fn delete_stix_objects(&self, seqs: &[i64]) -> Result<u64, StoreError> {
+        self.pg_delete_stix_objects(seqs).await
+    }
+
+    async fn last_stix_date_added(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.pg_last_stix_date_added().await
+    }
+
+    async fn create_taxii_api_root(&self, root: &TaxiiApiRoot) -> Result<(), StoreError> {
+        self.pg_create_taxii_api_root(root).await
+    }
+
+    async fn list_taxii_api_roots(&self) -> Result<Vec<TaxiiApiRoot>, StoreError> {
+        self.pg_list_taxii_api_roots().await
+    }
+
+    async fn create_taxii_collection(&self, collection: &TaxiiCollectionRecord) -> Result<(), StoreError> {
+        self.pg_create_taxii_collection(collection).await
+    }
+
+    async fn list_taxii_collections(&self) -> Result<Vec<TaxiiCollectionRecord>, StoreError> {
+        self.pg_list_taxii_collections().await
+    }
+
+    async fn insert_taxii_status(&self, status: &TaxiiStatusRecord) -> Result<(), StoreError> {
+        self.pg_insert_taxii_status(status).await
+    }
+
+    async fn get_taxii_status(&self, id: Uuid) -> Result<Option<TaxiiStatusRecord>, StoreError> {
+        self.pg_get_taxii_status(id).await
     }
 }
 

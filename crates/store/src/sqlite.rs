@@ -30,6 +30,9 @@ use crate::codec::{
     scam_json, uuid_from_bytes,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation, written};
+use crate::taxii::{
+    StixObjectQuery, StixObjectRecord, TaxiiApiRoot, TaxiiCollectionRecord, TaxiiStatusRecord,
+};
 use crate::{Store, StoreError, TokenRecord};
 
 /// The name of the database file inside the data directory.
@@ -124,7 +127,15 @@ impl SqliteStore {
         self.writer.close().await;
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
@@ -1255,5 +1266,50 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    // ----- STIX objects and TAXII resources -----
+
+    async fn insert_stix_objects(
+        &self,
+        objects: &[StixObjectRecord],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        self.sqlite_insert_stix_objects(objects).await
+    }
+
+    async fn list_stix_objects(&self, query: &StixObjectQuery) -> Result<Vec<StixObjectRecord>, StoreError> {
+        self.sqlite_list_stix_objects(query).await
+    }
+
+    async fn delete_stix_objects(&self, seqs: &[i64]) -> Result<u64, StoreError> {
+        self.sqlite_delete_stix_objects(seqs).await
+    }
+
+    async fn last_stix_date_added(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.sqlite_last_stix_date_added().await
+    }
+
+    async fn create_taxii_api_root(&self, root: &TaxiiApiRoot) -> Result<(), StoreError> {
+        self.sqlite_create_taxii_api_root(root).await
+    }
+
+    async fn list_taxii_api_roots(&self) -> Result<Vec<TaxiiApiRoot>, StoreError> {
+        self.sqlite_list_taxii_api_roots().await
+    }
+
+    async fn create_taxii_collection(&self, collection: &TaxiiCollectionRecord) -> Result<(), StoreError> {
+        self.sqlite_create_taxii_collection(collection).await
+    }
+
+    async fn list_taxii_collections(&self) -> Result<Vec<TaxiiCollectionRecord>, StoreError> {
+        self.sqlite_list_taxii_collections().await
+    }
+
+    async fn insert_taxii_status(&self, status: &TaxiiStatusRecord) -> Result<(), StoreError> {
+        self.sqlite_insert_taxii_status(status).await
+    }
+
+    async fn get_taxii_status(&self, id: Uuid) -> Result<Option<TaxiiStatusRecord>, StoreError> {
+        self.sqlite_get_taxii_status(id).await
     }
 }

@@ -32,6 +32,10 @@ use model::report::{Audience, Report, ReportKind, ReportObservable};
 use model::{ObservableKind, Tlp};
 use uuid::Uuid;
 
+use crate::taxii::{
+    CollectionScope, StixObjectQuery, StixObjectRecord, StixScope, TaxiiApiRoot, TaxiiCollectionRecord,
+    TaxiiStatusRecord,
+};
 use crate::{Store, StoreError, TokenRecord};
 
 /// What a backend factory gives the suite: a store, or something that owns one.
@@ -104,6 +108,11 @@ macro_rules! __store_test_suite {
                 hash_sightings_round_trip,
                 alerts_round_trip,
                 hub_marks_round_trip,
+                stix_objects_insert_skip_duplicates_and_page,
+                stix_objects_filters_and_scopes,
+                stix_objects_delete,
+                taxii_api_roots_and_collections,
+                taxii_status_round_trip,
             );
         }
     };
@@ -1077,4 +1086,217 @@ pub async fn hub_marks_round_trip(store: &dyn Store) {
     assert!(store.delete_hub_mark(ObservableKind::Phone, "+18005550100").await.expect("delete"));
     assert!(!store.delete_hub_mark(ObservableKind::Phone, "+18005550100").await.expect("again"));
     assert_eq!(store.list_hub_marks().await.expect("list"), vec![b]);
+}
+
+// ----- STIX objects and TAXII resources -----
+
+/// A STIX object row of `collection` added at `base_time() + added` µs.
+pub fn stix_record(
+    collection: Uuid,
+    id: &str,
+    version_micros: i64,
+    added: i64,
+    tlp: Tlp,
+) -> StixObjectRecord {
+    let ty = id.split("--").next().unwrap_or("x").to_string();
+    StixObjectRecord {
+        seq: 0,
+        collection,
+        id: id.to_string(),
+        ty,
+        spec_version: "2.1".to_string(),
+        version: at(1_600_000_000_000_000 + version_micros),
+        created: Some(at(1_600_000_000_000_000)),
+        modified: Some(at(1_600_000_000_000_000 + version_micros)),
+        date_added: base_time() + Duration::microseconds(added),
+        media_type: "application/stix+json;version=2.1".to_string(),
+        author: OrgId(Uuid::from_u128(7)),
+        tlp,
+        audience: Audience { organizations: vec![OrgId(Uuid::from_u128(8))], communities: vec![] },
+        created_by_ref: Some("identity--f431f809-377b-45e0-aa1c-6a4751cae5ff".to_string()),
+        body: format!("{{ \"id\" : \"{id}\",\n \"x_é\": [1.50, 2e3] }}"),
+    }
+}
+
+fn ids_of(rows: &[StixObjectRecord]) -> Vec<(String, i64)> {
+    rows.iter().map(|r| (r.id.clone(), r.version.timestamp_micros() - 1_600_000_000_000_000)).collect()
+}
+
+const IND_A: &str = "indicator--00000000-0000-4000-8000-00000000000a";
+const IND_B: &str = "indicator--00000000-0000-4000-8000-00000000000b";
+const MAL_C: &str = "malware--00000000-0000-4000-8000-00000000000c";
+
+/// Rows are stored as given (text exactly), a `(collection, id, version)` already stored is
+/// skipped, and pages follow `(date_added, seq)` with a cursor.
+pub async fn stix_objects_insert_skip_duplicates_and_page(store: &dyn Store) {
+    let c = Uuid::now_v7();
+    let rows = vec![
+        stix_record(c, IND_A, 1, 10, Tlp::Amber),
+        stix_record(c, IND_B, 1, 20, Tlp::Green),
+        stix_record(c, IND_A, 2, 20, Tlp::Red),
+        stix_record(c, IND_A, 1, 30, Tlp::Amber),
+    ];
+    let seqs = store.insert_stix_objects(&rows).await.expect("insert");
+    assert!(seqs[0].is_some() && seqs[1].is_some() && seqs[2].is_some(), "{seqs:?}");
+    assert_eq!(seqs[3], None, "the same version again is skipped");
+    assert!(seqs[0] < seqs[1] && seqs[1] < seqs[2]);
+    let again = store.insert_stix_objects(&rows[..1]).await.expect("again");
+    assert_eq!(again, vec![None]);
+    assert_eq!(store.insert_stix_objects(&[]).await.expect("empty"), vec![]);
+
+    let all =
+        store.list_stix_objects(&StixObjectQuery::new(StixScope::Collection(c), 100)).await.expect("list");
+    assert_eq!(ids_of(&all), vec![(IND_A.into(), 1), (IND_B.into(), 1), (IND_A.into(), 2)]);
+    let mut expected = rows[0].clone();
+    expected.seq = seqs[0].expect("seq");
+    assert_eq!(all[0], expected, "every field round-trips, the body byte for byte");
+    assert_eq!(all[2].tlp, Tlp::Red);
+
+    let mut q = StixObjectQuery::new(StixScope::Collection(c), 2);
+    let page1 = store.list_stix_objects(&q).await.expect("page 1");
+    assert_eq!(page1.len(), 2);
+    let last = page1.last().expect("last");
+    q.after = Some((last.date_added, last.seq));
+    let page2 = store.list_stix_objects(&q).await.expect("page 2");
+    assert_eq!(ids_of(&page2), vec![(IND_A.into(), 2)], "same date_added, later seq");
+    q.with_body = false;
+    q.after = None;
+    let facts = store.list_stix_objects(&q).await.expect("facts");
+    assert!(facts.iter().all(|r| r.body.is_empty()));
+    assert_eq!(
+        store.last_stix_date_added().await.expect("last"),
+        Some(base_time() + Duration::microseconds(20))
+    );
+}
+
+/// Each filter restricts the rows; the TLP scope reads every collection.
+pub async fn stix_objects_filters_and_scopes(store: &dyn Store) {
+    let (c1, c2) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut old = stix_record(c1, MAL_C, 5, 40, Tlp::Clear);
+    old.spec_version = "2.0".to_string();
+    store
+        .insert_stix_objects(&[
+            stix_record(c1, IND_A, 1, 10, Tlp::Clear),
+            stix_record(c1, IND_B, 1, 20, Tlp::Amber),
+            stix_record(c1, IND_A, 2, 30, Tlp::Clear),
+            old,
+            stix_record(c2, IND_A, 1, 50, Tlp::Clear),
+            stix_record(c2, IND_B, 3, 60, Tlp::Red),
+        ])
+        .await
+        .expect("insert");
+    let run = |f: &dyn Fn(&mut StixObjectQuery)| {
+        let mut q = StixObjectQuery::new(StixScope::Collection(c1), 100);
+        f(&mut q);
+        async move { ids_of(&store.list_stix_objects(&q).await.expect("list")) }
+    };
+    assert_eq!(
+        run(&|q| q.added_after = Some(base_time() + Duration::microseconds(20))).await,
+        vec![(IND_A.into(), 2), (MAL_C.into(), 5)]
+    );
+    assert_eq!(
+        run(&|q| q.ids = vec![IND_B.into(), MAL_C.into()]).await,
+        vec![(IND_B.into(), 1), (MAL_C.into(), 5)]
+    );
+    assert_eq!(run(&|q| q.types = vec!["malware".into()]).await, vec![(MAL_C.into(), 5)]);
+    assert_eq!(run(&|q| q.spec_versions = vec!["2.0".into()]).await, vec![(MAL_C.into(), 5)]);
+    assert_eq!(
+        run(&|q| q.versions = vec![at(1_600_000_000_000_002), at(1_600_000_000_000_005)]).await,
+        vec![(IND_A.into(), 2), (MAL_C.into(), 5)]
+    );
+    assert_eq!(
+        run(&|q| {
+            q.ids = vec![IND_A.into()];
+            q.limit = 1;
+        })
+        .await,
+        vec![(IND_A.into(), 1)]
+    );
+    let clear =
+        store.list_stix_objects(&StixObjectQuery::new(StixScope::Tlp(Tlp::Clear), 100)).await.expect("clear");
+    assert_eq!(
+        ids_of(&clear),
+        vec![(IND_A.into(), 1), (IND_A.into(), 2), (MAL_C.into(), 5), (IND_A.into(), 1)],
+        "every collection's CLEAR rows"
+    );
+    assert_eq!(clear[3].collection, c2);
+}
+
+/// Deleting by `seq` removes exactly those rows.
+pub async fn stix_objects_delete(store: &dyn Store) {
+    let c = Uuid::now_v7();
+    let seqs = store
+        .insert_stix_objects(&[
+            stix_record(c, IND_A, 1, 10, Tlp::Green),
+            stix_record(c, IND_A, 2, 20, Tlp::Green),
+        ])
+        .await
+        .expect("insert");
+    let first = seqs[0].expect("seq");
+    assert_eq!(store.delete_stix_objects(&[first, 999_999_999]).await.expect("delete"), 1);
+    assert_eq!(store.delete_stix_objects(&[first]).await.expect("again"), 0);
+    let left =
+        store.list_stix_objects(&StixObjectQuery::new(StixScope::Collection(c), 10)).await.expect("list");
+    assert_eq!(ids_of(&left), vec![(IND_A.into(), 2)]);
+    assert_eq!(
+        store.insert_stix_objects(&[stix_record(c, IND_A, 1, 30, Tlp::Green)]).await.expect("re-add").len(),
+        1
+    );
+}
+
+/// Api roots and collections round-trip; taken ids conflict; a collection needs its root.
+pub async fn taxii_api_roots_and_collections(store: &dyn Store) {
+    let root = TaxiiApiRoot {
+        path: "trustgroup1".into(),
+        title: "Malware Research Group".into(),
+        description: Some("for researchers".into()),
+        max_content_length: 9_765_625,
+        created_at: base_time(),
+    };
+    store.create_taxii_api_root(&root).await.expect("root");
+    assert!(store.create_taxii_api_root(&root).await.expect_err("twice").is_conflict());
+    assert_eq!(store.list_taxii_api_roots().await.expect("roots"), vec![root]);
+    let community = CommunityId(Uuid::now_v7());
+    let coll = |id: Uuid, api_root: &str, scope| TaxiiCollectionRecord {
+        id,
+        api_root: api_root.into(),
+        title: "High Value Indicator Collection".into(),
+        description: None,
+        alias: Some("high-value".into()),
+        scope,
+        can_read: true,
+        can_write: false,
+        media_types: vec!["application/stix+json;version=2.1".into()],
+        owner: OrgId(Uuid::from_u128(7)),
+        created_at: base_time(),
+    };
+    let a = coll(Uuid::from_u128(1), "trustgroup1", CollectionScope::Organization(OrgId(Uuid::from_u128(7))));
+    let b = coll(Uuid::from_u128(2), "trustgroup1", CollectionScope::Community(community));
+    let c = coll(Uuid::from_u128(3), "trustgroup1", CollectionScope::Public);
+    for x in [&a, &b, &c] {
+        store.create_taxii_collection(x).await.expect("collection");
+    }
+    assert!(store.create_taxii_collection(&a).await.expect_err("twice").is_conflict());
+    let orphan = coll(Uuid::from_u128(4), "nowhere", CollectionScope::Public);
+    assert!(store.create_taxii_collection(&orphan).await.expect_err("no root").is_not_found());
+    assert_eq!(store.list_taxii_collections().await.expect("list"), vec![a, b, c]);
+}
+
+/// Status resources round-trip by id; an unknown id is `None`.
+pub async fn taxii_status_round_trip(store: &dyn Store) {
+    let status = TaxiiStatusRecord {
+        id: Uuid::now_v7(),
+        api_root: "api".into(),
+        org: OrgId(Uuid::from_u128(7)),
+        request_timestamp: base_time(),
+        total_count: 3,
+        success_count: 2,
+        failure_count: 1,
+        pending_count: 0,
+        details: serde_json::json!({"successes": [{"id": IND_A, "version": "2020-01-01T00:00:00.000Z"}], "failures": [{"id": IND_B, "message": "created: is required"}], "pendings": []}),
+    };
+    store.insert_taxii_status(&status).await.expect("status");
+    assert!(store.insert_taxii_status(&status).await.expect_err("twice").is_conflict());
+    assert_eq!(store.get_taxii_status(status.id).await.expect("get"), Some(status));
+    assert_eq!(store.get_taxii_status(Uuid::now_v7()).await.expect("unknown"), None);
 }

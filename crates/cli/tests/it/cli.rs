@@ -387,3 +387,43 @@ fn import_scams_keeps_good_rows_and_names_every_bad_one() {
         ok(dragnet(&tmp.0, &["lookup", "phone", "+18888391003", "--org", "Hotline", "--data", data], &[]));
     assert!(out.contains("seen in 56 visible report(s)"), "{out}");
 }
+
+#[test]
+fn import_stix_and_medallion() {
+    let tmp = TempDir::new();
+    let data = tmp.0.join("data");
+    let data = data.to_str().unwrap();
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "CSIRT", "--data", data], &[]));
+    let shared = Path::new("/tmp/shared/testdata/stix");
+    let apt1 = shared.join("oasis-examples/threat-reports/apt1.json");
+    let bad = tmp.0.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"objects": [{"type": "x-acme", "id": "x-acme--ff26c055-6336-5bc5-b98d-13d6226742dd"}, {"type": "indicator", "id": "indicator--ff26c055-6336-4bc5-b98d-13d6226742dd", "spec_version": "2.1", "created": "2017-13-01T00:00:00Z", "modified": "2017-01-01T00:00:00Z"}]}"#,
+    )
+    .unwrap();
+    let args =
+        ["import", "stix", apt1.to_str().unwrap(), bad.to_str().unwrap(), "--org", "CSIRT", "--data", data];
+    let out = dragnet(&tmp.0, &args, &[]);
+    assert_eq!(out.status.code(), Some(1), "a rejected object fails the run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("77 object versions stored, 0 already there, 1 rejected"), "{stdout}");
+    assert!(
+        stderr.contains("bad.json: objects[1].created: invalid timestamp \"2017-13-01T00:00:00Z\""),
+        "{stderr}"
+    );
+    let again = ok(dragnet(
+        &tmp.0,
+        &["import", "stix", apt1.to_str().unwrap(), "--org", "CSIRT", "--data", data],
+        &[],
+    ));
+    assert!(again.contains("0 object versions stored, 76 already there"), "{again}");
+    let medallion = shared.join("taxii/medallion-default_data.json");
+    let m = ["import", "medallion", medallion.to_str().unwrap(), "--org", "CSIRT", "--data", data];
+    let out = ok(dragnet(&tmp.0, &m, &[]));
+    assert!(out.contains("3 api roots, 5 collections, 8 object versions, 2 status resources"), "{out}");
+    let second = dragnet(&tmp.0, &m, &[]);
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("imported before"));
+}

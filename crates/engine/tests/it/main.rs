@@ -11,6 +11,7 @@ use store::SqliteStore;
 mod campaigns;
 mod graph;
 mod hashlists;
+mod taxii;
 
 /// An engine holding the demo dataset with `reports` reports, loaded as each author.
 pub(crate) async fn demo_engine(reports: usize) -> (Engine, demo::Dataset) {

@@ -21,6 +21,7 @@ pub(crate) mod public_intake;
 pub(crate) mod reports;
 pub(crate) mod scams;
 pub(crate) mod stix;
+pub(crate) mod taxii;
 pub(crate) mod tokens;
 
 /// Every route of the application, with full paths.
@@ -41,6 +42,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(graph::routes())
         .merge(public_intake::routes())
         .merge(stix::routes())
+        .merge(taxii::routes())
 }
 
 /// A complete listing (organisations, communities, tokens).

@@ -245,3 +245,60 @@ async fn openapi_lists_every_route() {
         );
     }
 }
+
+/// Every TAXII 2.1 route (its own API, not in the OpenAPI document), as `(method, path)`.
+const TAXII_ROUTES: [(&str, &str); 10] = [
+    ("GET", "/taxii2/"),
+    ("GET", "/taxii2/{root}/"),
+    ("GET", "/taxii2/{root}/status/{id}/"),
+    ("GET", "/taxii2/{root}/collections/"),
+    ("GET", "/taxii2/{root}/collections/{id}/"),
+    ("GET", "/taxii2/{root}/collections/{id}/objects/"),
+    ("POST", "/taxii2/{root}/collections/{id}/objects/"),
+    ("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/"),
+    ("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/"),
+    ("GET", "/taxii2/{root}/collections/{id}/manifest/"),
+];
+
+/// Each TAXII route answers in the TAXII media type, with and without its trailing slash, and
+/// is routed (an unknown id is the engine's 404, never a routing error).
+#[tokio::test]
+async fn taxii_routes_are_routed_with_and_without_trailing_slash() {
+    let env = Env::new().await;
+    let token = env.analyst(AUTHOR);
+    let org = env.engine.local_principal(AUTHOR).unwrap().viewer.org.0;
+    let object = "indicator--00000000-0000-4000-8000-000000000001";
+    let mut routes: Vec<(&str, String)> = TAXII_ROUTES.iter().map(|(m, p)| (*m, p.to_string())).collect();
+    routes.push(("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/versions/".into()));
+    for (method, template) in routes {
+        let path = template
+            .replace("{root}", "api")
+            .replace("{id}", &org.to_string())
+            .replace("{object_id}", object)
+            .replace(&format!("/status/{org}"), &format!("/status/{}", uuid::Uuid::now_v7()));
+        for uri in [path.clone(), path.trim_end_matches('/').to_string()] {
+            let mut req = Request::builder()
+                .method(method)
+                .uri(&uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"));
+            let body = if method == "POST" {
+                req = req.header(header::CONTENT_TYPE, "application/taxii+json;version=2.1");
+                Body::from(r#"{"objects": []}"#)
+            } else {
+                Body::empty()
+            };
+            let r = env.send(req.body(body).unwrap()).await;
+            assert_eq!(
+                r.headers[header::CONTENT_TYPE],
+                "application/taxii+json;version=2.1",
+                "{method} {uri}"
+            );
+            let v: Value = if r.body.is_empty() { json!({}) } else { r.json() };
+            assert!(r.status != StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}: {v}");
+            if r.status == StatusCode::NOT_FOUND {
+                let description = v["description"].as_str().unwrap_or_default();
+                assert!(!description.starts_with("no route"), "{method} {uri}: {v}");
+            }
+        }
+    }
+}

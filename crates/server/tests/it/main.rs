@@ -13,5 +13,6 @@ mod intake;
 mod pagination;
 mod reports;
 mod stix_export;
+mod taxii;
 mod tcp;
 mod visibility;
