@@ -4,6 +4,7 @@ test_roundtrip.py reads back: the OASIS examples and MITRE ATT&CK for ICS."""
 import glob
 import json
 import os
+import sys
 
 STIX_DATA = os.environ.get("DRAGNET_STIX_TESTDATA", "/tmp/shared/testdata/stix")
 
@@ -22,5 +23,23 @@ def objects_of(path):
     return [doc]
 
 
+def import_files(workdir):
+    """The files to give `dragnet import stix` (bundles and envelopes): a file holding one lone
+    object (the OASIS interop marking example) is wrapped in an envelope written to workdir."""
+    out = []
+    for n, path in enumerate(files()):
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        if isinstance(doc, dict) and "objects" in doc:
+            out.append(path)
+        else:
+            wrapped = os.path.join(workdir, f"envelope-{n}-{os.path.basename(path)}")
+            with open(wrapped, "w", encoding="utf-8") as f:
+                json.dump({"objects": [doc]}, f)
+            out.append(wrapped)
+    return out
+
+
 if __name__ == "__main__":
-    print("\n".join(files()))
+    # corpus.py [WORKDIR]: the corpus files, or with WORKDIR the files to import
+    print("\n".join(import_files(sys.argv[1]) if len(sys.argv) > 1 else files()))

@@ -10,7 +10,10 @@ The assertions are medallion's; what was adapted:
 - credentials: medallion's `admin`/`Password0` Basic pair, dragnet's bearer token of the
   organisation the fixture was imported for;
 - Flask's test client became `requests` (`r.json` -> `r.json()`, `r.content_type` compared as a
-  media type, redirects followed by default).
+  media type, redirects followed by default);
+- error resources: medallion's tests compare the title with its Python exception's class name
+  (`ProcessingError`) and the description with its own message; the port requires a title and a
+  description (TAXII leaves their wording to the server) and keeps the `http_status` check.
 Tests of medallion's internals are left out: LEFT_OUT names each with the reason, and the run's
 summary prints the figures.
 """
@@ -865,9 +868,9 @@ def test_get_or_add_objects_422(backend):
     """only applies to adding objects as would arise if user content is malformed"""
     r_post = backend.post(backend.ep.objects, json.dumps(copy.deepcopy(backend.TEST_OBJECT["objects"][0])))
     error_data = ok(r_post, 422)
-    assert error_data["title"] == "ProcessingError"
+    assert error_data["title"]
     assert error_data["http_status"] == "422"
-    assert "While processing supplied content, an error occurred" in error_data["description"]
+    assert error_data["description"]
 
 
 def test_object_pagination_bad_limit_value_400(backend):
@@ -885,7 +888,7 @@ def test_object_pagination_changing_params_400(backend):
     assert objs["more"]
 
     objs = ok(backend.get(backend.ep.objects + "?match[version]=first&limit=2&next=" + objs["next"]), 400)
-    assert objs["title"] == "ProcessingError"
+    assert objs["title"]
 
 
 # test if program will accept duplicate objects being posted
