@@ -130,7 +130,8 @@ def run_medallion(exe, out, objs):
         json.dump(data, f)
     config = os.path.join(out, "medallion-config.json")
     with open(config, "w") as f:
-        json.dump({"backend": {"module_class": "MemoryBackend", "filename": data_file},
+        json.dump({"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
+                               "filename": data_file},
                    "users": {"bench": "bench"}, "taxii": {"max_page_size": 1000}}, f)
     port = free_port()
     server = subprocess.Popen([exe, "--port", str(port), "--log-level", "ERROR", config],
