@@ -239,6 +239,10 @@ impl ObjectPage {
 
     /// The TAXII envelope `{more, next?, objects}` with every object's text as received.
     pub fn envelope_json(&self) -> String {
+        if self.objects.is_empty() && !self.more {
+            // TAXII 2.1 §3.7: an envelope with nothing to say is empty.
+            return "{}".to_string();
+        }
         let mut out =
             String::with_capacity(self.objects.iter().map(|o| o.body.len() + 1).sum::<usize>() + 64);
         out.push_str(if self.more { "{\"more\":true," } else { "{\"more\":false," });
@@ -260,6 +264,9 @@ impl ObjectPage {
 
     /// The manifest resource `{more, next?, objects: [{id, date_added, version, media_type}]}`.
     pub fn manifest_json(&self) -> Value {
+        if self.objects.is_empty() && !self.more {
+            return serde_json::json!({});
+        }
         let objects: Vec<Value> = self
             .objects
             .iter()
@@ -281,6 +288,9 @@ impl ObjectPage {
 
     /// The versions resource `{more, next?, versions: [...]}`.
     pub fn versions_json(&self) -> Value {
+        if self.objects.is_empty() && !self.more {
+            return serde_json::json!({});
+        }
         let versions: Vec<String> = self.objects.iter().map(|o| format_timestamp(o.version)).collect();
         let mut v = serde_json::json!({"more": self.more, "versions": versions});
         if let Some(n) = &self.next {
@@ -342,16 +352,46 @@ pub struct MedallionImport {
     pub statuses: usize,
 }
 
-fn cursor_token(o: &StixObjectRecord) -> String {
-    format!("{:x}.{:x}", o.date_added.timestamp_micros(), o.seq)
+/// The page token after `o`: its `(date_added, seq)` and a fingerprint of the request's
+/// filters, so that a token is only good for the query it came from (TAXII 2.1 §3.4: changing
+/// the filters while paging is an error).
+fn cursor_token(o: &StixObjectRecord, fingerprint: u64) -> String {
+    format!("{:x}.{:x}.{fingerprint:x}", o.date_added.timestamp_micros(), o.seq)
 }
 
-fn parse_cursor(s: &str) -> Result<(DateTime<Utc>, i64), EngineError> {
+fn parse_cursor(s: &str, fingerprint: u64) -> Result<(DateTime<Utc>, i64), EngineError> {
     let bad = || EngineError::invalid("next", format!("{s:?} is not a page token of this server"));
-    let (t, seq) = s.split_once('.').ok_or_else(bad)?;
+    let mut parts = s.split('.');
+    let (Some(t), Some(seq), Some(fp), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
     let t = i64::from_str_radix(t, 16).ok().and_then(DateTime::from_timestamp_micros).ok_or_else(bad)?;
     let seq = i64::from_str_radix(seq, 16).map_err(|_| bad())?;
+    if u64::from_str_radix(fp, 16).map_err(|_| bad())? != fingerprint {
+        return Err(EngineError::invalid(
+            "next",
+            "the page token belongs to a request with other filters (added_after, match[…]): page with the same filters",
+        ));
+    }
     Ok((t, seq))
+}
+
+/// FNV-1a over the filters that define a paged query (not `limit`, not `next`).
+fn fingerprint(f: &TaxiiFilter, versions: &VersionMatch, scope: StixScope) -> u64 {
+    let text = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        scope,
+        f.added_after.map(|t| t.timestamp_micros()),
+        f.ids,
+        f.types,
+        f.spec_versions,
+        versions.first,
+        versions.last,
+        versions.all,
+        versions.times.iter().map(DateTime::timestamp_micros).collect::<Vec<_>>()
+    );
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The versions of one object id the viewer may see, among those a request considers.
@@ -375,7 +415,9 @@ impl IdFacts {
         if row.spec_version != spec {
             return false;
         }
-        let candidates = self.rows.iter().filter(|r| r.2 == spec);
+        // With match[spec_version] given, the version rules choose among every spec_version
+        // asked for (the rows were read with that filter); by default among the latest one's.
+        let candidates = self.rows.iter().filter(|r| !default_spec || r.2 == spec);
         // A duplicate (id, version) (the public collection reads every collection): only the
         // first added is shown.
         if candidates.clone().any(|r| r.0 == row.version && r.1 < row.seq) {
@@ -575,7 +617,8 @@ impl Engine {
         if versions.only_times() {
             q.versions = versions.times.clone();
         }
-        q.after = f.next.as_deref().map(parse_cursor).transpose()?;
+        let fp = fingerprint(f, versions, scope);
+        q.after = f.next.as_deref().map(|n| parse_cursor(n, fp)).transpose()?;
         q.with_body = with_body;
         let mut facts: HashMap<String, IdFacts> = HashMap::new();
         let mut picked: Vec<StixObjectRecord> = Vec::with_capacity(limit + 1);
@@ -616,7 +659,7 @@ impl Engine {
         }
         let more = picked.len() > limit;
         picked.truncate(limit);
-        let next = if more { picked.last().map(cursor_token) } else { None };
+        let next = if more { picked.last().map(|o| cursor_token(o, fp)) } else { None };
         Ok(ObjectPage { objects: picked, more, next })
     }
 
@@ -692,7 +735,7 @@ impl Engine {
             f.versions.clone().unwrap_or_else(|| VersionMatch { last: true, ..VersionMatch::default() });
         let page = self.select(&p.viewer, c.scope(), &f, &versions, true).await?;
         if page.objects.is_empty() && f.next.is_none() {
-            return Err(EngineError::not_found(format!("object {object_id}")));
+            self.require_visible_object(&p.viewer, c.scope(), object_id).await?;
         }
         Ok(page)
     }
@@ -711,9 +754,31 @@ impl Engine {
         f.ids = vec![object_id.to_string()];
         let page = self.select(&p.viewer, c.scope(), &f, &VersionMatch::all(), false).await?;
         if page.objects.is_empty() && f.next.is_none() {
-            return Err(EngineError::not_found(format!("object {object_id}")));
+            self.require_visible_object(&p.viewer, c.scope(), object_id).await?;
         }
         Ok(page)
+    }
+
+    /// Not found unless the viewer sees a version of the object in the collection: filters
+    /// that leave nothing of an object that is there answer an empty resource, as medallion
+    /// does; an object hidden or absent is not found either way.
+    async fn require_visible_object(
+        &self,
+        viewer: &Viewer,
+        scope: StixScope,
+        object_id: &str,
+    ) -> Result<(), EngineError> {
+        let f = TaxiiFilter {
+            ids: vec![object_id.to_string()],
+            spec_versions: vec!["2.0".into(), "2.1".into()],
+            limit: Some(1),
+            ..TaxiiFilter::default()
+        };
+        let page = self.select(viewer, scope, &f, &VersionMatch::all(), false).await?;
+        if page.objects.is_empty() {
+            return Err(EngineError::not_found(format!("object {object_id}")));
+        }
+        Ok(())
     }
 
     /// `DELETE …/objects/{object_id}/`: deletes the matched versions (all by default).

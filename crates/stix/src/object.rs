@@ -8,8 +8,8 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use model::Tlp;
 use serde::Deserialize;
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// The facts of one valid STIX object.
@@ -365,6 +365,7 @@ pub fn parse_object(v: &Value) -> Result<ObjectMeta, ObjectError> {
     {
         return Err(ObjectError::new("extensions", "must be an object"));
     }
+    check_type_properties(ty, spec_version, obj)?;
     let tlp = marking_refs.iter().filter_map(|r| Tlp::from_stix_marking_id(r)).max();
     Ok(ObjectMeta {
         id: id.to_string(),
@@ -377,6 +378,121 @@ pub fn parse_object(v: &Value) -> Result<ObjectMeta, ObjectError> {
         created_by_ref,
         tlp,
     })
+}
+
+/// The properties STIX 2.1 (§4, §5, §7) requires of the SDOs and SROs, with their types, and an
+/// indicator's pattern parsed by the patterning grammar. STIX 2.0 objects are held to the
+/// properties both versions require. Unknown types and custom properties are not examined.
+fn check_type_properties(ty: &str, spec_version: &str, obj: &Map<String, Value>) -> Result<(), ObjectError> {
+    let v21 = spec_version == "2.1";
+    let string = |key: &str, required: bool| -> Result<Option<&str>, ObjectError> {
+        match obj.get(key) {
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(ObjectError::new(key, "must be a string")),
+            None if required => Err(ObjectError::new(key, format!("is required for a {ty}"))),
+            None => Ok(None),
+        }
+    };
+    let boolean = |key: &str, required: bool| -> Result<(), ObjectError> {
+        match obj.get(key) {
+            Some(Value::Bool(_)) => Ok(()),
+            Some(_) => Err(ObjectError::new(key, "must be a boolean")),
+            None if required => Err(ObjectError::new(key, format!("is required for a {ty}"))),
+            None => Ok(()),
+        }
+    };
+    let identifier = |key: &str| -> Result<(), ObjectError> {
+        match obj.get(key) {
+            Some(r) => identifier_prop(key, r).map(|_| ()),
+            None => Err(ObjectError::new(key, format!("is required for a {ty}"))),
+        }
+    };
+    let refs = |key: &str| -> Result<(), ObjectError> {
+        match array_prop(obj, key)? {
+            Some(list) if !list.is_empty() => {
+                for (i, r) in list.iter().enumerate() {
+                    identifier_prop(&format!("{key}[{i}]"), r)?;
+                }
+                Ok(())
+            }
+            Some(_) => Err(ObjectError::new(key, "must hold at least one identifier")),
+            None => Err(ObjectError::new(key, format!("is required for a {ty}"))),
+        }
+    };
+    let timestamp = |key: &str, required: bool| -> Result<Option<DateTime<Utc>>, ObjectError> {
+        let t = timestamp_prop(obj, key)?;
+        if t.is_none() && required {
+            return Err(ObjectError::new(key, format!("is required for a {ty}")));
+        }
+        Ok(t)
+    };
+    let integer = |key: &str, min: u64, max: u64, required: bool| -> Result<(), ObjectError> {
+        match obj.get(key) {
+            Some(n) if n.as_u64().is_some_and(|n| (min..=max).contains(&n)) => Ok(()),
+            Some(_) => Err(ObjectError::new(key, format!("must be an integer from {min} to {max}"))),
+            None if required => Err(ObjectError::new(key, format!("is required for a {ty}"))),
+            None => Ok(()),
+        }
+    };
+    match ty {
+        "indicator" => {
+            let pattern = string("pattern", true)?.unwrap_or_default();
+            let pattern_type = string("pattern_type", v21)?;
+            let from = timestamp("valid_from", true)?;
+            if let (Some(from), Some(until)) = (from, timestamp("valid_until", false)?)
+                && until <= from
+            {
+                return Err(ObjectError::new("valid_until", "must be later than valid_from"));
+            }
+            if pattern_type.is_none_or(|t| t == "stix") {
+                crate::pattern::parse(pattern).map_err(|e| {
+                    let text = e.to_string();
+                    ObjectError::new("pattern", text.strip_prefix("pattern: ").unwrap_or(&text))
+                })?;
+            }
+        }
+        "malware" => {
+            boolean("is_family", v21)?;
+            string("name", false)?;
+        }
+        "report" => {
+            string("name", true)?;
+            timestamp("published", true)?;
+            refs("object_refs")?;
+        }
+        "grouping" => {
+            string("context", true)?;
+            refs("object_refs")?;
+        }
+        "note" => {
+            string("content", true)?;
+            refs("object_refs")?;
+        }
+        "opinion" => {
+            string("opinion", true)?;
+            refs("object_refs")?;
+        }
+        "observed-data" if v21 => {
+            timestamp("first_observed", true)?;
+            timestamp("last_observed", true)?;
+            integer("number_observed", 1, 999_999_999, true)?;
+        }
+        "relationship" => {
+            string("relationship_type", true)?;
+            identifier("source_ref")?;
+            identifier("target_ref")?;
+        }
+        "sighting" => {
+            identifier("sighting_of_ref")?;
+            integer("count", 0, 999_999_999, false)?;
+        }
+        "identity" | "campaign" | "intrusion-set" | "threat-actor" | "attack-pattern" | "tool"
+        | "course-of-action" | "vulnerability" | "infrastructure" => {
+            string("name", true)?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The objects of a STIX bundle (`"type": "bundle"`) or a TAXII envelope (`{"objects": […]}`).
@@ -568,6 +684,32 @@ mod tests {
         assert!(parse_timestamp("2016-02-30T00:00:00Z").is_err());
         assert!(parse_timestamp("2016-04-06T20:03:60Z").is_err());
         assert!(parse_timestamp("2016-04-06T20:03:48.Z").is_err());
+    }
+
+    #[test]
+    fn type_properties_and_patterns() {
+        assert_eq!(
+            err(with("pattern", json!("[ipv4-addr:value = '203.0.113.8'"))),
+            "pattern: expected ']', found end of pattern at 32"
+        );
+        assert_eq!(err(without("valid_from")), "valid_from: is required for a indicator");
+        assert_eq!(err(without("pattern_type")), "pattern_type: is required for a indicator");
+        // Another pattern language is not parsed as STIX.
+        assert!(parse_object(&with("pattern_type", json!("sigma"))).is_ok());
+        let malware = |is_family: Value| {
+            json!({"type": "malware", "spec_version": "2.1", "id": "malware--31b940d4-6f7f-459a-80ea-9c1f17b58abc",
+                   "created": "2016-05-12T08:17:27.000Z", "modified": "2016-05-12T08:17:27.000Z",
+                   "name": "Cryptolocker", "is_family": is_family})
+        };
+        assert!(parse_object(&malware(json!(true))).is_ok());
+        assert_eq!(err(malware(json!("yes"))), "is_family: must be a boolean");
+        let report = json!({"type": "report", "spec_version": "2.1", "id": "report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3",
+                            "created": "2015-12-21T19:59:11.000Z", "modified": "2015-12-21T19:59:11.000Z",
+                            "name": "The Black Vine Cyberespionage Group", "object_refs": []});
+        assert_eq!(err(report.clone()), "published: is required for a report");
+        let mut report = report;
+        report["published"] = json!("2016-01-20T17:00:00.000Z");
+        assert_eq!(err(report), "object_refs: must hold at least one identifier");
     }
 
     #[test]
