@@ -19,7 +19,9 @@ use model::{Audience, Tlp, Viewer, can_see};
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use stix::object::{ObjectMeta, format_timestamp, parse_object, parse_timestamp, raw_objects_of};
+use stix::object::{
+    ObjectMeta, format_timestamp, format_timestamp_micros, parse_object, parse_timestamp, raw_objects_of,
+};
 use store::{
     CollectionScope, StixObjectQuery, StixObjectRecord, StixScope, TaxiiApiRoot, TaxiiCollectionRecord,
     TaxiiStatusRecord,
@@ -264,7 +266,7 @@ impl ObjectPage {
             .map(|o| {
                 serde_json::json!({
                     "id": o.id,
-                    "date_added": format_timestamp(o.date_added),
+                    "date_added": format_timestamp_micros(o.date_added),
                     "version": format_timestamp(o.version),
                     "media_type": o.media_type,
                 })

@@ -208,6 +208,12 @@ pub fn format_timestamp(t: DateTime<Utc>) -> String {
     }
 }
 
+/// A STIX timestamp with microseconds always (`2016-04-06T20:03:00.000000Z`): the form of a
+/// TAXII server's `date_added` (medallion's too), which clients pass back as `added_after`.
+pub fn format_timestamp_micros(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 fn timestamp_prop(
     obj: &serde_json::Map<String, Value>,
     key: &str,
@@ -554,6 +560,10 @@ mod tests {
         assert_eq!(
             format_timestamp(parse_timestamp("2016-04-06T20:03:48.1Z").unwrap()),
             "2016-04-06T20:03:48.100Z"
+        );
+        assert_eq!(
+            format_timestamp_micros(parse_timestamp("2016-04-06T20:03:48Z").unwrap()),
+            "2016-04-06T20:03:48.000000Z"
         );
         assert!(parse_timestamp("2016-02-30T00:00:00Z").is_err());
         assert!(parse_timestamp("2016-04-06T20:03:60Z").is_err());

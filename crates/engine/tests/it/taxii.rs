@@ -287,7 +287,7 @@ async fn medallion_import_keeps_ids_versions_and_date_added() {
     let hv: uuid::Uuid = "91a7b528-80eb-42ed-a74d-c6fbd5a26116".parse().unwrap();
     let manifest = e.taxii_manifest(&bank, "trustgroup1", hv, &filter(&[])).await.unwrap();
     let first = manifest.manifest_json()["objects"][0].clone();
-    assert_eq!(first["date_added"], "2014-05-08T09:00:00.000Z");
+    assert_eq!(first["date_added"], "2014-05-08T09:00:00.000000Z");
     assert_eq!(first["id"], "relationship--2f9a9aa9-108a-4333-83e2-4fb25add0463");
     // The latest spec_version only: the malware's 2.0 version (2018) is left out by default.
     let malware = e

@@ -17,7 +17,7 @@ use axum::routing::{MethodRouter, get};
 use base64::Engine as _;
 use engine::{EngineError, ObjectPage, Principal, TAXII_DEFAULT_ROOT, TAXII_MEDIA_TYPE, TaxiiFilter};
 use serde_json::json;
-use stix::object::format_timestamp;
+use stix::object::format_timestamp_micros;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -231,7 +231,7 @@ fn page_response(page: &ObjectPage, body: String) -> Response {
         ("x-taxii-date-added-last", page.date_added_last()),
     ] {
         if let Some(t) = t
-            && let Ok(v) = HeaderValue::from_str(&format_timestamp(t))
+            && let Ok(v) = HeaderValue::from_str(&format_timestamp_micros(t))
         {
             r.headers_mut().insert(name, v);
         }

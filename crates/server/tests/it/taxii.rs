@@ -454,11 +454,11 @@ async fn medallion_migration_over_http() {
     assert_eq!(d["api_roots"].as_array().unwrap().len(), 4);
     let base = "/taxii2/trustgroup1/collections/91a7b528-80eb-42ed-a74d-c6fbd5a26116";
     let m = get(&env, &format!("{base}/manifest/"), token).await.expect(StatusCode::OK);
-    assert_eq!(m.headers["x-taxii-date-added-first"], "2014-05-08T09:00:00.000Z");
+    assert_eq!(m.headers["x-taxii-date-added-first"], "2014-05-08T09:00:00.000000Z");
     let v = m.json();
     let added: Vec<&str> =
         v["objects"].as_array().unwrap().iter().map(|o| o["date_added"].as_str().unwrap()).collect();
-    assert_eq!(added[..2], ["2014-05-08T09:00:00.000Z", "2016-11-01T03:04:05.000Z"]);
+    assert_eq!(added[..2], ["2014-05-08T09:00:00.000000Z", "2016-11-01T03:04:05.000000Z"]);
     assert!(added.windows(2).all(|w| w[0] <= w[1]), "{added:?}");
     let versions = get(
         &env,
