@@ -72,9 +72,26 @@ pub async fn run_stix(settings: &Settings, args: StixArgs) -> anyhow::Result<i32
         .collect::<anyhow::Result<_>>()?;
     let mut files = Vec::with_capacity(texts.len());
     let mut total = 0u64;
+    let mut unreadable = 0usize;
     for (path, text) in &texts {
-        let objects =
-            stix::object::raw_objects_of(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let objects = match stix::object::raw_objects_of(text) {
+            Ok(objects) => objects,
+            // A lone STIX object (as the OASIS examples have some): one object to add.
+            Err(e) if e.path == "type" => match serde_json::from_str::<&serde_json::value::RawValue>(text) {
+                Ok(one) => vec![one],
+                Err(_) => {
+                    eprintln!("{}: {e}", path.display());
+                    unreadable += 1;
+                    continue;
+                }
+            },
+            // A file that is not STIX is reported; the other files are still imported.
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                unreadable += 1;
+                continue;
+            }
+        };
         total += objects.len() as u64;
         files.push((path, objects));
     }
@@ -110,7 +127,10 @@ pub async fn run_stix(settings: &Settings, args: StixArgs) -> anyhow::Result<i32
         view.title,
         started.elapsed().as_secs_f64()
     );
-    Ok(if failed == 0 { 0 } else { 1 })
+    if unreadable > 0 {
+        println!("{unreadable} file(s) could not be read as STIX (above)");
+    }
+    Ok(if failed == 0 && unreadable == 0 { 0 } else { 1 })
 }
 
 pub async fn run_medallion(settings: &Settings, args: MedallionArgs) -> anyhow::Result<i32> {
