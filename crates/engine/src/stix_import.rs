@@ -95,16 +95,18 @@ impl Engine {
             if missing.is_empty() {
                 break;
             }
-            let query = store::StixObjectQuery {
-                ids: missing,
-                ..store::StixObjectQuery::new(origin.scope, RESOLVE_MAX * 4)
-            };
             let mut latest: BTreeMap<String, (chrono::DateTime<chrono::Utc>, String)> = BTreeMap::new();
-            for row in self.store.list_stix_objects(&query).await? {
-                if model::can_see(&poster.viewer, &row.access())
-                    && latest.get(&row.id).is_none_or(|(v, _)| row.version > *v)
-                {
-                    latest.insert(row.id.clone(), (row.version, row.body));
+            for ids in missing.chunks(crate::taxii::FILTER_MAX_VALUES) {
+                let query = store::StixObjectQuery {
+                    ids: ids.to_vec(),
+                    ..store::StixObjectQuery::new(origin.scope, usize::MAX >> 1)
+                };
+                for row in self.store.list_stix_objects(&query).await? {
+                    if model::can_see(&poster.viewer, &row.access())
+                        && latest.get(&row.id).is_none_or(|(v, _)| row.version > *v)
+                    {
+                        latest.insert(row.id.clone(), (row.version, row.body));
+                    }
                 }
             }
             if latest.is_empty() {

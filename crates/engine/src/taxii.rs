@@ -48,7 +48,7 @@ pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
 pub const STIX_MEDIA_21: &str = "application/stix+json;version=2.1";
 pub const STIX_MEDIA_20: &str = "application/stix+json;version=2.0";
 /// Most ids, types or versions in one filter.
-const FILTER_MAX_VALUES: usize = 500;
+pub(crate) const FILTER_MAX_VALUES: usize = 500;
 
 /// A TAXII api root resource.
 #[derive(Clone, Debug, Serialize)]
@@ -697,10 +697,22 @@ impl Engine {
         coll: Uuid,
         f: &TaxiiFilter,
     ) -> Result<ObjectPage, EngineError> {
+        self.collection_page(p, root, coll, f, true).await
+    }
+
+    /// A page of a readable collection, `match[version]` `last` by default.
+    async fn collection_page(
+        &self,
+        p: &Principal,
+        root: &str,
+        coll: Uuid,
+        f: &TaxiiFilter,
+        with_body: bool,
+    ) -> Result<ObjectPage, EngineError> {
         let c = self.readable(p, root, coll).await?;
         let versions =
             f.versions.clone().unwrap_or_else(|| VersionMatch { last: true, ..VersionMatch::default() });
-        self.select(&p.viewer, c.scope(), f, &versions, true).await
+        self.select(&p.viewer, c.scope(), f, &versions, with_body).await
     }
 
     /// `GET …/collections/{id}/manifest/`: the same selection as [`Engine::taxii_objects`],
@@ -712,10 +724,7 @@ impl Engine {
         coll: Uuid,
         f: &TaxiiFilter,
     ) -> Result<ObjectPage, EngineError> {
-        let c = self.readable(p, root, coll).await?;
-        let versions =
-            f.versions.clone().unwrap_or_else(|| VersionMatch { last: true, ..VersionMatch::default() });
-        self.select(&p.viewer, c.scope(), f, &versions, false).await
+        self.collection_page(p, root, coll, f, false).await
     }
 
     /// `GET …/objects/{object_id}/`: the object's selected versions; not found when the
@@ -938,9 +947,9 @@ impl Engine {
             let unversioned: Vec<String> =
                 valid.iter().filter(|(m, _)| m.version.is_none()).map(|(m, _)| m.id.clone()).collect();
             let mut known: Vec<(String, Value, DateTime<Utc>)> = Vec::new();
-            if !unversioned.is_empty() {
+            for ids in unversioned.chunks(FILTER_MAX_VALUES) {
                 let query = StixObjectQuery {
-                    ids: unversioned,
+                    ids: ids.to_vec(),
                     ..StixObjectQuery::new(StixScope::Collection(collection), usize::MAX >> 1)
                 };
                 for row in self.store.list_stix_objects(&query).await? {

@@ -137,3 +137,31 @@ async fn loose_observables_are_gathered_and_later_reports_find_earlier_objects()
         r["observables"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
     assert_eq!(values, ["198.51.100.23"]);
 }
+
+#[tokio::test]
+async fn large_adds_resolve_and_deduplicate_in_chunks() {
+    let env = Env::new().await;
+    let n = 1_200;
+    let scos: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"type": "domain-name", "spec_version": "2.1",
+                   "id": format!("domain-name--00000000-0000-4000-a000-{i:012}"), "value": format!("gang-{i}-pay.com")})
+        })
+        .collect();
+    let first = add(&env, AUTHOR, &scos).await;
+    assert_eq!(first["success_count"], n, "{}", first["failures"]);
+    // The same SCOs again: already there, nothing new stored or made.
+    let author = env.token(AUTHOR, Role::Reader);
+    let reports = |v: Value| v["items"].as_array().unwrap().len();
+    let before = reports(env.get("/api/v1/reports?limit=1000", author).await.json());
+    let again = add(&env, AUTHOR, &scos).await;
+    assert_eq!(again["success_count"], n);
+    assert_eq!(reports(env.get("/api/v1/reports?limit=1000", author).await.json()), before);
+    // A report naming every one of them, in a later request.
+    let refs: Vec<String> = scos.iter().map(|o| o["id"].as_str().unwrap().to_string()).collect();
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    add(&env, AUTHOR, &[report(&refs, model::Tlp::Green.stix_marking_id())]).await;
+    let id = REPORT.trim_start_matches("report--");
+    let r = env.get(&format!("/api/v1/reports/{id}"), author).await.expect(StatusCode::OK).json();
+    assert_eq!(r["observables"].as_array().unwrap().len(), n);
+}
