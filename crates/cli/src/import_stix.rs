@@ -141,13 +141,17 @@ pub async fn run_medallion(settings: &Settings, args: MedallionArgs) -> anyhow::
     let data: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{}: not json", args.file.display()))?;
     let out = engine.import_medallion(&data, owner).await?;
+    for e in &out.mapped.errors {
+        eprintln!("{}: not mapped: {e}", args.file.display());
+    }
     println!(
-        "migrated {}: {} api roots, {} collections, {} object versions, {} status resources (owner {})",
+        "migrated {}: {} api roots, {} collections, {} object versions, {} status resources, {} dragnet reports made (owner {})",
         args.file.display(),
         out.api_roots,
         out.collections,
         out.objects,
         out.statuses,
+        out.mapped.reports.len(),
         args.org
     );
     Ok(0)

@@ -169,7 +169,7 @@ impl Engine {
 
     // ---- principals -------------------------------------------------------------------------
 
-    fn principal_for(&self, org: OrgId, role: Role, token_id: Option<Uuid>) -> Option<Principal> {
+    pub(crate) fn principal_for(&self, org: OrgId, role: Role, token_id: Option<Uuid>) -> Option<Principal> {
         let dir = self.directory();
         let o = dir.org(org)?;
         Some(Principal {

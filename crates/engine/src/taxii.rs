@@ -350,6 +350,8 @@ pub struct MedallionImport {
     pub collections: usize,
     pub objects: usize,
     pub statuses: usize,
+    /// What the objects became as dragnet reports, over every collection.
+    pub mapped: crate::StixMapped,
 }
 
 /// The page token after `o`: its `(date_added, seq)` and a fingerprint of the request's
@@ -1184,26 +1186,53 @@ impl Engine {
             }
         }
         rows.sort_by_key(|r| r.date_added);
-        let _w = self.writes.lock().await;
-        for r in &roots {
-            self.store.create_taxii_api_root(r).await?;
-        }
+        let stored = {
+            let _w = self.writes.lock().await;
+            for r in &roots {
+                self.store.create_taxii_api_root(r).await?;
+            }
+            for c in &colls {
+                self.store.create_taxii_collection(c).await?;
+            }
+            let stored = self.store.insert_stix_objects(&rows).await?.into_iter().flatten().count();
+            for s in &statuses {
+                self.store.insert_taxii_status(s).await?;
+            }
+            let mut clock = self.taxii_clock.lock().await;
+            if let Some(last) = rows.iter().map(|r| r.date_added).max() {
+                *clock = (*clock).max(last);
+            }
+            stored
+        };
+        // What the objects mean to dragnet, collection by collection, as the owner added them.
+        let mut mapped = crate::StixMapped::default();
+        let owner_principal = self
+            .principal_for(owner, model::Role::Contributor, None)
+            .ok_or_else(|| EngineError::not_found(format!("organisation {}", owner.0)))?;
         for c in &colls {
-            self.store.create_taxii_collection(c).await?;
-        }
-        let stored = self.store.insert_stix_objects(&rows).await?.into_iter().flatten().count();
-        for s in &statuses {
-            self.store.insert_taxii_status(s).await?;
-        }
-        let mut clock = self.taxii_clock.lock().await;
-        if let Some(last) = rows.iter().map(|r| r.date_added).max() {
-            *clock = (*clock).max(last);
+            let bodies: Vec<Value> = rows
+                .iter()
+                .filter(|r| r.collection == c.id)
+                .filter_map(|r| serde_json::from_str(&r.body).ok())
+                .collect();
+            let origin = crate::stix_import::StixOrigin {
+                tlp: Tlp::Amber,
+                audience: Audience::default(),
+                collection: c.title.clone(),
+                scope: StixScope::Collection(c.id),
+            };
+            let m = self.map_stix(&owner_principal, &bodies, &origin).await?;
+            mapped.reports.extend(m.reports);
+            mapped.existing += m.existing;
+            mapped.observables += m.observables;
+            mapped.errors.extend(m.errors);
         }
         Ok(MedallionImport {
             api_roots: roots.len(),
             collections: colls.len(),
             objects: stored,
             statuses: statuses.len(),
+            mapped,
         })
     }
 }

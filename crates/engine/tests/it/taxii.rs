@@ -276,6 +276,8 @@ async fn medallion_import_keeps_ids_versions_and_date_added() {
     let bank = as_role(&e, "bank", Role::Contributor).await;
     let out = e.import_medallion(&data, bank.viewer.org).await.unwrap();
     assert_eq!((out.api_roots, out.collections, out.objects, out.statuses), (3, 5, 8, 2));
+    // The indicators' patterns became observables of the owner's (AMBER) reports.
+    assert!(!out.mapped.reports.is_empty(), "{:?}", out.mapped);
     assert!(
         matches!(e.import_medallion(&data, bank.viewer.org).await, Err(EngineError::Conflict(_))),
         "a second load is refused"
