@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use chrono::SubsecRound;
 use model::report::{AudienceInput, ObservableInput};
 use model::{Audience, ReportInput, ReportKind, Tlp};
 use serde::Serialize;
@@ -31,6 +32,14 @@ pub(crate) struct StixOrigin {
     pub collection: String,
     /// Where objects named by a report but not in the add are looked for (the collection).
     pub scope: store::StixScope,
+}
+
+/// The longest narrative a report holds (as `prepare` checks).
+const NARRATIVE_MAX_BYTES: usize = 200_000;
+
+/// Control characters (which report titles and labels may not hold) as spaces.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// The most referenced objects looked up in the collection for one add.
@@ -164,20 +173,24 @@ impl Engine {
 
         let mut reports = Vec::new();
         for r in &mapped.reports {
+            // What dragnet's own validation would refuse is made to fit rather than losing the
+            // report: labels it cannot keep are left out, text is cut and cleaned.
             let mut labels: Vec<String> = r
                 .labels
                 .iter()
-                .filter(|l| !l.trim().is_empty() && l.chars().count() <= 100)
+                .filter(|l| {
+                    !l.trim().is_empty() && l.chars().count() <= 100 && !l.chars().any(char::is_control)
+                })
                 .take(99)
                 .cloned()
                 .collect();
             if let Some(author) = r.created_by_ref.as_deref().and_then(|id| names.get(id)) {
-                labels.push(format!("stix-author:{}", truncate(author, 80)));
+                labels.push(format!("stix-author:{}", printable(truncate(author, 80))));
             }
             let title = if r.title.trim().is_empty() {
                 r.stix_id.clone()
             } else {
-                truncate(r.title.trim(), 500).to_string()
+                printable(truncate(r.title.trim(), 500))
             };
             let mut obs: Vec<ObservableInput> = r.observables.iter().map(observable).collect();
             if obs.len() > REPORT_MAX_OBSERVABLES {
@@ -190,11 +203,19 @@ impl Engine {
             }
             let mut narrative = r.narrative.clone();
             narrative.retain(|c| c != '\0');
+            if narrative.len() > NARRATIVE_MAX_BYTES {
+                let mut end = NARRATIVE_MAX_BYTES;
+                while !narrative.is_char_boundary(end) {
+                    end -= 1;
+                }
+                narrative.truncate(end);
+                out.errors.push(format!("{}: description cut to {NARRATIVE_MAX_BYTES} bytes", r.stix_id));
+            }
             let tlp = r.tlp.unwrap_or(origin.tlp);
             match self.prepare(poster, input(title, narrative, tlp, labels, obs), created_at) {
                 Ok(mut report) => {
                     report.id = r.id;
-                    report.first_seen = r.published.or(r.created);
+                    report.first_seen = r.published.or(r.created).map(|t| t.trunc_subsecs(6));
                     reports.push(report);
                 }
                 Err(e) => out.errors.push(format!("{}: {e}", r.stix_id)),

@@ -165,3 +165,20 @@ async fn large_adds_resolve_and_deduplicate_in_chunks() {
     let r = env.get(&format!("/api/v1/reports/{id}"), author).await.expect(StatusCode::OK).json();
     assert_eq!(r["observables"].as_array().unwrap().len(), n);
 }
+
+#[tokio::test]
+async fn reports_dragnet_would_refuse_are_made_to_fit() {
+    let env = Env::new().await;
+    let mut r =
+        report(&["ipv4-addr--00000000-0000-4000-8000-000000000009"], model::Tlp::Green.stix_marking_id());
+    r["name"] = json!("Refund\u{7} scam");
+    r["labels"] = json!(["fine", "two\nlines"]);
+    r["description"] = json!("é".repeat(150_000));
+    add(&env, AUTHOR, &[ipv4("192.0.2.44", 9), r]).await;
+    let id = REPORT.trim_start_matches("report--");
+    let got = env.get(&format!("/api/v1/reports/{id}"), env.token(AUTHOR, Role::Reader)).await;
+    let got = got.expect(StatusCode::OK).json();
+    assert_eq!(got["title"], "Refund  scam");
+    assert_eq!(got["labels"], json!(["threat-report", "fine"]));
+    assert_eq!(got["narrative"].as_str().unwrap().len(), 200_000);
+}
