@@ -46,6 +46,16 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_PUBLIC_INTAKE", value_name = "ORG", value_delimiter = ',')]
     pub public_intake: Option<Vec<String>>,
 
+    /// Title of the default TAXII 2.1 api root (`/taxii2/api/`), shown to TAXII clients
+    /// [default: dragnet]
+    #[arg(long, global = true, env = "DRAGNET_TAXII_TITLE", value_name = "TEXT")]
+    pub taxii_title: Option<String>,
+
+    /// Largest TAXII 2.1 request body, in bytes, the default api root accepts (its
+    /// `max_content_length`) [default: 10485760]
+    #[arg(long, global = true, env = "DRAGNET_TAXII_MAX_CONTENT_LENGTH", value_name = "BYTES")]
+    pub taxii_max_content_length: Option<u64>,
+
     /// Log filter, e.g. `info`, `dragnet=debug,tower_http=debug`
     #[arg(long, global = true, env = "DRAGNET_LOG", value_name = "FILTER")]
     pub log: Option<String>,
@@ -77,7 +87,19 @@ impl Settings {
                 }
             )*};
         }
-        fill!(data, database, listen, default_region, warninglists, public_intake, log, server, token);
+        fill!(
+            data,
+            database,
+            listen,
+            default_region,
+            warninglists,
+            public_intake,
+            taxii_title,
+            taxii_max_content_length,
+            log,
+            server,
+            token
+        );
     }
 
     /// Reads a configuration file; a missing default file is no error.
@@ -101,6 +123,8 @@ impl Settings {
             default_region: self.default_region.clone(),
             warninglists: crate::warninglists::load(self.warninglists.as_deref())?,
             public_intake: self.public_intake.clone().unwrap_or_default(),
+            taxii_title: self.taxii_title.clone(),
+            taxii_max_content_length: self.taxii_max_content_length,
         })
     }
 

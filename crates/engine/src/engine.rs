@@ -52,6 +52,11 @@ pub struct EngineOptions {
     pub warninglists: extract::WarningLists,
     /// Organisations (by name) whose public intake form is enabled.
     pub public_intake: Vec<String>,
+    /// Title of the default TAXII api root (default [`crate::TAXII_DEFAULT_TITLE`]).
+    pub taxii_title: Option<String>,
+    /// `max_content_length` of the default TAXII api root (default
+    /// [`crate::TAXII_MAX_CONTENT_LENGTH`]).
+    pub taxii_max_content_length: Option<u64>,
 }
 
 /// See the crate docs.
@@ -74,6 +79,9 @@ pub struct Engine {
     /// The link-analysis graph and recent viewers' hubs (see [`crate::links`]).
     pub(crate) links: RwLock<crate::links::Links>,
     public_intake: Vec<String>,
+    /// The default TAXII api root's title and `max_content_length`.
+    pub(crate) taxii_title: String,
+    pub(crate) taxii_max_content_length: u64,
     /// The last `date_added` given to a STIX object (see [`crate::taxii`]).
     pub(crate) taxii_clock: tokio::sync::Mutex<DateTime<Utc>>,
 }
@@ -149,6 +157,10 @@ impl Engine {
             rules: RwLock::new(rules),
             links: RwLock::new(links),
             public_intake: options.public_intake,
+            taxii_title: options.taxii_title.unwrap_or_else(|| crate::TAXII_DEFAULT_TITLE.to_string()),
+            taxii_max_content_length: options
+                .taxii_max_content_length
+                .unwrap_or(crate::TAXII_MAX_CONTENT_LENGTH),
             taxii_clock: tokio::sync::Mutex::new(taxii_clock),
         })
     }

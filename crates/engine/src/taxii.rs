@@ -454,10 +454,10 @@ impl Engine {
     pub async fn taxii_api_roots(&self) -> Result<Vec<ApiRootView>, EngineError> {
         let mut roots = vec![ApiRootView {
             path: TAXII_DEFAULT_ROOT.to_string(),
-            title: TAXII_DEFAULT_TITLE.to_string(),
+            title: self.taxii_title.clone(),
             description: Some("dragnet's STIX 2.1 collections: your organisation's, your communities' and the public TLP:CLEAR one".into()),
             versions: vec![TAXII_MEDIA_TYPE.to_string()],
-            max_content_length: TAXII_MAX_CONTENT_LENGTH,
+            max_content_length: self.taxii_max_content_length,
         }];
         for r in self.store.list_taxii_api_roots().await? {
             if r.path != TAXII_DEFAULT_ROOT {

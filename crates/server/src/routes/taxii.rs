@@ -255,7 +255,7 @@ async fn discovery(State(state): State<AppState>, headers: HeaderMap) -> Result<
     let base = base_url(&headers);
     let roots = state.engine.taxii_api_roots().await?;
     let body = json!({
-        "title": "dragnet",
+        "title": roots.first().map_or("dragnet", |r| r.title.as_str()),
         "description": "dragnet's TAXII 2.1 server: STIX objects shared through the exchange, filtered by TLP and audience",
         "default": format!("{base}/taxii2/{TAXII_DEFAULT_ROOT}/"),
         "api_roots": roots.iter().map(|r| format!("{base}/taxii2/{}/", r.path)).collect::<Vec<_>>(),

@@ -182,3 +182,41 @@ async fn reports_dragnet_would_refuse_are_made_to_fit() {
     assert_eq!(got["labels"], json!(["threat-report", "fine"]));
     assert_eq!(got["narrative"].as_str().unwrap().len(), 200_000);
 }
+
+#[tokio::test]
+async fn the_default_api_root_takes_its_title_and_size_limit_from_the_settings() {
+    let options = engine::EngineOptions {
+        taxii_title: Some("Metropolitan Police TAXII".into()),
+        taxii_max_content_length: Some(2_000),
+        ..Default::default()
+    };
+    let env = Env::with_options(options).await;
+    let token = env.token(AUTHOR, Role::Reader);
+    let get = |uri: &'static str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::ACCEPT, TAXII)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let discovery = env.send(get("/taxii2/")).await.expect(StatusCode::OK).json();
+    assert_eq!(discovery["title"], "Metropolitan Police TAXII");
+    let root = env.send(get("/taxii2/api/")).await.expect(StatusCode::OK).json();
+    assert_eq!(
+        (root["title"].as_str(), root["max_content_length"].as_u64()),
+        (Some("Metropolitan Police TAXII"), Some(2_000))
+    );
+    // A body over the limit is refused whole.
+    let collection = env.engine.local_principal(AUTHOR).unwrap().viewer.org.0;
+    let objects: Vec<Value> = (0..20).map(|i| ipv4(&format!("192.0.2.{i}"), i)).collect();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/taxii2/api/collections/{collection}/objects/"))
+        .header(header::ACCEPT, TAXII)
+        .header(header::CONTENT_TYPE, TAXII)
+        .header(header::AUTHORIZATION, format!("Bearer {}", env.token(AUTHOR, Role::Contributor)))
+        .body(Body::from(json!({"objects": objects}).to_string()))
+        .unwrap();
+    env.send(req).await.expect(StatusCode::PAYLOAD_TOO_LARGE);
+}
