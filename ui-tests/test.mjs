@@ -123,6 +123,39 @@ test('sign in, see the dashboard, sign out', async () => {
   await context.close();
 });
 
+test('keyboard: the skip link, labelled controls, and pages that reflow at 200% zoom', async () => {
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  const first = await page.evaluate(() => document.querySelector('a[href], button:not([hidden]), input, select, textarea').textContent);
+  assert.equal(first, 'Skip to content', 'the skip link comes first in the tab order');
+  await page.locator('#skip-link').focus();
+  assert.ok(await page.locator('#skip-link').isVisible(), 'the focused skip link is visible');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  // Every form control of every form page has a label.
+  for (const hash of ['#/search', '#/intake', '#/hashes']) {
+    await page.goto(`${BASE}/${hash}`);
+    await page.locator('main form').waitFor();
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('main input, main select, main textarea')].filter((el) => !el.labels || el.labels.length === 0).map((el) => el.name),
+    );
+    assert.deepEqual(unlabelled, [], `${hash}: controls without a label`);
+  }
+  // 200% zoom of a 1280-pixel window: a 640-pixel-wide layout viewport. Nothing but the
+  // tables' own scrolling boxes may be wider than the window.
+  await page.setViewportSize({ width: 640, height: 900 });
+  const top = (await apiCall(POLICE, '/campaigns?limit=1')).items[0];
+  for (const hash of ['#/dashboard', `#/campaign/${encodeURIComponent(top.id)}`, '#/intake']) {
+    await page.goto(`${BASE}/${hash}`);
+    await page.locator('main h1').waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 640, `${hash}: the page is ${width} pixels wide at 640`);
+  }
+  await shot(page, '11-zoom-200-intake');
+  await noProblems(page);
+  await context.close();
+});
+
 test('search a planted selector, open a report and its campaign', async () => {
   // The largest campaign the police see is a planted network; its mule IBAN (or its first
   // indicator) is searched written the way people write it: lower case, in groups of four.
