@@ -51,9 +51,11 @@ function signInPage(wanted) {
           if (!token) return;
           button.disabled = true;
           session.signIn(token);
+          let readsNothing = false;
           try {
             await api('/reports?limit=1');
           } catch (e) {
+            readsNothing = e.status === 403;
             // 403: a token that may submit intake reports but read nothing is still a token.
             if (e.status !== 403) {
               session.signOut();
@@ -65,7 +67,8 @@ function signInPage(wanted) {
           }
           app.clearError();
           shell();
-          app.go(wanted && wanted !== '#/signin' ? wanted : '#/dashboard');
+          if (readsNothing) app.go('#/intake');
+          else app.go(wanted && wanted !== '#/signin' ? wanted : '#/dashboard');
         },
       },
     },
@@ -120,6 +123,10 @@ async function route() {
     return;
   }
   const [name, args] = params(hash);
+  if (name === 'signin') {
+    location.replace('#/dashboard');
+    return;
+  }
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
