@@ -99,6 +99,48 @@ test('the page is served with its security headers', async () => {
   assert.match(await r.text(), /<script type="module" src="\/ui\/js\/app.js"><\/script>/);
 });
 
+test('h() writes text, never markup, and refuses handlers and script links', async () => {
+  const { context, page } = await watchedPage();
+  await page.goto(`${BASE}/`);
+  await page.getByRole('heading', { name: 'Sign in to dragnet' }).waitFor();
+  const out = await page.evaluate(async () => {
+    const { h, s } = await import('/ui/js/h.js');
+    const refused = (f) => {
+      try {
+        f();
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const el = h('p', { title: '"><img src=x onerror=alert(1)>' }, '<img src=x onerror=alert(1)>', ['<b>', 1]);
+    return {
+      text: el.textContent,
+      elements: el.querySelectorAll('*').length,
+      title: el.getAttribute('title'),
+      svg: s('rect', { class: 'bar' }).namespaceURI,
+      handler: refused(() => h('img', { onerror: 'alert(1)' })),
+      style: refused(() => h('p', { style: 'color:red' })),
+      jsLink: refused(() => h('a', { href: 'javascript:alert(1)' })),
+      dataLink: refused(() => h('a', { href: 'data:text/html,x' })),
+      routeLink: h('a', { href: '#/report/1' }).getAttribute('href'),
+    };
+  });
+  assert.deepEqual(out, {
+    text: '<img src=x onerror=alert(1)><b>1',
+    elements: 0,
+    title: '"><img src=x onerror=alert(1)>',
+    svg: 'http://www.w3.org/2000/svg',
+    handler: true,
+    style: true,
+    jsLink: true,
+    dataLink: true,
+    routeLink: '#/report/1',
+  });
+  await noProblems(page);
+  await context.close();
+});
+
 test('sign in, see the dashboard, sign out', async () => {
   const { context, page } = await watchedPage();
   await page.goto(`${BASE}/`);

@@ -21,7 +21,7 @@ export async function render() {
       ['scam reports you can see', number(stats.reports), 'stat-reports'],
       ['victims aged 60 and over', number(stats.victims_60_plus), 'stat-60plus'],
       ['share aged 60 and over', `${Math.round((stats.share_60_plus || 0) * 100)}%`, 'stat-share'],
-      ['campaigns (largest 10 below)', number(campaigns.items.length), 'stat-campaigns'],
+      ['reports in the largest campaign', campaigns.items.length ? number(campaigns.items[0].reports) : '0', 'stat-largest'],
     ]),
     h('p', null, 'Losses: ', money(stats.losses)),
     h('h2', null, 'Scam reports per week'),
