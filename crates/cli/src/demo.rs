@@ -142,6 +142,7 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
 fn print_tokens(tokens: &[(String, Role, String)], addr: Option<std::net::SocketAddr>, dir: &Path) {
     if let Some(addr) = addr {
         println!("dragnet demo is serving on http://{addr}");
+        println!("  web interface: http://{addr}/ (sign in with a token below)");
         println!("  API: http://{addr}/api/v1  ·  OpenAPI: http://{addr}/api/v1/openapi.json");
     }
     println!("one token per organisation (also in {}):", dir.join(TOKENS_FILE).display());

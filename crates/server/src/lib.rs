@@ -9,6 +9,7 @@
 //!
 //! | route | what |
 //! |---|---|
+//! | `GET /`, `GET /ui/{path}` | the web interface: embedded page, styles and scripts (module `ui`) |
 //! | `GET /healthz` | liveness, no authentication |
 //! | `GET /metrics` | Prometheus metrics, no authentication (serve it on an internal network) |
 //! | `GET /api/v1/openapi.json` | the OpenAPI 3.1 document, no authentication |
@@ -65,6 +66,7 @@ mod extract;
 mod middleware;
 mod openapi;
 mod routes;
+mod ui;
 
 pub use error::{ApiError, ErrorResponse};
 pub use metrics::Metrics;
@@ -136,6 +138,7 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(DefaultBodyLimit::max(state.options.body_limit));
     routes::router(&state.options)
+        .merge(ui::routes())
         .fallback(middleware::route_not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(layers)

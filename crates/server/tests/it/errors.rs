@@ -103,7 +103,7 @@ async fn routing_errors_have_the_shape() {
     let token = env.analyst(AUTHOR);
     let r = env.get("/api/v1/nope", token).await.expect_error(StatusCode::NOT_FOUND, "not_found");
     assert!(r.message().contains("/api/v1/nope"), "{}", r.message());
-    env.call(Method::GET, "/", None, None).await.expect_error(StatusCode::NOT_FOUND, "not_found");
+    env.call(Method::GET, "/nothing-here", None, None).await.expect_error(StatusCode::NOT_FOUND, "not_found");
     let r = env.call(Method::DELETE, "/api/v1/reports", Some(token), None).await;
     let r = r.expect_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     assert_eq!(r.headers[header::ALLOW], "GET,HEAD,POST");

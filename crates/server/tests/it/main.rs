@@ -16,4 +16,5 @@ mod stix_export;
 mod taxii;
 mod taxii_reports;
 mod tcp;
+mod ui;
 mod visibility;

@@ -1,0 +1,286 @@
+//! The web interface: static assets embedded in the binary (`crates/server/ui/`), served at `/`
+//! (the application page) and `/ui/{path}`.
+//!
+//! Every answer of this module, a missing asset included, carries [`CSP`]: scripts, styles and
+//! connections from this origin only, no inline script or style, no framing. The pages are plain
+//! ES modules and one style sheet; no build step. The scripts write every value from the API as
+//! text (`textContent`, attributes on created elements), never as markup: a test below rejects
+//! HTML sinks in the scripts and inline script, style or event handlers in the page.
+//!
+//! Assets are revalidated on every use (`Cache-Control: no-cache`) against a strong `ETag`, the
+//! SHA-256 of their bytes: a new binary serves new assets at once, an unchanged one answers `304`.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// The Content-Security-Policy of every web-interface answer.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; \
+frame-ancestors 'none'; form-action 'self'";
+
+/// One embedded file: its path under `/ui/`, content type and bytes.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+macro_rules! assets {
+    ($($path:literal => $ct:expr),+ $(,)?) => {
+        &[$(Asset { path: $path, content_type: $ct, bytes: include_bytes!(concat!("../ui/", $path)) }),+]
+    };
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const SVG: &str = "image/svg+xml";
+
+static ASSETS: &[Asset] = assets! {
+    "index.html" => HTML,
+    "css/app.css" => CSS,
+    "js/app.js" => JS,
+    "js/h.js" => JS,
+    "js/api.js" => JS,
+    "js/format.js" => JS,
+    "js/chart.js" => JS,
+    "js/dashboard.js" => JS,
+    "js/search.js" => JS,
+    "js/report.js" => JS,
+    "js/campaign.js" => JS,
+    "js/intake.js" => JS,
+    "js/hashes.js" => JS,
+    "favicon.svg" => SVG,
+};
+
+/// The strong ETag of each asset, in [`ASSETS`] order, computed once.
+fn etags() -> &'static [HeaderValue] {
+    static TAGS: OnceLock<Vec<HeaderValue>> = OnceLock::new();
+    TAGS.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                let digest = Sha256::digest(a.bytes);
+                let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+                HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+            })
+            .collect()
+    })
+}
+
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route("/", get(index))
+        .route("/favicon.ico", get(favicon))
+        .route("/ui", get(index))
+        .route("/ui/", get(index))
+        .route("/ui/{*path}", get(asset))
+}
+
+async fn index(method: Method, headers: HeaderMap) -> Response {
+    serve("index.html", &method, &headers)
+}
+
+async fn favicon(method: Method, headers: HeaderMap) -> Response {
+    serve("favicon.svg", &method, &headers)
+}
+
+async fn asset(method: Method, Path(path): Path<String>, headers: HeaderMap) -> Response {
+    serve(&path, &method, &headers)
+}
+
+/// The security headers of every web-interface answer.
+fn secure(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    r
+}
+
+fn serve(path: &str, method: &Method, headers: &HeaderMap) -> Response {
+    let Some(i) = ASSETS.iter().position(|a| a.path == path) else {
+        let e = ApiError::RouteNotFound { method: method.clone(), path: format!("/ui/{path}") };
+        return secure(e.into_response());
+    };
+    let asset = &ASSETS[i];
+    let etag = &etags()[i];
+    let fresh = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let t = t.trim();
+            t == "*" || t.trim_start_matches("W/").as_bytes() == etag.as_bytes()
+        });
+    let mut r = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = (StatusCode::OK, asset.bytes).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+        r
+    };
+    let h = r.headers_mut();
+    h.insert(header::ETAG, etag.clone());
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    secure(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn get(path: &str, if_none_match: Option<&str>) -> Response {
+        let mut req = Request::get(path);
+        if let Some(tag) = if_none_match {
+            req = req.header(header::IF_NONE_MATCH, tag);
+        }
+        routes::<()>().oneshot(req.body(Body::empty()).unwrap()).await.unwrap()
+    }
+
+    fn assert_secure(r: &Response, what: &str) {
+        let h = r.headers();
+        assert_eq!(h[header::CONTENT_SECURITY_POLICY], CSP, "{what}");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{what}");
+    }
+
+    fn text(a: &Asset) -> &'static str {
+        std::str::from_utf8(a.bytes).unwrap_or_else(|e| panic!("{}: not utf-8: {e}", a.path))
+    }
+
+    #[test]
+    fn the_policy_allows_nothing_inline() {
+        assert!(!CSP.contains("unsafe"));
+        for d in ["script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-ancestors 'none'"] {
+            assert!(CSP.contains(d), "{d}");
+        }
+    }
+
+    #[tokio::test]
+    async fn every_asset_is_served_with_its_type_an_etag_and_the_policy() {
+        for a in ASSETS {
+            let r = get(&format!("/ui/{}", a.path), None).await;
+            assert_eq!(r.status(), StatusCode::OK, "{}", a.path);
+            assert_secure(&r, a.path);
+            let ct = r.headers()[header::CONTENT_TYPE].to_str().unwrap().to_string();
+            let want = match a.path.rsplit('.').next() {
+                Some("html") => HTML,
+                Some("css") => CSS,
+                Some("js") => JS,
+                Some("svg") => SVG,
+                other => panic!("{}: unexpected extension {other:?}", a.path),
+            };
+            assert_eq!(ct, want, "{}", a.path);
+            assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
+            let etag = r.headers()[header::ETAG].to_str().unwrap().to_string();
+            assert!(etag.starts_with('"') && etag.len() == 34, "{}: {etag}", a.path);
+            let body = to_bytes(r.into_body(), usize::MAX).await.unwrap();
+            assert_eq!(&body[..], a.bytes, "{}", a.path);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_root_is_the_application_page() {
+        for path in ["/", "/ui", "/ui/"] {
+            let r = get(path, None).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(r.headers()[header::CONTENT_TYPE], HTML);
+            assert_secure(&r, path);
+            let body = to_bytes(r.into_body(), usize::MAX).await.unwrap();
+            assert!(
+                std::str::from_utf8(&body)
+                    .unwrap()
+                    .contains("<script type=\"module\" src=\"/ui/js/app.js\">")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_asset_answers_not_modified() {
+        let first = get("/ui/js/app.js", None).await;
+        let tag = first.headers()[header::ETAG].to_str().unwrap().to_string();
+        let again = get("/ui/js/app.js", Some(&tag)).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_secure(&again, "304");
+        assert!(to_bytes(again.into_body(), usize::MAX).await.unwrap().is_empty());
+        let other = get("/ui/js/app.js", Some("\"0123\"")).await;
+        assert_eq!(other.status(), StatusCode::OK);
+        let tags: std::collections::HashSet<_> = etags().iter().collect();
+        assert_eq!(tags.len(), ASSETS.len(), "every asset has its own tag");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_asset_is_not_found_with_the_policy() {
+        for path in ["/ui/nope.js", "/ui/js/../index.html", "/ui/js/", "/ui/css/app.css.map"] {
+            let r = get(path, None).await;
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+            assert_secure(&r, path);
+            assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        }
+    }
+
+    #[test]
+    fn the_page_has_no_inline_script_style_or_handler() {
+        for a in ASSETS.iter().filter(|a| a.path.ends_with(".html") || a.path.ends_with(".svg")) {
+            let page = text(a).to_ascii_lowercase();
+            let mut rest = page.as_str();
+            while let Some(i) = rest.find("<script") {
+                let tag_end = rest[i..].find('>').map(|j| i + j).unwrap();
+                let tag = &rest[i..tag_end];
+                assert!(tag.contains(" src="), "{}: inline script {tag}", a.path);
+                assert!(rest[tag_end + 1..].starts_with("</script>"), "{}: script with a body", a.path);
+                rest = &rest[tag_end..];
+            }
+            assert!(!page.contains("<style"), "{}: inline style element", a.path);
+            assert!(!page.contains(" style="), "{}: style attribute", a.path);
+            assert!(!page.contains("javascript:"), "{}: javascript: url", a.path);
+            let handler = page.match_indices(" on").any(|(i, _)| {
+                let name: String = page[i + 3..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                !name.is_empty() && page[i + 3 + name.len()..].trim_start().starts_with('=')
+            });
+            assert!(!handler, "{}: inline event handler", a.path);
+        }
+    }
+
+    #[test]
+    fn the_scripts_write_no_markup() {
+        let sinks = [
+            "innerhtml",
+            "outerhtml",
+            "insertadjacenthtml",
+            "document.write",
+            "eval(",
+            "new function",
+            "createcontextualfragment",
+            "srcdoc",
+            ".style.",
+            "setattribute('style'",
+            "setattribute(\"style\"",
+        ];
+        for a in ASSETS.iter().filter(|a| a.path.ends_with(".js")) {
+            let src = text(a).to_ascii_lowercase();
+            for sink in sinks {
+                assert!(!src.contains(sink), "{}: uses {sink}", a.path);
+            }
+            let handler_attr = src.match_indices("'on").chain(src.match_indices("\"on")).any(|(i, _)| {
+                let name: String = src[i + 3..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                !name.is_empty() && src[i + 3 + name.len()..].starts_with(['\'', '"'])
+            });
+            assert!(!handler_attr, "{}: sets an on* attribute", a.path);
+        }
+    }
+}

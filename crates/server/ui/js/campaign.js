@@ -1,0 +1,75 @@
+// One campaign: reports linked through the scammers' shared indicators, with totals over the
+// reports the caller may see.
+
+import { h } from './h.js';
+import { api, enc } from './api.js';
+import { barChart } from './chart.js';
+import { cards, date, facts, money, number, reportLink, searchLink, table, tlp } from './format.js';
+
+export function title() {
+  return 'Campaign';
+}
+
+function groups(caption, key, list) {
+  return table(
+    caption,
+    [
+      [key, (g) => g.key],
+      ['Reports', (g) => number(g.reports), { num: true }],
+      ['Losses', (g) => money(g.losses)],
+    ],
+    list || [],
+  );
+}
+
+export async function render(app, id) {
+  const c = await api(`/campaigns/${enc(id || '')}`);
+  const t = c.totals || {};
+  // The answer holds both the report count and the report list under "reports" (the list, at
+  // most 1,000, wins in JSON parsers); the summary listing has the count.
+  const list = Array.isArray(c.reports) ? c.reports : [];
+  const count = typeof c.reports === 'number' ? c.reports : list.length;
+  return [
+    h('h1', null, 'Campaign ', h('code', { 'data-testid': 'campaign-id' }, c.id)),
+    cards([
+      [list.length >= 1000 ? 'reports you can see (the first 1,000 listed)' : 'reports you can see', number(count), 'campaign-reports'],
+      ['scam reports', number(c.scam_reports)],
+      ['victims aged 60 and over', number(c.victims_60_plus)],
+      ['organisations', number((c.organizations || []).length)],
+    ]),
+    facts([
+      ['Scam type', c.scam_type],
+      ['Losses', money(c.losses)],
+      ['First seen', date(c.first_seen)],
+      ['Last seen', date(c.last_seen)],
+      ['Organisations', (c.organizations || []).join(', ')],
+    ]),
+    h('h2', null, 'Weekly trend'),
+    barChart('Reports per week', (c.weekly || []).map((g) => ({ label: g.key, value: g.reports }))),
+    h('h2', null, 'Victims and payments'),
+    groups('Age brackets', 'Age bracket', t.by_age_bracket),
+    groups('Payment methods', 'Payment method', t.by_payment_method),
+    groups('Scam types', 'Scam type', t.by_scam_type),
+    h('h2', null, 'Indicators'),
+    table(
+      'Indicators linking the reports',
+      [
+        ['Kind', (i) => i.kind],
+        ['Value', (i) => searchLink(i.value, i.value, i.kind)],
+        ['Reports', (i) => number(i.reports), { num: true }],
+      ],
+      c.indicators || [],
+    ),
+    h('h2', null, 'Reports'),
+    table(
+      'Reports in this campaign',
+      [
+        ['Title', (r) => reportLink(r.id, r.title || r.id)],
+        ['Organisation', (r) => r.organization],
+        ['TLP', (r) => tlp(r.tlp)],
+        ['First seen', (r) => date(r.first_seen)],
+      ],
+      list,
+    ),
+  ];
+}

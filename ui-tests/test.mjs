@@ -1,0 +1,359 @@
+// Browser tests of dragnet's web interface, run by ui-tests/run against `dragnet demo` data.
+// Every step asserts what the page shows and saves a screenshot. Every page is watched for
+// dialogs, console errors, uncaught exceptions and Content-Security-Policy violations.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.DRAGNET_URL;
+const SHOTS = process.env.DRAGNET_SCREENSHOTS || 'target/ui-screenshots';
+const IMAGE = process.env.DRAGNET_PDQ_IMAGE;
+assert.ok(BASE, 'DRAGNET_URL is set');
+mkdirSync(SHOTS, { recursive: true });
+
+// organisation -> {role, token}
+const TOKENS = new Map(
+  readFileSync(process.env.DRAGNET_TOKENS, 'utf8')
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter((f) => f.length >= 3 && f[2].startsWith('dn_'))
+    .map(([org, role, token]) => [org, { role, token }]),
+);
+function token(prefix) {
+  for (const [org, t] of TOKENS) if (org.startsWith(prefix)) return t.token;
+  throw new Error(`no demo token for ${prefix}`);
+}
+const POLICE = token('Metropolitan');
+const HOTLINE = token('Silver Line');
+
+async function apiCall(tok, path, { method = 'GET', body } = {}) {
+  const headers = { Authorization: `Bearer ${tok}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(`${BASE}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  if (browser) await browser.close();
+});
+
+// A page watched for anything that would mean script ran or was blocked.
+async function watchedPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('dialog', async (d) => {
+    problems.push(`dialog ${d.type()}: ${d.message()}`);
+    await d.dismiss().catch(() => {});
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.problems = async () => {
+    const v = await page.evaluate(() => window.__violations || []).catch(() => []);
+    return [...problems, ...v.map((x) => `csp violation: ${x}`)];
+  };
+  return { context, page };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, tok) {
+  await page.goto(`${BASE}/`);
+  await page.getByRole('heading', { name: 'Sign in to dragnet' }).waitFor();
+  await page.getByLabel('API token').fill(tok);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+}
+
+async function noProblems(page) {
+  assert.deepEqual(await page.problems(), []);
+}
+
+test('the page is served with its security headers', async () => {
+  const r = await fetch(`${BASE}/`);
+  assert.equal(r.status, 200);
+  const csp = r.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe/);
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.match(await r.text(), /<script type="module" src="\/ui\/js\/app.js"><\/script>/);
+});
+
+test('h() writes text, never markup, and refuses handlers and script links', async () => {
+  const { context, page } = await watchedPage();
+  await page.goto(`${BASE}/`);
+  await page.getByRole('heading', { name: 'Sign in to dragnet' }).waitFor();
+  const out = await page.evaluate(async () => {
+    const { h, s } = await import('/ui/js/h.js');
+    const refused = (f) => {
+      try {
+        f();
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const el = h('p', { title: '"><img src=x onerror=alert(1)>' }, '<img src=x onerror=alert(1)>', ['<b>', 1]);
+    return {
+      text: el.textContent,
+      elements: el.querySelectorAll('*').length,
+      title: el.getAttribute('title'),
+      svg: s('rect', { class: 'bar' }).namespaceURI,
+      handler: refused(() => h('img', { onerror: 'alert(1)' })),
+      style: refused(() => h('p', { style: 'color:red' })),
+      jsLink: refused(() => h('a', { href: 'javascript:alert(1)' })),
+      dataLink: refused(() => h('a', { href: 'data:text/html,x' })),
+      routeLink: h('a', { href: '#/report/1' }).getAttribute('href'),
+    };
+  });
+  assert.deepEqual(out, {
+    text: '<img src=x onerror=alert(1)><b>1',
+    elements: 0,
+    title: '"><img src=x onerror=alert(1)>',
+    svg: 'http://www.w3.org/2000/svg',
+    handler: true,
+    style: true,
+    jsLink: true,
+    dataLink: true,
+    routeLink: '#/report/1',
+  });
+  await noProblems(page);
+  await context.close();
+});
+
+test('sign in, see the dashboard, sign out', async () => {
+  const { context, page } = await watchedPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('API token').fill('dn_not-a-real-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText('sign-in failed').waitFor();
+  await shot(page, '01-sign-in-refused');
+  // The refused sign-in answered 401, which Chromium logs; it is expected here.
+  await signIn(page, POLICE);
+  const reports = Number((await page.getByTestId('stat-reports').locator('.figure').textContent()).replace(/\D/g, ''));
+  assert.ok(reports > 0, 'the police see scam reports');
+  assert.ok((await page.locator('svg.chart rect.bar').count()) > 0, 'the weekly chart has bars');
+  assert.ok((await page.getByRole('table', { name: /Campaigns, largest first/ }).locator('tbody tr').count()) > 0);
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.tagName);
+  assert.equal(focused, 'H1', 'focus moves to the page heading');
+  await shot(page, '02-dashboard');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to dragnet' }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('dragnet.token')), null);
+  const problems = (await page.problems()).filter((p) => !/status of 401/.test(p));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('keyboard: the skip link, labelled controls, and pages that reflow at 200% zoom', async () => {
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  const first = await page.evaluate(() => document.querySelector('a[href], button:not([hidden]), input, select, textarea').textContent);
+  assert.equal(first, 'Skip to content', 'the skip link comes first in the tab order');
+  await page.locator('#skip-link').focus();
+  assert.ok(await page.locator('#skip-link').isVisible(), 'the focused skip link is visible');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  // Every form control of every form page has a label.
+  for (const hash of ['#/search', '#/intake', '#/hashes']) {
+    await page.goto(`${BASE}/${hash}`);
+    await page.locator('main form').waitFor();
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('main input, main select, main textarea')].filter((el) => !el.labels || el.labels.length === 0).map((el) => el.name),
+    );
+    assert.deepEqual(unlabelled, [], `${hash}: controls without a label`);
+  }
+  // 200% zoom of a 1280-pixel window: a 640-pixel-wide layout viewport. Nothing but the
+  // tables' own scrolling boxes may be wider than the window.
+  await page.setViewportSize({ width: 640, height: 900 });
+  const top = (await apiCall(POLICE, '/campaigns?limit=1')).items[0];
+  for (const hash of ['#/dashboard', `#/campaign/${encodeURIComponent(top.id)}`, '#/intake']) {
+    await page.goto(`${BASE}/${hash}`);
+    await page.locator('main h1').waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 640, `${hash}: the page is ${width} pixels wide at 640`);
+  }
+  await shot(page, '11-zoom-200-intake');
+  await noProblems(page);
+  await context.close();
+});
+
+test('search a planted selector, open a report and its campaign', async () => {
+  // The largest campaign the police see is a planted network; its mule IBAN (or its first
+  // indicator) is searched written the way people write it: lower case, in groups of four.
+  const top = (await apiCall(POLICE, '/campaigns?limit=1')).items[0];
+  assert.ok(top, 'the demo has campaigns');
+  const indicator = top.top_indicators.find((i) => i.kind === 'iban') || top.top_indicators[0];
+  const written = indicator.kind === 'iban' ? indicator.value.toLowerCase().replace(/(.{4})/g, '$1 ').trim() : indicator.value.toUpperCase();
+  assert.notEqual(written, indicator.value);
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  await page.getByRole('link', { name: 'Search' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Search' }).waitFor();
+  await page.getByLabel('Selector').fill(written);
+  await page.getByLabel('Kind').selectOption(indicator.kind);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('canonical').waitFor();
+  assert.equal(await page.getByTestId('canonical').textContent(), indicator.value);
+  assert.equal(await page.getByTestId('kind').textContent(), indicator.kind);
+  const occurrences = page.getByRole('table', { name: /Occurrences/ }).locator('tbody tr');
+  assert.ok((await occurrences.count()) >= 2, 'seen in several reports');
+  const campaigns = page.getByRole('table', { name: 'Campaigns holding this selector' });
+  assert.ok((await campaigns.getByRole('link', { name: top.id }).count()) === 1, 'its campaign is listed');
+  await shot(page, '03-search');
+
+  await occurrences.first().getByRole('link').click();
+  await page.getByTestId('report-title').waitFor();
+  const observables = page.getByRole('table', { name: 'Observables, canonicalised' });
+  assert.ok((await observables.getByRole('link', { name: indicator.value, exact: true }).count()) >= 1, 'the report holds the selector');
+  await shot(page, '04-report');
+
+  await page.goBack();
+  await page.getByRole('table', { name: 'Campaigns holding this selector' }).getByRole('link', { name: top.id }).click();
+  await page.getByTestId('campaign-id').waitFor();
+  assert.equal(await page.getByTestId('campaign-id').textContent(), top.id);
+  assert.equal(await page.getByTestId('campaign-reports').locator('.figure').textContent(), top.reports.toLocaleString('en-GB'));
+  assert.ok((await page.locator('svg.chart rect.bar').count()) > 0, 'the weekly trend has bars');
+  assert.ok((await page.getByRole('table', { name: 'Indicators linking the reports' }).getByRole('link', { name: indicator.value, exact: true }).count()) === 1);
+  assert.ok((await page.getByRole('table', { name: 'Age brackets' }).locator('tbody tr').count()) > 0);
+  assert.ok((await page.getByRole('table', { name: 'Payment methods' }).locator('tbody tr').count()) > 0);
+  await shot(page, '05-campaign');
+  await noProblems(page);
+  await context.close();
+});
+
+test('submit an intake report and see it appear', async () => {
+  const { context, page } = await watchedPage();
+  await signIn(page, HOTLINE);
+  await page.getByRole('link', { name: 'Intake' }).click();
+  await page.getByRole('heading', { name: 'Submit a scam report' }).waitFor();
+  const title = `Caller posing as bank fraud team ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('What happened').fill('She was told to call +1 844 390 5364 and move her savings to a safe account.');
+  await page.getByLabel('Scam type').selectOption('business-impersonation');
+  await page.getByLabel('First contact').selectOption('phone-call');
+  await page.getByLabel('Age bracket').selectOption('70-79');
+  await page.getByLabel('Amount').fill('1250.00');
+  await page.getByLabel('Paid by').selectOption('bank-transfer');
+  await page.getByLabel("Scammer's indicators").fill('GB82 WEST 1234 5698 7654 32');
+  await page.getByLabel('Labels').fill('ui-test, bank-impersonation');
+  await shot(page, '06-intake-form');
+  await page.getByRole('button', { name: 'Submit report' }).click();
+  await page.getByTestId('report-title').waitFor();
+  assert.equal(await page.getByTestId('report-title').textContent(), title);
+  await page.getByText('Report submitted.').waitFor();
+  const observables = page.getByRole('table', { name: 'Observables, canonicalised' });
+  await observables.getByRole('link', { name: 'GB82WEST12345698765432' }).waitFor();
+  await observables.getByRole('link', { name: '+18443905364' }).waitFor();
+  assert.ok((await page.getByRole('table', { name: 'Losses' }).getByText('1250').count()) >= 1);
+  await shot(page, '07-intake-report');
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('table', { name: 'Newest reports you can see' }).getByRole('link', { name: title }).waitFor();
+  await shot(page, '08-intake-on-dashboard');
+  await noProblems(page);
+  await context.close();
+});
+
+test('match a PDQ test image against a hash set holding it', async () => {
+  assert.ok(IMAGE, 'DRAGNET_PDQ_IMAGE is set');
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  await page.getByRole('link', { name: 'Hash matching' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Hash matching' }).waitFor();
+  await page.getByLabel('Image').setInputFiles(IMAGE);
+  await page.getByRole('button', { name: 'Match' }).click();
+  await page.locator('#match-heading').waitFor();
+  const heading = await page.locator('#match-heading').textContent();
+  assert.match(heading, /^\d+ match/);
+  const matches = page.getByRole('table', { name: 'Matches' });
+  await matches.getByText('demo: reference test image (bridge)').first().waitFor();
+  assert.ok((await matches.getByText('Known abuse imagery').count()) >= 1);
+  const hashes = page.getByRole('table', { name: 'Hashes of the image' });
+  assert.ok((await hashes.getByText('pdq', { exact: true }).count()) >= 1);
+  await shot(page, '09-hash-match');
+  await noProblems(page);
+  await context.close();
+});
+
+const PAYLOADS = ['<img src=x onerror=alert(1)>', '<script>alert(1)</script>', '"><svg onload=alert(1)>'];
+
+test('script and markup in reports are shown as text and never run', async () => {
+  // Three reports sharing a phone and an IBAN (so they form a campaign), each with a payload
+  // in its title, labels and narrative, and a URL observable holding one.
+  const phone = '+1 415 555 0199';
+  const ids = [];
+  for (const [i, p] of PAYLOADS.entries()) {
+    const stored = await apiCall(HOTLINE, '/intake', {
+      method: 'POST',
+      body: {
+        title: `${p} report ${i}`,
+        narrative: `The caller said ${p} and asked for gift cards. ${PAYLOADS.join(' ')}`,
+        labels: [p, `label-${i}`],
+        scam: { source: 'victim', incident: { scam_type: 'tech-support' }, losses: [{ amount: '10.00', currency: 'USD', method: 'gift-card' }] },
+        observables: [{ value: phone }, { value: 'DE89 3704 0044 0532 0130 00' }, { kind: 'url', value: `https://xss-payload.net/${encodeURIComponent(p)}` }],
+      },
+    });
+    ids.push(stored.id);
+  }
+  const campaign = (await apiCall(HOTLINE, `/campaigns?selector=${encodeURIComponent(phone)}&min_reports=1`)).items[0];
+  assert.ok(campaign && campaign.reports >= 3, 'the payload reports form a campaign');
+
+  const { context, page } = await watchedPage();
+  await signIn(page, HOTLINE);
+  const visits = [
+    ['dashboard', '#/dashboard', 'Newest reports you can see'],
+    ['search', `#/search/${encodeURIComponent(phone)}`, 'Campaigns holding this selector'],
+    ...ids.map((id, i) => [`report-${i}`, `#/report/${id}`, 'Observables, canonicalised']),
+    ['campaign', `#/campaign/${encodeURIComponent(campaign.id)}`, 'Reports in this campaign'],
+  ];
+  for (const [name, hash, table] of visits) {
+    await page.goto(`${BASE}/${hash}`);
+    await page.getByRole('table', { name: table }).waitFor();
+    await shot(page, `10-xss-${name}`);
+    assert.equal(await page.locator('main img, main script, main iframe, main [onerror], main [onload]').count(), 0, `${name}: payload became markup`);
+  }
+  // On a report page every payload is visible, as text.
+  await page.goto(`${BASE}/#/report/${ids[0]}`);
+  await page.getByTestId('report-title').waitFor();
+  assert.equal(await page.getByTestId('report-title').textContent(), `${PAYLOADS[0]} report 0`);
+  assert.deepEqual(await page.getByTestId('labels').locator('li').allTextContents(), [PAYLOADS[0], 'label-0']);
+  for (const p of PAYLOADS) assert.ok((await page.getByTestId('narrative').textContent()).includes(p));
+  // The campaign page lists the three titles as text.
+  await page.goto(`${BASE}/#/campaign/${encodeURIComponent(campaign.id)}`);
+  const reports = page.getByRole('table', { name: 'Reports in this campaign' });
+  for (const p of PAYLOADS) await reports.getByRole('link', { name: p }).first().waitFor();
+  // The hash-matching page shows a hash set's name and an entry's label (the owner's words).
+  const set = await apiCall(HOTLINE, '/hashsets', { method: 'POST', body: { name: `${PAYLOADS[2]} set ${Date.now()}`, category: 'other', tlp: 'AMBER' } });
+  const known = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
+  await apiCall(HOTLINE, `/hashsets/${set.id}/entries`, { method: 'POST', body: [{ kind: 'pdq', value: known, quality: 100, label: PAYLOADS[1] }] });
+  await page.getByRole('link', { name: 'Hash matching' }).click();
+  await page.getByLabel('Image').setInputFiles(IMAGE);
+  await page.getByRole('button', { name: 'Match' }).click();
+  const matches = page.getByRole('table', { name: 'Matches' });
+  await matches.getByText(`${PAYLOADS[2]} set`).first().waitFor();
+  await matches.getByText(PAYLOADS[1]).first().waitFor();
+  assert.equal(await page.locator('main img, main script, main [onload]').count(), 0, 'hash matching: payload became markup');
+  await shot(page, '10-xss-hashes');
+  await noProblems(page);
+  await context.close();
+});
