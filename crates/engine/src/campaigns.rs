@@ -149,8 +149,8 @@ pub struct CampaignView {
     pub weekly: Vec<GroupView>,
     /// Every linking indicator the visible reports share, most shared first.
     pub indicators: Vec<CampaignIndicatorView>,
-    /// Its visible reports, newest first (at most 1,000).
-    pub reports: Vec<CampaignReportView>,
+    /// Its visible reports, newest first (at most 1,000; `reports` is their count).
+    pub members: Vec<CampaignReportView>,
 }
 
 /// Filters of the campaign listing.
@@ -413,7 +413,13 @@ impl Engine {
         let indicators = summary.top_indicators.clone();
         let mut summary = summary;
         summary.top_indicators.truncate(5);
-        Ok(CampaignView { summary, totals, weekly: series(part_facts.iter(), true), indicators, reports })
+        Ok(CampaignView {
+            summary,
+            totals,
+            weekly: series(part_facts.iter(), true),
+            indicators,
+            members: reports,
+        })
     }
 }
 

@@ -35,13 +35,13 @@ async fn planted_networks_are_campaigns_with_exact_totals() {
             let mut found = None;
             for c in &campaigns {
                 let view = e.get_campaign(&viewer, &c.id).await.unwrap();
-                if view.reports.iter().any(|r| r.id == first) {
+                if view.members.iter().any(|r| r.id == first) {
                     found = Some(view);
                     break;
                 }
             }
             let view = found.unwrap_or_else(|| panic!("{viewer_org}: no campaign for network {}", n.name));
-            let ids: HashSet<Uuid> = view.reports.iter().map(|r| r.id).collect();
+            let ids: HashSet<Uuid> = view.members.iter().map(|r| r.id).collect();
             assert!(
                 truth.is_subset(&ids),
                 "{viewer_org}: network {} split: {} of {} in campaign {}",
@@ -120,8 +120,8 @@ async fn campaigns_are_found_by_selector_and_hidden_reports_do_not_count() {
     assert!(visible_to(&bank) <= visible_to(&police) + 1_000);
     if let Some(c) = theirs.first() {
         let view = e.get_campaign(&bank, &c.id).await.unwrap();
-        assert_eq!(view.reports.len(), c.reports);
-        for r in &view.reports {
+        assert_eq!(view.members.len(), c.reports);
+        for r in &view.members {
             e.get_report(&bank, r.id).await.expect("every counted report is visible to the bank");
         }
     }

@@ -25,9 +25,8 @@ function groups(caption, key, list) {
 export async function render(app, id) {
   const c = await api(`/campaigns/${enc(id || '')}`);
   const t = c.totals || {};
-  // The answer holds both the report count and the report list under "reports" (the list, at
-  // most 1,000, wins in JSON parsers); the summary listing has the count.
-  const list = Array.isArray(c.reports) ? c.reports : [];
+  // `reports` is the count of visible reports, `members` lists them (at most 1,000).
+  const list = Array.isArray(c.members) ? c.members : [];
   const count = typeof c.reports === 'number' ? c.reports : list.length;
   return [
     h('h1', null, 'Campaign ', h('code', { 'data-testid': 'campaign-id' }, c.id)),
