@@ -30,6 +30,7 @@ export async function render(app, id) {
   const count = typeof c.reports === 'number' ? c.reports : list.length;
   return [
     h('h1', null, 'Campaign ', h('code', { 'data-testid': 'campaign-id' }, c.id)),
+    list.length ? h('p', null, h('a', { href: `#/graph/${enc(`report:${list[0].id}`)}`, 'data-testid': 'campaign-graph' }, 'Open in the graph explorer')) : null,
     cards([
       [list.length >= 1000 ? 'reports you can see (the first 1,000 listed)' : 'reports you can see', number(count), 'campaign-reports'],
       ['scam reports', number(c.scam_reports)],

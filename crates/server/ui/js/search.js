@@ -57,6 +57,7 @@ export async function render(app, value, kind) {
     facts([
       ['Canonical form', h('code', { 'data-testid': 'canonical' }, found.canonical)],
       ['Kind', h('span', { 'data-testid': 'kind' }, found.kind)],
+      ['Graph', found.count ? h('a', { href: `#/graph/${enc(`${found.kind}:${found.canonical}`)}`, 'data-testid': 'open-in-graph' }, 'Open in the graph explorer') : null],
       ['STIX id', h('code', null, found.stix_id)],
       ['First seen', found.first_seen ? date(found.first_seen) : null],
       ['Last seen', found.last_seen ? date(found.last_seen) : null],
