@@ -265,8 +265,11 @@ async function exportGraphml(state) {
 }
 
 function download(blob, name) {
+  // A blob: URL made here (h() accepts only routes and http links).
   const url = URL.createObjectURL(blob);
-  const a = h('a', { href: url, download: name });
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
   document.body.appendChild(a);
   a.click();
   a.remove();
