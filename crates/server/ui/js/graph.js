@@ -120,8 +120,11 @@ function layout(state, iterations) {
     barnesHutTheta: 0.5,
   };
   if (!state.worker) state.worker = new Worker('/ui/js/fa2-worker.js');
+  // Only the newest run's answer is applied (the graph may have grown since an older one).
+  const run = (state.runs = (state.runs || 0) + 1);
   return new Promise((resolve) => {
     state.worker.onmessage = (event) => {
+      if (event.data.run !== run) return;
       const out = event.data.nodes;
       g.updateEachNodeAttributes((id, a) => {
         const i = index.get(id);
@@ -131,7 +134,7 @@ function layout(state, iterations) {
       state.status.textContent = `${number(g.order)} nodes, ${number(g.size)} links; layout done`;
       resolve();
     };
-    state.worker.postMessage({ nodes, edges, iterations, settings }, [nodes.buffer, edges.buffer]);
+    state.worker.postMessage({ run, nodes, edges, iterations, settings }, [nodes.buffer, edges.buffer]);
   });
 }
 
