@@ -358,7 +358,10 @@ test('script and markup in reports are shown as text and never run', async () =>
   await shot(page, '10-xss-hashes');
   // The graph explorer: the payload reports' neighbourhood, labels drawn by sigma as data and
   // listed as button text.
-  await page.goto(`${BASE}/#/graph/${encodeURIComponent(`report:${ids[0]}`)}`);
+  await page.goto(`${BASE}/#/search/${encodeURIComponent(phone)}`);
+  await page.getByTestId('open-in-graph').waitFor();
+  await page.goto(`${BASE}/#/campaign/${encodeURIComponent(campaign.id)}`);
+  await page.getByTestId('campaign-graph').click();
   await page.getByRole('heading', { level: 1, name: /Neighbourhood of/ }).waitFor();
   await page.waitForFunction(() => window.dragnetGraph && window.dragnetGraph.graph.order > 0);
   await page.getByRole('button', { name: PAYLOADS[0] }).first().waitFor();
@@ -424,7 +427,7 @@ test('graph explorer: 5,000 nodes and 20,000 links render and stay responsive un
   await signIn(page, POLICE);
   const t0 = Date.now();
   await page.goto(`${BASE}/#/graph/synthetic/5000`);
-  await page.waitForFunction(() => window.dragnetGraph && window.dragnetGraph.graph.order === 5000);
+  await page.waitForFunction(() => window.dragnetGraph && window.dragnetGraph.graph.order === 5000 && window.dragnetGraph.firstRender !== null);
   const wall = Date.now() - t0;
   const { order, size, firstRender } = await page.evaluate(() => ({ order: window.dragnetGraph.graph.order, size: window.dragnetGraph.graph.size, firstRender: window.dragnetGraph.firstRender }));
   assert.equal(order, 5000);
@@ -460,7 +463,7 @@ test('graph explorer: 5,000 nodes and 20,000 links render and stay responsive un
   const sorted = [...frames].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   const worst = sorted[sorted.length - 1];
-  console.log(`graph 5000/20000: first render ${firstRender.toFixed(1)} ms (sigma constructor), page ready ${wall} ms, frames ${frames.length}, median frame ${median.toFixed(1)} ms, worst ${worst.toFixed(1)} ms`);
+  console.log(`graph 5000/20000: first render ${firstRender.toFixed(1)} ms (route start to sigma's first frame), page ready ${wall} ms (navigation), frames ${frames.length}, median frame ${median.toFixed(1)} ms, worst ${worst.toFixed(1)} ms`);
   assert.ok(worst < 5000, `every frame within 5 s (worst ${worst.toFixed(0)} ms)`);
   assert.ok(camera.x !== 0.5 || camera.y !== 0.5 || camera.ratio !== 1, 'the camera moved');
   await shot(page, '23-graph-synthetic');
