@@ -365,6 +365,9 @@ test('script and markup in reports are shown as text and never run', async () =>
   await page.getByRole('heading', { level: 1, name: /Neighbourhood of/ }).waitFor();
   await page.waitForFunction(() => window.dragnetGraph && window.dragnetGraph.graph.order > 0);
   await page.getByRole('button', { name: PAYLOADS[0] }).first().waitFor();
+  // The payload title reaches sigma as a label string (drawn on the canvas as text).
+  const label = await page.evaluate((id) => window.dragnetGraph.graph.getNodeAttribute(id, 'label'), `report:${ids[0]}`);
+  assert.equal(label, `${PAYLOADS[0]} report 0`);
   await page.locator('.graph-node').first().click();
   await page.getByTestId('graph-selected').waitFor();
   assert.equal(await page.locator('main img, main script, main iframe, main [onerror], main [onload]').count(), 0, 'graph: payload became markup');

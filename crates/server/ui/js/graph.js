@@ -337,7 +337,7 @@ function start(state, container) {
   state.renderer = new Sigma(state.graph, container, {
     nodeReducer: nodeReducer(state),
     edgeReducer: edgeReducer(state),
-    labelRenderedSizeThreshold: 8,
+    labelRenderedSizeThreshold: state.graph.order <= 150 ? 0 : 8,
     hideEdgesOnMove: state.graph.size > 5000,
   });
   // Time to first render: from the page's start (data loaded or built) to sigma's first frame.
