@@ -435,6 +435,7 @@ test('graph explorer: 5,000 nodes and 20,000 links render and stay responsive un
   const { order, size, firstRender } = await page.evaluate(() => ({ order: window.dragnetGraph.graph.order, size: window.dragnetGraph.graph.size, firstRender: window.dragnetGraph.firstRender }));
   assert.equal(order, 5000);
   assert.equal(size, 20000);
+  await shot(page, '23-graph-synthetic-first');
   // Frame times while the test pans (drag) and zooms (wheel) over the canvas.
   await page.evaluate(() => {
     window.__frames = [];
@@ -469,7 +470,7 @@ test('graph explorer: 5,000 nodes and 20,000 links render and stay responsive un
   console.log(`graph 5000/20000: first render ${firstRender.toFixed(1)} ms (route start to sigma's first frame), page ready ${wall} ms (navigation), frames ${frames.length}, median frame ${median.toFixed(1)} ms, worst ${worst.toFixed(1)} ms`);
   assert.ok(worst < 5000, `every frame within 5 s (worst ${worst.toFixed(0)} ms)`);
   assert.ok(camera.x !== 0.5 || camera.y !== 0.5 || camera.ratio !== 1, 'the camera moved');
-  await shot(page, '23-graph-synthetic');
+  await shot(page, '24-graph-synthetic-moved');
   await noProblems(page);
   await context.close();
 });

@@ -199,11 +199,12 @@ function refreshList(state) {
     }),
   );
   const selectable = ids.filter((id) => state.graph.getNodeAttribute(id, 'kind') !== 'report').sort();
+  const fresh = !state.to.value;
   for (const select of [state.from, state.to]) {
     const keep = select.value;
     mount(select, selectable.map((id) => h('option', { value: id, selected: id === keep }, state.graph.getNodeAttribute(id, 'name'))));
   }
-  if (!state.to.value && selectable.length > 1) state.to.value = selectable[selectable.length - 1];
+  if (fresh && selectable.length > 1) state.to.value = selectable[selectable.length - 1];
 }
 
 async function expand(state, id) {
