@@ -150,6 +150,11 @@ impl VersionMatch {
         VersionMatch { all: true, ..VersionMatch::default() }
     }
 
+    /// The default: each object's latest version.
+    fn last() -> VersionMatch {
+        VersionMatch { last: true, ..VersionMatch::default() }
+    }
+
     fn only_times(&self) -> bool {
         !self.first && !self.last && !self.all
     }
@@ -712,8 +717,7 @@ impl Engine {
         with_body: bool,
     ) -> Result<ObjectPage, EngineError> {
         let c = self.readable(p, root, coll).await?;
-        let versions =
-            f.versions.clone().unwrap_or_else(|| VersionMatch { last: true, ..VersionMatch::default() });
+        let versions = f.versions.clone().unwrap_or_else(VersionMatch::last);
         self.select(&p.viewer, c.scope(), f, &versions, with_body).await
     }
 
@@ -739,12 +743,25 @@ impl Engine {
         object_id: &str,
         f: &TaxiiFilter,
     ) -> Result<ObjectPage, EngineError> {
+        let versions = f.versions.clone().unwrap_or_else(VersionMatch::last);
+        self.object_page(p, root, coll, object_id, f, &versions, true).await
+    }
+
+    /// The selected versions of one object of a readable collection; not found when the
+    /// viewer sees no version of it at all.
+    async fn object_page(
+        &self,
+        p: &Principal,
+        root: &str,
+        coll: Uuid,
+        object_id: &str,
+        f: &TaxiiFilter,
+        versions: &VersionMatch,
+        with_body: bool,
+    ) -> Result<ObjectPage, EngineError> {
         let c = self.readable(p, root, coll).await?;
-        let mut f = f.clone();
-        f.ids = vec![object_id.to_string()];
-        let versions =
-            f.versions.clone().unwrap_or_else(|| VersionMatch { last: true, ..VersionMatch::default() });
-        let page = self.select(&p.viewer, c.scope(), &f, &versions, true).await?;
+        let f = TaxiiFilter { ids: vec![object_id.to_string()], ..f.clone() };
+        let page = self.select(&p.viewer, c.scope(), &f, versions, with_body).await?;
         if page.objects.is_empty() && f.next.is_none() {
             self.require_visible_object(&p.viewer, c.scope(), object_id).await?;
         }
@@ -760,14 +777,7 @@ impl Engine {
         object_id: &str,
         f: &TaxiiFilter,
     ) -> Result<ObjectPage, EngineError> {
-        let c = self.readable(p, root, coll).await?;
-        let mut f = f.clone();
-        f.ids = vec![object_id.to_string()];
-        let page = self.select(&p.viewer, c.scope(), &f, &VersionMatch::all(), false).await?;
-        if page.objects.is_empty() && f.next.is_none() {
-            self.require_visible_object(&p.viewer, c.scope(), object_id).await?;
-        }
-        Ok(page)
+        self.object_page(p, root, coll, object_id, f, &VersionMatch::all(), false).await
     }
 
     /// Not found unless the viewer sees a version of the object in the collection: filters
@@ -954,8 +964,12 @@ impl Engine {
                     ids: ids.to_vec(),
                     ..StixObjectQuery::new(StixScope::Collection(collection), usize::MAX >> 1)
                 };
+                // Only copies the poster may see count: a hidden copy must neither swallow the
+                // poster's object nor reveal that it exists.
                 for row in self.store.list_stix_objects(&query).await? {
-                    if let Ok(v) = serde_json::from_str::<Value>(&row.body) {
+                    if can_see(&p.viewer, &row.access())
+                        && let Ok(v) = serde_json::from_str::<Value>(&row.body)
+                    {
                         known.push((row.id, v, row.version));
                     }
                 }

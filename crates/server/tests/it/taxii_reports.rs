@@ -220,3 +220,38 @@ async fn the_default_api_root_takes_its_title_and_size_limit_from_the_settings()
         .unwrap();
     env.send(req).await.expect(StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_hidden_copy_of_an_sco_neither_swallows_nor_reveals_the_same_sco_sent_again() {
+    let env = Env::new().await;
+    // A community both organisations belong to; its collection is shared.
+    env.engine.create_community(None, "Pair", &[AUTHOR.to_string(), OUTSIDER.to_string()]).await.unwrap();
+    let pair = env.engine.list_communities().into_iter().find(|c| c.name == "Pair").unwrap().id;
+    let post = |org: &'static str, body: Value| {
+        let token = env.token(org, Role::Contributor).to_string();
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/taxii2/api/collections/{pair}/objects/"))
+            .header(header::ACCEPT, TAXII)
+            .header(header::CONTENT_TYPE, TAXII)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(json!({"objects": [body]}).to_string()))
+            .unwrap()
+    };
+    let red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+    let mut sco = ipv4("192.0.2.200", 77);
+    sco["object_marking_refs"] = json!([red]);
+    env.send(post(AUTHOR, sco.clone())).await.expect(StatusCode::ACCEPTED);
+    // The outsider sends the same RED SCO: its own copy is stored (a new version), readable by it.
+    env.send(post(OUTSIDER, sco.clone())).await.expect(StatusCode::ACCEPTED);
+    let id = sco["id"].as_str().unwrap();
+    let token = env.token(OUTSIDER, Role::Reader);
+    let req = Request::builder()
+        .uri(format!("/taxii2/api/collections/{pair}/objects/{id}/versions/"))
+        .header(header::ACCEPT, TAXII)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let versions = env.send(req).await.expect(StatusCode::OK).json();
+    assert_eq!(versions["versions"].as_array().unwrap().len(), 1, "only its own copy: {versions}");
+}
