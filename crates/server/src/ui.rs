@@ -63,6 +63,7 @@ static ASSETS: &[Asset] = assets! {
     "js/campaign.js" => JS,
     "js/intake.js" => JS,
     "js/hashes.js" => JS,
+    "js/admin.js" => JS,
     "js/graph.js" => JS,
     "js/fa2-worker.js" => JS,
     "vendor/graphology-0.26.0/graphology.umd.min.js" => JS,
