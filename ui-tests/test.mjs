@@ -32,6 +32,8 @@ function token(prefix) {
 }
 const POLICE = token('Metropolitan');
 const HOTLINE = token('Silver Line');
+// The demo's operator organisation, with an admin token.
+const OPERATOR = token('National CSIRT');
 
 async function apiCall(tok, path, { method = 'GET', body } = {}) {
   const headers = { Authorization: `Bearer ${tok}` };
@@ -40,6 +42,36 @@ async function apiCall(tok, path, { method = 'GET', body } = {}) {
   const text = await r.text();
   assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
   return text ? JSON.parse(text) : null;
+}
+
+// The status of a call (for the calls expected to fail).
+async function apiStatus(tok, path) {
+  const r = await fetch(`${BASE}/api/v1${path}`, { headers: { Authorization: `Bearer ${tok}` } });
+  await r.arrayBuffer();
+  return r.status;
+}
+
+// The rows of a table (cell texts), after opening the <details> it is in.
+async function figures(page, name) {
+  const details = page.locator('details.figures').filter({ has: page.getByRole('table', { name, includeHidden: true }) });
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  const table = page.getByRole('table', { name });
+  await table.waitFor();
+  return table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+}
+
+// Waits for a chart drawn by uPlot (a canvas in its box) and returns its box's facts.
+async function chart(page, testid) {
+  const box = page.getByTestId(testid);
+  await box.locator('.uplot canvas').first().waitFor();
+  return box.evaluate((el) => ({
+    label: el.getAttribute('aria-label'),
+    role: el.getAttribute('role'),
+    drawn: Number(el.dataset.drawn),
+    width: el.getBoundingClientRect().width,
+    plot: el.querySelector('.uplot').getBoundingClientRect().width,
+    canvas: el.querySelector('.uplot canvas').width,
+  }));
 }
 
 const BROWSER = process.env.DRAGNET_BROWSER || 'chromium';
@@ -284,7 +316,7 @@ test('sign in, see the dashboard, sign out', async () => {
   await signIn(page, POLICE);
   const reports = Number((await page.getByTestId('stat-reports').locator('.figure').textContent()).replace(/\D/g, ''));
   assert.ok(reports > 0, 'the police see scam reports');
-  assert.ok((await page.locator('svg.chart rect.bar').count()) > 0, 'the weekly chart has bars');
+  assert.ok((await chart(page, 'chart-daily')).drawn > 0, 'the daily chart is drawn');
   assert.ok((await page.getByRole('table', { name: /Campaigns, largest first/ }).locator('tbody tr').count()) > 0);
   const focused = await page.evaluate(() => document.activeElement && document.activeElement.tagName);
   assert.equal(focused, 'H1', 'focus moves to the page heading');
@@ -294,6 +326,68 @@ test('sign in, see the dashboard, sign out', async () => {
   assert.equal(await page.evaluate(() => sessionStorage.getItem('dragnet.token')), null);
   const problems = (await page.problems()).filter((p) => !/status of 401/.test(p));
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('dashboard: reports per day and losses per week are charted, with the API\'s figures in tables', async () => {
+  const [daily, weekly] = await Promise.all([apiCall(POLICE, '/stats/scams?interval=day'), apiCall(POLICE, '/stats/scams?interval=week')]);
+  const days = daily.over_time.slice(-180);
+  const weeks = weekly.over_time.slice(-104);
+  assert.ok(days.length > 30 && weeks.length > 10, 'the demo spans months');
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  // Only the dashboard's libraries were loaded: uPlot, not the graph libraries.
+  const scripts = await page.evaluate(() => [...document.scripts].map((s) => s.getAttribute('src')));
+  assert.ok(scripts.some((s) => /uplot-[\d.]+\/uPlot\.iife\.min\.js$/.test(s)), scripts.join(' '));
+  assert.ok(!scripts.some((s) => /sigma|graphology/.test(s)), `no graph library on the dashboard: ${scripts.join(' ')}`);
+
+  const perDay = await chart(page, 'chart-daily');
+  assert.equal(perDay.role, 'img');
+  assert.equal(perDay.drawn, days.length, 'one bar a day');
+  const total = days.reduce((n, g) => n + g.reports, 0);
+  assert.ok(perDay.label.startsWith(`Scam reports per day, from ${days[0].key} to ${days[days.length - 1].key}: ${total.toLocaleString('en-GB')} reports in all`), perDay.label);
+  const money = (list) => (list.length ? list.map((m) => `${m.amount} ${m.currency}`).join(', ') : 'none');
+  assert.deepEqual(
+    await figures(page, 'Scam reports per day'),
+    days.map((g) => [g.key, g.reports.toLocaleString('en-GB'), money(g.losses)]),
+    'the daily table holds the API\'s figures',
+  );
+  await shot(page, '12-dashboard-daily');
+
+  const losses = await chart(page, 'chart-losses');
+  assert.equal(losses.drawn, weeks.length, 'one point a week');
+  const currency = await page.getByLabel('Currency charted').inputValue();
+  assert.ok(losses.label.startsWith(`${currency} lost per week, from ${weeks[0].key} to ${weeks[weeks.length - 1].key}: `), losses.label);
+  const table = page.getByRole('table', { name: 'Losses per week by currency', includeHidden: true });
+  const heads = await table.locator('thead th').allTextContents();
+  assert.deepEqual(heads.slice(0, 2), ['Week of', 'Reports']);
+  const currencies = heads.slice(2);
+  assert.deepEqual([...currencies].sort(), [...new Set(weeks.flatMap((g) => g.losses.map((m) => m.currency)))].sort());
+  assert.equal(currencies[0], currency, 'the first column is the currency charted');
+  const amount = (g, c) => (g.losses.find((m) => m.currency === c) || { amount: '0' }).amount;
+  assert.deepEqual(
+    await figures(page, 'Losses per week by currency'),
+    weeks.map((g) => [g.key, g.reports.toLocaleString('en-GB'), ...currencies.map((c) => amount(g, c))]),
+    'the losses table holds the API\'s exact amounts',
+  );
+  // Another currency: the chart is redrawn with its series.
+  const other = currencies[currencies.length - 1];
+  await page.getByLabel('Currency charted').selectOption(other);
+  await page.waitForFunction((c) => document.querySelector('[data-testid="chart-losses"]').getAttribute('aria-label').startsWith(`${c} lost per week`), other);
+  assert.equal((await chart(page, 'chart-losses')).drawn, weeks.length);
+  await shot(page, '13-dashboard-losses');
+
+  // 200% zoom (a 640-pixel layout viewport): the charts are redrawn at the width of their box.
+  await page.setViewportSize({ width: 640, height: 900 });
+  await page.waitForFunction(() => {
+    const box = document.querySelector('[data-testid="chart-daily"]');
+    return box.querySelector('.uplot').getBoundingClientRect().width <= box.getBoundingClientRect().width + 0.5 && box.getBoundingClientRect().width < 640;
+  });
+  const narrow = await chart(page, 'chart-daily');
+  assert.ok(narrow.plot < perDay.plot, `the chart shrank (${perDay.plot} -> ${narrow.plot})`);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 640, 'nothing wider than the window');
+  await shot(page, '14-dashboard-zoom-200');
+  await noProblems(page);
   await context.close();
 });
 
@@ -365,7 +459,18 @@ test('search a planted selector, open a report and its campaign', async () => {
   await page.getByTestId('campaign-id').waitFor();
   assert.equal(await page.getByTestId('campaign-id').textContent(), top.id);
   assert.equal(await page.getByTestId('campaign-reports').locator('.figure').textContent(), top.reports.toLocaleString('en-GB'));
-  assert.ok((await page.locator('svg.chart rect.bar').count()) > 0, 'the weekly trend has bars');
+  const trend = await chart(page, 'chart-weekly');
+  assert.equal(trend.role, 'img');
+  const campaign = await apiCall(POLICE, `/campaigns/${encodeURIComponent(top.id)}`);
+  assert.equal(trend.drawn, campaign.weekly.length, 'every week of the trend is charted');
+  assert.match(trend.label, /^Scam reports in this campaign per week, from \d{4}-\d\d-\d\d to /);
+  const weeks = await figures(page, 'Scam reports per week');
+  assert.deepEqual(
+    weeks.map(([week, reports]) => [week, reports]),
+    campaign.weekly.map((g) => [g.key, g.reports.toLocaleString('en-GB')]),
+    'the trend table holds the API\'s figures',
+  );
+  assert.equal(weeks.reduce((n, [, r]) => n + Number(r.replace(/,/g, '')), 0), campaign.scam_reports, 'the weeks add up to the scam reports');
   assert.ok((await page.getByRole('table', { name: 'Indicators linking the reports' }).getByRole('link', { name: indicator.value, exact: true }).count()) === 1);
   assert.ok((await page.getByRole('table', { name: 'Age brackets' }).locator('tbody tr').count()) > 0);
   assert.ok((await page.getByRole('table', { name: 'Payment methods' }).locator('tbody tr').count()) > 0);
@@ -424,6 +529,123 @@ test('match a PDQ test image against a hash set holding it', async () => {
   assert.ok((await hashes.getByText('pdq', { exact: true }).count()) >= 1);
   await shot(page, '09-hash-match');
   await noProblems(page);
+  await context.close();
+});
+
+test('admin: create a community, add a member, create a token, use it, revoke it', async () => {
+  const stamp = Date.now();
+  const name = `UI test community ${stamp}`;
+  const orgs = (await apiCall(OPERATOR, '/organizations')).items.map((o) => o.name);
+  const [first, second] = [orgs[0], orgs[orgs.length - 1]];
+  const { context, page } = await watchedPage();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await signIn(page, OPERATOR);
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  assert.match(await page.getByTestId('whoami').textContent(), /^Signed in for National CSIRT with an admin token \(an operator organisation\)\.$/);
+  assert.deepEqual(
+    await page.getByRole('table', { name: 'Organisations', exact: true }).locator('tbody tr td:first-child').allTextContents(),
+    orgs,
+    'every organisation is listed',
+  );
+  // Every control has a label.
+  const unlabelled = () =>
+    page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')].filter((el) => !el.labels || el.labels.length === 0).map((el) => el.id || el.name));
+  assert.deepEqual(await unlabelled(), []);
+  await shot(page, '30-admin');
+
+  // A community with one member.
+  await page.getByLabel('Community name').fill(name);
+  await page.getByRole('group', { name: 'Members', exact: true }).getByLabel(first, { exact: true }).check();
+  await page.getByRole('button', { name: 'Create community' }).click();
+  const communityStatus = page.getByTestId('communities-status');
+  await communityStatus.filter({ hasText: `Community ${name} created with 1 member.` }).waitFor();
+  assert.equal(await communityStatus.getAttribute('role'), 'status');
+  const row = page.getByRole('table', { name: 'Communities', exact: true }).getByRole('row').filter({ hasText: name });
+  assert.equal(await row.locator('td').nth(1).textContent(), first);
+  await shot(page, '31-admin-community-created');
+  // Add a member (keyboard: the button, then the checkbox, then save).
+  await page.getByRole('button', { name: `Edit members of ${name}` }).click();
+  const members = page.getByRole('group', { name: `Members of ${name}` });
+  await members.waitFor();
+  assert.equal(await members.getByLabel(first, { exact: true }).isChecked(), true, 'the current member is checked');
+  assert.deepEqual(await unlabelled(), []);
+  await members.getByLabel(second, { exact: true }).focus();
+  await page.keyboard.press('Space');
+  await shot(page, '32-admin-community-members');
+  await page.getByRole('button', { name: 'Save members' }).click();
+  await communityStatus.filter({ hasText: `Members of ${name} saved: 2 organisations.` }).waitFor();
+  assert.equal(await row.locator('td').nth(1).textContent(), [first, second].sort().join(', '));
+  const stored = (await apiCall(OPERATOR, '/communities')).items.find((c) => c.name === name);
+  assert.deepEqual(stored.members, [first, second].sort(), 'the server holds both members');
+
+  // A reader token for the operator's organisation, expiring in 30 days.
+  const label = `ui-test reader ${stamp}`;
+  const expires = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+  await page.getByLabel('Role', { exact: true }).selectOption('reader');
+  await page.getByLabel('Label', { exact: true }).fill(label);
+  await page.getByLabel('Expires on (optional)').fill(expires);
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secretInput = page.getByLabel('Secret of the new token');
+  await secretInput.waitFor();
+  const secret = await secretInput.inputValue();
+  assert.match(secret, /^dn_[0-9a-f]{64}$/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'new-token-secret', 'focus moves to the secret');
+  await page.getByRole('button', { name: 'Copy', exact: true }).click();
+  await page.getByTestId('secret-status').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret, 'the copy button copies the secret');
+  await shot(page, '33-admin-token-created');
+  // The secret works, as a reader of the operator's organisation, and is not listed again.
+  const me = await apiCall(secret, '/whoami');
+  assert.deepEqual([me.organization, me.role], ['National CSIRT', 'reader']);
+  await apiCall(secret, '/reports?limit=1');
+  const listed = (await apiCall(OPERATOR, '/tokens')).items.find((t) => t.label === label);
+  assert.equal(listed.id, me.token_id);
+  assert.equal(listed.expires_at.slice(0, 10), expires);
+  assert.equal(await page.getByText(secret).count(), 0, 'the secret is only in its input');
+  const tokenRow = page.getByTestId(`token-${me.token_id}`);
+  assert.equal(await tokenRow.locator('td').nth(5).textContent(), 'active');
+
+  // Revoke it, after confirming.
+  await page.getByRole('button', { name: `Revoke token ${label}` }).click();
+  const confirm = page.getByRole('group', { name: `Revoke token ${label}?` });
+  await confirm.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Cancel', 'focus starts on Cancel');
+  await shot(page, '34-admin-token-confirm');
+  await confirm.getByRole('button', { name: 'Yes, revoke' }).click();
+  await page.getByTestId('tokens-status').filter({ hasText: `Token ${label} revoked: it no longer works.` }).waitFor();
+  await tokenRow.locator('td').nth(5).filter({ hasText: /^revoked / }).waitFor();
+  assert.equal(await tokenRow.getByRole('button').count(), 0, 'a revoked token offers no revoke button');
+  assert.equal(await apiStatus(secret, '/reports?limit=1'), 401, 'the API refuses the revoked token');
+  assert.equal(await apiStatus(secret, '/whoami'), 401);
+  await shot(page, '35-admin-token-revoked');
+
+  // 200% zoom: the page reflows.
+  await page.setViewportSize({ width: 640, height: 900 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 640, 'nothing wider than the window');
+  await shot(page, '36-admin-zoom-200');
+  await noProblems(page);
+  await context.close();
+});
+
+test('admin: a token that may not manage anything is told so by the server', async () => {
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  await page.goto(`${BASE}/#/admin`);
+  await page.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
+  await page.getByTestId('tokens-refused').filter({ hasText: 'Your token may not manage tokens (only admins may list tokens)' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /^Revoke/ }).count(), 0);
+  await page.getByLabel('Organisation name').fill(`Refused org ${Date.now()}`);
+  await page.getByRole('button', { name: 'Create organisation' }).click();
+  const status = page.getByTestId('orgs-status');
+  await status.filter({ hasText: /^Not allowed: / }).waitFor();
+  assert.match(await status.textContent(), /Only admins of an operator organisation may create organisations\.$/);
+  assert.equal(await status.getAttribute('role'), 'status');
+  await shot(page, '37-admin-refused');
+  // The refusals are the server's 403 answers, which Chromium logs; nothing else may appear.
+  const problems = (await page.problems()).filter((p) => !/status of 403/.test(p));
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
@@ -504,6 +726,27 @@ test('script and markup in reports are shown as text and never run', async () =>
   await shot(page, '10-xss-graph');
   await noProblems(page);
   await context.close();
+
+  // Administration: an organisation, a community and a token label holding payloads, rendered
+  // for the operator's admin in the lists, the member checkboxes and a member editor.
+  const stamp = Date.now();
+  const org = await apiCall(OPERATOR, '/organizations', { method: 'POST', body: { name: `${PAYLOADS[0]} org ${stamp}` } });
+  const community = await apiCall(OPERATOR, '/communities', { method: 'POST', body: { name: `${PAYLOADS[1]} community ${stamp}`, members: [org.name] } });
+  await apiCall(OPERATOR, '/tokens', { method: 'POST', body: { organization: org.name, role: 'reader', label: PAYLOADS[2] } });
+  const admin = await watchedPage();
+  await signIn(admin.page, OPERATOR);
+  await admin.page.goto(`${BASE}/#/admin`);
+  await admin.page.getByRole('table', { name: 'Organisations', exact: true }).getByRole('cell', { name: org.name, exact: true }).waitFor();
+  await admin.page.getByRole('table', { name: 'Communities', exact: true }).getByRole('cell', { name: community.name, exact: true }).waitFor();
+  await admin.page.getByRole('table', { name: 'Tokens of every organisation' }).getByRole('cell', { name: PAYLOADS[2], exact: true }).waitFor();
+  await admin.page.getByRole('group', { name: 'Members', exact: true }).getByLabel(org.name, { exact: true }).waitFor();
+  await admin.page.getByRole('button', { name: `Edit members of ${community.name}` }).click();
+  assert.equal(await admin.page.getByRole('group', { name: `Members of ${community.name}` }).getByLabel(org.name, { exact: true }).isChecked(), true);
+  assert.ok((await admin.page.getByLabel('Organisation', { exact: true }).locator('option').allTextContents()).includes(org.name));
+  assert.equal(await admin.page.locator('main img, main script, main iframe, main svg, main [onerror], main [onload]').count(), 0, 'admin: payload became markup');
+  await shot(admin.page, '10-xss-admin');
+  await noProblems(admin.page);
+  await admin.context.close();
 });
 
 test('graph explorer: the largest network, expand a node, a path between two selectors', async () => {

@@ -927,7 +927,7 @@ impl Engine {
         drop(dir);
         let mut weeks: std::collections::BTreeMap<chrono::NaiveDate, usize> = Default::default();
         for t in &timeline {
-            *weeks.entry(crate::scams::period_start(t.time, true)).or_default() += 1;
+            *weeks.entry(crate::scams::period_start(t.time, crate::scams::Interval::Week)).or_default() += 1;
         }
         let weekly = weeks.into_iter().map(|(week, reports)| WeekCountView { week, reports }).collect();
         Ok(NetworkView {

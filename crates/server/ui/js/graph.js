@@ -1,12 +1,13 @@
 // The graph explorer: #/graph (choose a network or a node), #/graph/network/<id>,
 // #/graph/<node>. Rendered by sigma (WebGL) over a graphology graph, both vendored under
-// /ui/vendor and loaded as classic scripts by index.html. Labels go to sigma as data (drawn on
+// /ui/vendor and loaded as classic scripts by vendor.js on the first visit. Labels go to sigma as data (drawn on
 // the canvas as text); the side panel and the node list are built with h() only. ForceAtlas2
 // runs in a worker (fa2-worker.js). Clicking a node, or its button in the list, expands it.
 
 import { h, mount } from './h.js';
 import { api, enc, session } from './api.js';
 import { number } from './format.js';
+import { graphLibraries } from './vendor.js';
 
 export function title(first, second) {
   if (first === 'network') return `Graph: network ${second || ''}`;
@@ -392,6 +393,7 @@ let started = 0;
 
 export async function render(app, first, second) {
   release();
+  await graphLibraries();
   started = performance.now();
   const { Graph } = libraries();
   if (first === 'synthetic') {
