@@ -110,6 +110,21 @@ async function launch() {
 
 const DOWNLOADS = mkdtempSync(join(tmpdir(), 'dragnet-ui-downloads-'));
 
+// What the clipboard holds: read back in Chromium, pasted into a scratch field in Firefox.
+async function clipboardText(page) {
+  if (BROWSER === 'chromium') return page.evaluate(() => navigator.clipboard.readText());
+  await page.evaluate(() => {
+    const t = document.createElement('textarea');
+    t.id = 'paste-probe';
+    document.body.append(t);
+  });
+  await page.focus('#paste-probe');
+  await page.keyboard.press('Control+V');
+  const text = await page.inputValue('#paste-probe');
+  await page.evaluate(() => document.getElementById('paste-probe').remove());
+  return text;
+}
+
 let browser;
 before(async () => {
   browser = await launch();
@@ -538,7 +553,9 @@ test('admin: create a community, add a member, create a token, use it, revoke it
   const orgs = (await apiCall(OPERATOR, '/organizations')).items.map((o) => o.name);
   const [first, second] = [orgs[0], orgs[orgs.length - 1]];
   const { context, page } = await watchedPage();
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  // Chromium reads the clipboard back with a permission; Firefox has no such permission and is
+  // checked by pasting into a field instead (a real paste from its X clipboard).
+  if (BROWSER === 'chromium') await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
   await signIn(page, OPERATOR);
   await page.getByRole('link', { name: 'Admin' }).click();
   await page.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
@@ -594,7 +611,7 @@ test('admin: create a community, add a member, create a token, use it, revoke it
   assert.equal(await page.evaluate(() => document.activeElement.id), 'new-token-secret', 'focus moves to the secret');
   await page.getByRole('button', { name: 'Copy', exact: true }).click();
   await page.getByTestId('secret-status').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret, 'the copy button copies the secret');
+  assert.equal(await clipboardText(page), secret, 'the copy button copies the secret');
   await shot(page, '33-admin-token-created');
   // The secret works, as a reader of the operator's organisation, and is not listed again.
   const me = await apiCall(secret, '/whoami');
