@@ -161,8 +161,11 @@ async fn report_nodes_carry_their_own_time_and_connect_names_its_selectors() {
                 "observables": [{"kind": "phone", "value": "+1 888 839 1214"}]}),
         )
         .await;
-    let created_at = env.get(&format!("/api/v1/reports/{created}"), token).await.expect(StatusCode::OK).json()
-        ["created_at"]
+    let created_at = env
+        .get(&format!("/api/v1/reports/{created}"), token)
+        .await
+        .expect(StatusCode::OK)
+        .json()["created_at"]
         .clone();
     let expected = |id: &str| -> Value {
         match id.strip_prefix("report:") {
@@ -194,7 +197,11 @@ async fn report_nodes_carry_their_own_time_and_connect_names_its_selectors() {
         let nodes = nodes.as_array().unwrap();
         assert!(nodes.iter().any(|n| n["type"] == "report"), "{nodes:?}");
         for n in nodes {
-            assert_eq!(n.get("time").cloned().unwrap_or(Value::Null), expected(n["id"].as_str().unwrap()), "{n}");
+            assert_eq!(
+                n.get("time").cloned().unwrap_or(Value::Null),
+                expected(n["id"].as_str().unwrap()),
+                "{n}"
+            );
         }
     }
     // The time is the one the server's windows use: until the day after the observation, only
@@ -204,8 +211,13 @@ async fn report_nodes_carry_their_own_time_and_connect_names_its_selectors() {
         .await
         .expect(StatusCode::OK)
         .json();
-    let reports: Vec<&str> =
-        nb["nodes"].as_array().unwrap().iter().filter(|n| n["type"] == "report").map(|n| n["id"].as_str().unwrap()).collect();
+    let reports: Vec<&str> = nb["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["type"] == "report")
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
     assert_eq!(reports, [format!("report:{observed}")]);
     // The connecting network names its selectors as node ids, canonical, in the order given.
     let c = env
