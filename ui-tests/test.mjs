@@ -372,6 +372,13 @@ test('script and markup in reports are shown as text and never run', async () =>
   await page.getByTestId('graph-selected').waitFor();
   assert.equal(await page.locator('main img, main script, main iframe, main [onerror], main [onload]').count(), 0, 'graph: payload became markup');
   await shot(page, '10-xss-graph');
+  // The connecting network of two payload reports lists their titles as text.
+  for (const i of [0, 2]) await page.locator(`input.graph-check[data-node="report:${ids[i]}"]`).check();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByTestId('graph-connect-status').filter({ hasText: /^connected: / }).waitFor();
+  assert.deepEqual(await page.getByTestId('graph-connect-selectors').locator('li').allTextContents(), [`${PAYLOADS[0]} report 0`, `${PAYLOADS[2]} report 2`]);
+  assert.equal(await page.locator('main img, main script, main iframe, main [onerror], main [onload]').count(), 0, 'connecting network: payload became markup');
+  await shot(page, '10-xss-graph-connect');
   await noProblems(page);
   await context.close();
 });
