@@ -741,6 +741,13 @@ test('script and markup in reports are shown as text and never run', async () =>
   await page.getByTestId('graph-selected').waitFor();
   assert.equal(await page.locator('main img, main script, main iframe, main [onerror], main [onload]').count(), 0, 'graph: payload became markup');
   await shot(page, '10-xss-graph');
+  // The connecting network of two payload reports lists their titles as text.
+  for (const i of [0, 2]) await page.locator(`input.graph-check[data-node="report:${ids[i]}"]`).check();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByTestId('graph-connect-status').filter({ hasText: /^connected: / }).waitFor();
+  assert.deepEqual(await page.getByTestId('graph-connect-selectors').locator('li').allTextContents(), [`${PAYLOADS[0]} report 0`, `${PAYLOADS[2]} report 2`]);
+  assert.equal(await page.locator('main img, main script, main iframe, main [onerror], main [onload]').count(), 0, 'connecting network: payload became markup');
+  await shot(page, '10-xss-graph-connect');
   await noProblems(page);
   await context.close();
 
@@ -810,6 +817,234 @@ test('graph explorer: the largest network, expand a node, a path between two sel
   assert.match(graphml.toString('utf8'), /<graphml[\s>]/, 'the export is GraphML');
   const png = await downloaded(page, () => page.getByRole('button', { name: 'Export PNG' }).click(), 'dragnet-graph.png');
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the export is a PNG');
+  await noProblems(page);
+  await context.close();
+});
+
+const DAY = 86400000;
+const dayOf = (time) => Math.floor(Date.parse(time) / DAY);
+const dayText = (day) => new Date(day * DAY).toISOString().slice(0, 10);
+const fmt = (n) => n.toLocaleString('en-GB');
+// "x of y reports …", anchored (so that 5 does not match 15).
+const shownReports = (x, y) => new RegExp(`^${fmt(x)} of ${fmt(y)} reports `);
+
+// The largest network the police see, as the API answers it.
+async function largestNetwork() {
+  const net = (await apiCall(POLICE, '/graph/networks?limit=1')).networks[0];
+  assert.ok(net, 'the demo has a network');
+  return apiCall(POLICE, `/graph/networks/${net.id}`);
+}
+
+async function openNetwork(page, id) {
+  await page.goto(`${BASE}/#/graph/network/${id}`);
+  await page.getByRole('heading', { level: 1, name: /Network/ }).waitFor();
+  await page.waitForFunction(() => window.dragnetGraph && window.dragnetGraph.graph.order > 0);
+  await page.getByTestId('graph-status').filter({ hasText: 'layout done' }).waitFor();
+}
+
+test('graph explorer: the connecting network of selectors ticked, ctrl-clicked and typed', async () => {
+  const full = await largestNetwork();
+  // Three of the network's most connected selectors (not hubs) that the API connects.
+  const top = full.nodes
+    .filter((n) => n.type !== 'report' && !n.hub)
+    .sort((a, b) => b.degree - a.degree || (a.id < b.id ? -1 : 1))
+    .slice(0, 6);
+  let chosen = null;
+  let expected = null;
+  search: for (let i = 0; i < top.length; i++) {
+    for (let j = i + 1; j < top.length; j++) {
+      for (let k = j + 1; k < top.length; k++) {
+        const c = await apiCall(POLICE, '/graph/connect', { method: 'POST', body: { selectors: [top[i].id, top[j].id, top[k].id] } });
+        if (c.missing.length === 0 && c.unconnected.length === 0) {
+          chosen = [top[i], top[j], top[k]];
+          expected = c;
+          break search;
+        }
+      }
+    }
+  }
+  assert.ok(chosen, 'three selectors of the network are connected within the limits');
+  const [a, b, c] = chosen;
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  await openNetwork(page, full.id);
+  // The first by keyboard: its checkbox in the node list.
+  const boxA = page.locator(`input.graph-check[data-node="${a.id}"]`);
+  await boxA.focus();
+  await page.keyboard.press('Space');
+  assert.equal(await boxA.isChecked(), true);
+  assert.deepEqual(await page.getByTestId('graph-selection').locator('.graph-selection-name').allTextContents(), [a.label]);
+  // The second by a ctrl-click on the drawing, the camera zoomed in on it (so no other node
+  // lies under the pointer).
+  const at = await page.evaluate((id) => {
+    const r = window.dragnetGraph.renderer;
+    const d = r.getNodeDisplayData(id);
+    r.getCamera().setState({ x: d.x, y: d.y, ratio: 0.05 });
+    r.refresh();
+    const g = window.dragnetGraph.graph;
+    return r.graphToViewport({ x: g.getNodeAttribute(id, 'x'), y: g.getNodeAttribute(id, 'y') });
+  }, b.id);
+  await page.getByTestId('graph-canvas').click({ position: at, modifiers: ['Control'] });
+  await page.waitForFunction((n) => window.dragnetGraph.selection().length === n, 2);
+  assert.deepEqual((await page.evaluate(() => window.dragnetGraph.selection())).sort(), [a.id, b.id].sort());
+  assert.equal(await page.locator(`input.graph-check[data-node="${b.id}"]`).isChecked(), true, 'the list shows the canvas selection');
+  // The third typed, written another way.
+  const typed = c.kind === 'domain' ? c.label.toUpperCase() : c.id;
+  await page.getByLabel('More selectors').fill(typed);
+  await shot(page, '25-graph-connect-selection');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const status = page.getByTestId('graph-connect-status');
+  await status.filter({ hasText: /^connected: / }).waitFor();
+  assert.equal(await status.textContent(), `connected: ${fmt(expected.nodes.length)} nodes and ${fmt(expected.edges.length)} links join the 3 selectors`);
+  assert.deepEqual(await page.getByTestId('graph-connect-selectors').locator('li').allTextContents(), [a.label, b.label, c.label]);
+  const result = page.getByTestId('graph-connect-result').locator('.graph-node');
+  assert.equal(await result.count(), expected.nodes.length);
+  const listed = await result.evaluateAll((els) => els.map((e) => e.dataset.node));
+  for (const s of chosen) assert.ok(listed.includes(s.id), `the result holds ${s.id}`);
+  assert.deepEqual(new Set(listed), new Set(expected.nodes.map((n) => n.id)));
+  // Drawn and highlighted: the selectors in the ends' colour, every result node present.
+  const drawn = await page.evaluate((ids) => ids.map((id) => window.dragnetGraph.graph.hasNode(id) && window.dragnetGraph.renderer.getNodeDisplayData(id).color), [a.id, b.id, c.id]);
+  assert.deepEqual(drawn, ['#7f1d1d', '#7f1d1d', '#7f1d1d']);
+  assert.deepEqual((await page.evaluate(() => window.dragnetGraph.selection())).sort(), [a.id, b.id, c.id].sort());
+  // The camera frames the whole graph again (the test had zoomed in); the buttons zoom too.
+  await page.waitForFunction(() => window.dragnetGraph.renderer.getCamera().getState().ratio === 1);
+  await page.getByTestId('graph-status').filter({ hasText: 'layout done' }).waitFor();
+  await shot(page, '26-graph-connect-result');
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await page.waitForFunction(() => window.dragnetGraph.renderer.getCamera().getState().ratio < 1);
+  await page.getByRole('button', { name: 'Whole graph' }).click();
+  await page.waitForFunction(() => window.dragnetGraph.renderer.getCamera().getState().ratio === 1);
+
+  // From the explorer's first page: two selectors typed, one a line.
+  await page.goto(`${BASE}/#/graph`);
+  await page.getByLabel('Selectors to connect').fill(`${a.id}\n${typed}`);
+  await page.getByRole('button', { name: 'Find the connecting network' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Connecting network of 2 selectors' }).waitFor();
+  await page.getByTestId('graph-connect-status').filter({ hasText: /^connected: .* join the 2 selectors$/ }).waitFor();
+  assert.deepEqual(await page.getByTestId('graph-connect-selectors').locator('li').allTextContents(), [a.label, c.label]);
+  await page.waitForFunction(() => window.dragnetGraph && window.dragnetGraph.graph.order > 0);
+  await shot(page, '27-graph-connect-page');
+  await noProblems(page);
+  await context.close();
+});
+
+test('graph explorer: the timeline slider hides reports outside its window, restores them and plays', async () => {
+  const full = await largestNetwork();
+  const reports = full.nodes.filter((n) => n.type === 'report');
+  const days = reports.map((n) => dayOf(n.time));
+  const first = Math.min(...days);
+  const last = Math.max(...days);
+  assert.ok(last > first, 'the network spans several days');
+  const within = (from, to) => days.filter((d) => d >= from && d <= to).length;
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  await openNetwork(page, full.id);
+  const count = page.getByTestId('graph-timeline-count');
+  const listCount = async () => Number((await page.getByTestId('graph-list-count').textContent()).split(' of ')[0].replace(/\D/g, ''));
+  await count.filter({ hasText: shownReports(reports.length, reports.length) }).waitFor();
+  assert.equal(await page.getByTestId('graph-timeline-from').textContent(), dayText(first));
+  assert.equal(await page.getByTestId('graph-timeline-to').textContent(), dayText(last));
+  const listedAll = await listCount();
+  // By keyboard: the window's end back to the first day.
+  await page.getByLabel('Window end').focus();
+  await page.keyboard.press('Home');
+  await count.filter({ hasText: shownReports(within(first, first), reports.length) }).waitFor();
+  assert.equal(await page.getByTestId('graph-timeline-to').textContent(), dayText(first));
+  assert.equal(await page.getByLabel('Window end').getAttribute('aria-valuetext'), dayText(first));
+  assert.ok(within(first, first) < reports.length);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="graph-list-count"]').textContent.split(' of ')[0].replace(/\D/g, '')) < n, listedAll);
+  const later = reports.find((n) => dayOf(n.time) > first);
+  const earliest = reports.find((n) => dayOf(n.time) === first);
+  const hidden = await page.evaluate(([x, y]) => [x, y].map((id) => window.dragnetGraph.renderer.getNodeDisplayData(id).hidden), [later.id, earliest.id]);
+  assert.deepEqual(hidden, [true, false], 'a later report is hidden, one of the first day shown');
+  assert.match(await page.getByTestId('graph-status').textContent(), / of .* nodes and .* links shown/);
+  // What is drawn follows the rule: a selector a shown report holds is shown; a selector shown
+  // while its reports are drawn is held by a shown report or derived from a shown selector.
+  const wrong = await page.evaluate(() => {
+    const { graph: g, renderer: r } = window.dragnetGraph;
+    const shown = (id) => !r.getNodeDisplayData(id).hidden;
+    const out = [];
+    g.forEachNode((id, a) => {
+      if (a.kind === 'report') return;
+      const reports = g.neighbors(id).filter((n) => g.getNodeAttribute(n, 'kind') === 'report');
+      const held = reports.some(shown);
+      const derived = g.edges(id).some((e) => {
+        const ea = g.getEdgeAttributes(e);
+        return ea.rel === 'derived' && ea.to === id && shown(ea.from);
+      });
+      if (held && !shown(id)) out.push(`${id}: held by a shown report, hidden`);
+      if (shown(id) && reports.length && !held && !derived) out.push(`${id}: shown without a shown report`);
+    });
+    return out;
+  });
+  assert.deepEqual(wrong, []);
+  await shot(page, '28-graph-timeline-first-day');
+  // Arrow keys move one day; End restores the whole span.
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getByTestId('graph-timeline-to').textContent(), dayText(first + 1));
+  await page.keyboard.press('End');
+  await count.filter({ hasText: shownReports(reports.length, reports.length) }).waitFor();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="graph-list-count"]').textContent.split(' of ')[0].replace(/\D/g, '')) === n, listedAll);
+  // Play steps the window forward; pause keeps it where it is.
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction((d) => document.querySelector('[data-testid="graph-timeline-from"]').textContent > d, dayText(first));
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const from = dayOf(`${await page.getByTestId('graph-timeline-from').textContent()}T00:00:00Z`);
+  const to = dayOf(`${await page.getByTestId('graph-timeline-to').textContent()}T00:00:00Z`);
+  assert.ok(from > first && to - from < last - first, `the window moved and is narrower (${dayText(from)} to ${dayText(to)})`);
+  await count.filter({ hasText: shownReports(within(from, to), reports.length) }).waitFor();
+  await shot(page, '29-graph-timeline-played');
+  await page.getByRole('button', { name: 'Show all' }).click();
+  await count.filter({ hasText: shownReports(reports.length, reports.length) }).waitFor();
+  await noProblems(page);
+  await context.close();
+});
+
+test('graph explorer: expand more draws the next page of neighbours; the node list shows more', async () => {
+  const full = await largestNetwork();
+  const big = full.nodes.filter((n) => n.degree > 100).sort((a, b) => b.degree - a.degree)[0];
+  assert.ok(big, 'the network touches a node with over 100 neighbours');
+  const { context, page } = await watchedPage();
+  await signIn(page, POLICE);
+  await openNetwork(page, full.id);
+  await page.locator(`.graph-node[data-node="${big.id}"]`).first().focus();
+  await page.keyboard.press('Enter');
+  const neighbours = page.getByTestId('graph-neighbours');
+  await neighbours.waitFor();
+  const drawn = async () => {
+    const [, total, n] = (await neighbours.textContent()).match(/^([\d,]+) neighbours you can see; ([\d,]+) drawn$/);
+    return [Number(total.replace(/,/g, '')), Number(n.replace(/,/g, ''))];
+  };
+  const [total, before] = await drawn();
+  assert.equal(total, big.degree);
+  const order = await page.evaluate(() => window.dragnetGraph.graph.order);
+  await shot(page, '30-graph-expanded-hub');
+  const more = page.getByTestId('graph-expand-more');
+  assert.equal(await more.textContent(), `Expand more (next 50 of ${fmt(total - 50)})`);
+  await more.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="graph-neighbours"]').textContent.match(/([\d,]+) drawn/)[1].replace(/,/g, '')) > n, before);
+  const [, after] = await drawn();
+  assert.ok(after >= Math.min(total, 100), `two pages drawn (${after} of ${total})`);
+  assert.ok((await page.evaluate(() => window.dragnetGraph.graph.order)) > order, 'new nodes were added');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'graph-expand-more', 'focus stays on the button');
+  await page.getByTestId('graph-status').filter({ hasText: 'layout done' }).waitFor();
+  await shot(page, '31-graph-expand-more');
+
+  // The node list: 300 rows, then 300 more; the filter narrows it.
+  await page.goto(`${BASE}/#/graph/synthetic/1000`);
+  await page.waitForFunction(() => window.dragnetGraph && window.dragnetGraph.graph.order === 1000);
+  const listCount = page.getByTestId('graph-list-count');
+  await listCount.filter({ hasText: /^300 of 1,000 nodes listed/ }).waitFor();
+  assert.equal(await page.getByTestId('graph-list').locator('li').count(), 300);
+  await page.getByRole('button', { name: 'Show 300 more (700 not listed)' }).click();
+  await listCount.filter({ hasText: /^600 of 1,000 nodes listed/ }).waitFor();
+  assert.equal(await page.getByTestId('graph-list').locator('li').count(), 600);
+  const phones = await page.evaluate(() => window.dragnetGraph.graph.filterNodes((_id, a) => a.name.includes('phone')).length);
+  await page.getByLabel('Filter the list').fill('phone');
+  await listCount.filter({ hasText: new RegExp(`^${fmt(phones)} of ${fmt(phones)} nodes listed`) }).waitFor();
+  assert.ok(phones > 0 && phones < 300);
+  await shot(page, '32-graph-list-filtered');
   await noProblems(page);
   await context.close();
 });

@@ -294,6 +294,9 @@ pub struct PathView {
 pub struct ConnectionView {
     #[serde(flatten)]
     pub graph: SubgraphView,
+    /// The selectors as node ids (`report:<uuid>` or `<kind>:<canonical value>`), in the order
+    /// given, so that a caller can tell its selectors among the answer's nodes.
+    pub selectors: Vec<String>,
     /// Selectors no visible report holds.
     pub missing: Vec<String>,
     /// Pairs with no path within the limits.
@@ -810,6 +813,7 @@ impl Engine {
         };
         Ok(ConnectionView {
             graph: self.subgraph_view(&c.nodes, &c.edges, c.truncated).await?,
+            selectors: nodes.iter().map(node_id).collect(),
             missing: c.missing.iter().map(node_id).collect(),
             unconnected: c.unconnected.iter().map(|(a, b)| [node_id(a), node_id(b)]).collect(),
         })
