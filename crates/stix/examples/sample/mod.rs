@@ -108,6 +108,7 @@ pub fn intel_report() -> Report {
         revoked_at: None,
         scam: None,
         victim_pii: None,
+        discoverable: None,
     }
 }
 
