@@ -41,7 +41,7 @@ pub use campaigns::{
     CampaignIndicatorView, CampaignQuery, CampaignReportView, CampaignSummaryView, CampaignView, HubView,
 };
 
-pub use scams::{GroupView, MoneyView, ScamStats, ScamStatsQuery, ScamTotals};
+pub use scams::{GroupView, Interval, MAX_PERIODS, MoneyView, ScamStats, ScamStatsQuery, ScamTotals};
 
 pub use hashlists::{
     HashEntryView, HashMatchView, HashQueryInput, HashSetInput, HashSetView, HashSightingView,

@@ -331,6 +331,9 @@ pub struct PathView {
 pub struct ConnectionView {
     #[serde(flatten)]
     pub graph: SubgraphView,
+    /// The selectors as node ids (`report:<uuid>` or `<kind>:<canonical value>`), in the order
+    /// given, so that a caller can tell its selectors among the answer's nodes.
+    pub selectors: Vec<String>,
     /// Selectors no visible report holds.
     pub missing: Vec<String>,
     /// Pairs with no path within the limits.
@@ -847,6 +850,7 @@ impl Engine {
         };
         Ok(ConnectionView {
             graph: self.subgraph_view(&c.nodes, &c.edges, c.truncated).await?,
+            selectors: nodes.iter().map(node_id).collect(),
             missing: c.missing.iter().map(node_id).collect(),
             unconnected: c.unconnected.iter().map(|(a, b)| [node_id(a), node_id(b)]).collect(),
         })
@@ -964,7 +968,7 @@ impl Engine {
         drop(dir);
         let mut weeks: std::collections::BTreeMap<chrono::NaiveDate, usize> = Default::default();
         for t in &timeline {
-            *weeks.entry(crate::scams::period_start(t.time, true)).or_default() += 1;
+            *weeks.entry(crate::scams::period_start(t.time, crate::scams::Interval::Week)).or_default() += 1;
         }
         let weekly = weeks.into_iter().map(|(week, reports)| WeekCountView { week, reports }).collect();
         Ok(NetworkView {

@@ -31,6 +31,7 @@ use crate::routes::{
         tokens::list,
         tokens::create,
         tokens::revoke,
+        tokens::whoami,
         reports::list,
         reports::create,
         reports::batch,

@@ -248,7 +248,7 @@ fn extract_prints_findings_as_a_table_or_json_lines() {
 }
 
 fn pdq_testdata(file: &str) -> String {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/pdq")).join(file);
+    let p = shared().join("testdata/pdq").join(file);
     assert!(p.exists(), "shared pdq test data missing: {}", p.display());
     p.to_str().unwrap().to_string()
 }
@@ -394,7 +394,7 @@ fn import_stix_and_medallion() {
     let data = tmp.0.join("data");
     let data = data.to_str().unwrap();
     ok(dragnet(&tmp.0, &["admin", "org", "create", "CSIRT", "--data", data], &[]));
-    let shared = Path::new("/tmp/shared/testdata/stix");
+    let shared = shared().join("testdata/stix");
     let apt1 = shared.join("oasis-examples/threat-reports/apt1.json");
     let bad = tmp.0.join("bad.json");
     std::fs::write(
@@ -511,4 +511,10 @@ fn hit_no_hit_on_a_data_dir() {
     let out =
         ok(dragnet(&tmp.0, &["check", selectors.to_str().unwrap(), "--org", "Asker", "--data", data], &[]));
     assert!(!out.contains("held-elsewhere"), "{out}");
+}
+
+/// The shared test data: `shared/` beside the workspace, else `/tmp/shared` (which `.ci/run` links).
+fn shared() -> std::path::PathBuf {
+    let beside = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
+    if beside.is_dir() { beside.to_path_buf() } else { std::path::PathBuf::from("/tmp/shared") }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 56] = [
+const ROUTES: [(&str, &str); 57] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -22,6 +22,7 @@ const ROUTES: [(&str, &str); 56] = [
     ("get", "/api/v1/tokens"),
     ("post", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
+    ("get", "/api/v1/whoami"),
     ("get", "/api/v1/reports"),
     ("post", "/api/v1/reports"),
     ("post", "/api/v1/reports/batch"),
