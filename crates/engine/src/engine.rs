@@ -62,8 +62,8 @@ pub struct EngineOptions {
 /// See the crate docs.
 pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
-    index: RwLock<CorrelationIndex>,
-    directory: RwLock<Directory>,
+    pub(crate) index: RwLock<CorrelationIndex>,
+    pub(crate) directory: RwLock<Directory>,
     pub(crate) canon: CanonicalizeOptions,
     extractor: Extractor,
     /// Serialises writes so that the store and the index see them in the same order.
@@ -116,6 +116,9 @@ impl Engine {
             }
             scams.extend(crate::scams::facts_map(page.iter()));
             campaign_entries.extend(page.iter().map(crate::campaigns::Campaigns::entry));
+        }
+        for org in store.list_discoverable_orgs().await? {
+            index.set_org_discoverable(org, true);
         }
         let mut campaigns =
             crate::campaigns::Campaigns::build(options.warninglists.clone(), campaign_entries);
@@ -517,6 +520,9 @@ impl Engine {
             return Err(EngineError::invalid("narrative", "must not contain NUL characters"));
         }
         let tlp = Tlp::parse(&input.tlp).map_err(|e| EngineError::invalid("tlp", e.to_string()))?;
+        if input.discoverable == Some(true) && !model::discovery::may_be_discoverable(tlp) {
+            return Err(crate::discovery::red_is_never_discoverable());
+        }
         let audience = self.resolve_audience(&input.audience)?;
         let mut labels = Vec::with_capacity(input.labels.len());
         for (i, l) in input.labels.iter().enumerate() {
@@ -635,6 +641,7 @@ impl Engine {
             revoked_at: None,
             scam,
             victim_pii,
+            discoverable: input.discoverable,
         })
     }
 
@@ -718,7 +725,7 @@ impl Engine {
         self.store.insert_reports(std::slice::from_ref(&report)).await?;
         self.committed(std::slice::from_ref(&report));
         self.alert(std::slice::from_ref(&report)).await;
-        Ok(self.view(&report))
+        Ok(self.view(report.author, &report))
     }
 
     /// Raises the alerts of reports just committed. The reports are stored whatever happens
@@ -874,9 +881,19 @@ impl Engine {
 
     // ---- reports: reads ---------------------------------------------------------------------
 
-    fn view(&self, r: &Report) -> ReportView {
+    /// A report as an organisation that may see it sees it (`reader`: the discoverable flag
+    /// is shown to the author organisation only).
+    pub(crate) fn view(&self, reader: OrgId, r: &Report) -> ReportView {
+        let discoverable = (reader == r.author).then(|| {
+            model::discovery::is_discoverable(
+                &r.access(),
+                r.discoverable,
+                self.index().org_discoverable(r.author),
+            )
+        });
         let dir = self.directory();
         ReportView {
+            discoverable,
             id: r.id,
             kind: r.kind,
             title: r.title.clone(),
@@ -919,7 +936,7 @@ impl Engine {
         let mut reports = self.store.get_reports(&[id]).await?;
         self.attach_pii(viewer, &mut reports).await?;
         let report = reports.pop().ok_or_else(|| EngineError::not_found("report"))?;
-        Ok(self.view(&report))
+        Ok(self.view(viewer.org, &report))
     }
 
     /// Fills in the victim data of the viewer's own organisation's reports: the only place
@@ -982,7 +999,7 @@ impl Engine {
         let mut reports = self.store.get_reports(&ids).await?;
         self.attach_pii(viewer, &mut reports).await?;
         let next_cursor = if more { ids.last().map(|id| id.to_string()) } else { None };
-        Ok(Page { items: reports.iter().map(|r| self.view(r)).collect(), next_cursor })
+        Ok(Page { items: reports.iter().map(|r| self.view(viewer.org, r)).collect(), next_cursor })
     }
 
     /// Looks an observable up: its canonical form, STIX id and visible occurrences.
@@ -1003,6 +1020,7 @@ impl Engine {
         let idx = self.index();
         let dir = self.directory();
         let summary = idx.summary(viewer, &obs);
+        let held_elsewhere = idx.held_elsewhere(viewer, &obs);
         let occurrences = idx
             .occurrences(viewer, &obs)
             .take(limit)
@@ -1027,6 +1045,7 @@ impl Engine {
             last_seen: summary.last_seen,
             organizations: summary.organizations.iter().map(|o| dir.org_name(*o)).collect(),
             occurrences,
+            held_elsewhere,
         })
     }
 
@@ -1056,6 +1075,7 @@ impl Engine {
             Ok(c) => {
                 let obs = c.observable;
                 let (count, report_ids) = idx.hits(viewer, &obs, CHECK_REPORT_IDS_LIMIT);
+                let held_elsewhere = idx.held_elsewhere(viewer, &obs);
                 CheckResult {
                     index,
                     kind: Some(obs.kind),
@@ -1063,6 +1083,7 @@ impl Engine {
                     hit: count > 0,
                     count,
                     report_ids,
+                    held_elsewhere,
                     error: None,
                 }
             }
@@ -1073,6 +1094,7 @@ impl Engine {
                 hit: false,
                 count: 0,
                 report_ids: vec![],
+                held_elsewhere: false,
                 error: Some(error_body(&e)),
             },
         };

@@ -14,6 +14,12 @@ mod campaigns;
 
 pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};
 mod directory;
+mod discovery;
+
+pub use discovery::{
+    ACCESS_REQUESTS_PENDING_MAX, AccessGrantView, DiscoverySettingView, IncomingAccessRequestView,
+    OutgoingAccessRequestView, RequestedAccess,
+};
 mod engine;
 mod graph_export;
 mod hashlists;
