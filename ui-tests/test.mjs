@@ -167,7 +167,7 @@ async function watchedPage() {
       // cannot produce such a source.
       const byDriver = /(?: |%20)(?:>|%3E)(?: |%20)eval$/.test(e.sourceFile || '');
       if (byDriver && e.violatedDirective === 'style-src-elem' && e.blockedURI === 'inline') return;
-      window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+      window.__violations.push(`${e.violatedDirective} ${e.blockedURI}${e.sourceFile ? ` (${e.sourceFile}:${e.lineNumber})` : ''}`);
     });
   });
   page.problems = async () => {
@@ -665,6 +665,58 @@ test('admin: a token that may not manage anything is told so by the server', asy
   const problems = (await page.problems()).filter((p) => !/status of 403/.test(p));
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('hit/no-hit: a discoverable report is "held elsewhere", access is requested, granted, then read', async () => {
+  // The police unit's AMBER report (no audience: its own organisation only), marked
+  // discoverable, holding a phone number nobody else reported.
+  const n = String(Date.now() % 10000).padStart(4, '0');
+  const phone = `+44 20 7946 ${n}`;
+  const created = await apiCall(POLICE, '/reports', {
+    method: 'POST',
+    body: { kind: 'intel', title: 'Discoverable call-centre lead', tlp: 'AMBER', discoverable: true, observables: [{ value: phone }] },
+  });
+  const hotline = await watchedPage();
+  await signIn(hotline.page, HOTLINE);
+  await hotline.page.goto(`${BASE}/#/search/${encodeURIComponent(phone)}`);
+  const notice = hotline.page.getByTestId('held-elsewhere');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /Held by one or more organisations in reports you cannot read/);
+  assert.equal(await hotline.page.getByRole('heading', { level: 2, name: 'Not seen in any report you can see' }).count(), 1);
+  assert.equal(await hotline.page.locator('main').getByText(created.id).count(), 0, 'nothing names the hidden report');
+  await shot(hotline.page, '40-held-elsewhere');
+  await hotline.page.getByRole('button', { name: 'Request access' }).click();
+  await hotline.page.getByTestId('access-request-status').filter({ hasText: 'Access requested (pending)' }).waitFor();
+  await shot(hotline.page, '41-access-requested');
+
+  // The owner sees who asked and which selector, and grants.
+  const owner = await watchedPage();
+  await signIn(owner.page, POLICE);
+  await owner.page.getByRole('link', { name: 'Admin' }).click();
+  const requests = owner.page.getByRole('table', { name: 'Access requests sent to your organisation' });
+  const row = requests.getByRole('row').filter({ hasText: phone.replace(/ /g, '') });
+  await row.waitFor();
+  assert.match(await row.textContent(), /Silver Line/);
+  assert.match(await row.textContent(), /pending/);
+  await shot(owner.page, '42-access-request-incoming');
+  await row.getByRole('button', { name: /^Grant/ }).click();
+  await owner.page.getByTestId('requests-status').filter({ hasText: 'Granted:' }).waitFor();
+  await row.filter({ hasText: 'granted' }).waitFor();
+  await shot(owner.page, '43-access-granted');
+  // An analyst may not list tokens: the admin page shows the server's 403 for that section.
+  assert.deepEqual((await owner.page.problems()).filter((p) => !/status of 403/.test(p)), []);
+  await owner.context.close();
+
+  // The hotline now reads the report.
+  // Searched again through the page's own form (the same document: no reload).
+  await hotline.page.getByLabel('Selector').fill(phone);
+  await hotline.page.getByRole('button', { name: 'Search', exact: true }).click();
+  await hotline.page.getByRole('heading', { level: 2, name: 'Seen in 1 report' }).waitFor();
+  assert.equal(await hotline.page.getByTestId('held-elsewhere').count(), 0);
+  await hotline.page.getByRole('link', { name: created.id }).first().waitFor();
+  await shot(hotline.page, '44-access-granted-search');
+  assert.deepEqual(await hotline.page.problems(), []);
+  await hotline.context.close();
 });
 
 const PAYLOADS = ['<img src=x onerror=alert(1)>', '<script>alert(1)</script>', '"><svg onload=alert(1)>'];

@@ -1,4 +1,5 @@
-// Administration (#/admin): organisations, communities and API tokens. The server decides who
+// Administration (#/admin): organisations, communities, API tokens and the access requests sent
+// to the organisation. The server decides who
 // may do what (organisations and communities: admins of an operator organisation; tokens:
 // admins, for their own organisation, operator admins for any); the page offers the forms and
 // says plainly when the server refuses (403). Names are chosen by members, so every one is
@@ -411,30 +412,87 @@ function tokens(ctx, app) {
   };
 }
 
+// ---- access requests (hit/no-hit) -----------------------------------------------------------
+
+// Requests from organisations whose lookups found a selector held in this organisation's
+// discoverable reports. The server shows who asked and which selector, nothing more; granting
+// adds the requester to the audience of this organisation's reports holding it.
+function accessRequests(ctx) {
+  const status = statusLine('requests-status');
+  const list = h('div');
+  const decide = async (r, verb, button) => {
+    button.disabled = true;
+    try {
+      await api(`/access-requests/${enc(r.id)}/${verb}`, { method: 'POST' });
+      await ctx.reload();
+      status.say(verb === 'grant' ? `Granted: ${r.requester} may now read your reports holding ${r.value}.` : `Declined the request of ${r.requester} for ${r.value}.`);
+    } catch (err) {
+      button.disabled = false;
+      status.say(failure(err, 'Analysts and admins decide access requests.'), false);
+    }
+  };
+  const show = () => {
+    if (ctx.requests instanceof Error) {
+      mount(list, h('p', { class: 'muted' }, `Not shown: ${ctx.requests.message}. Analysts and admins see the requests sent to their organisation.`));
+      return;
+    }
+    if (!ctx.requests.length) {
+      mount(list, h('p', { class: 'muted' }, 'No organisation has asked for access to your discoverable reports.'));
+      return;
+    }
+    mount(
+      list,
+      simpleTable(
+        'Access requests sent to your organisation',
+        ['Asked by', 'Selector', 'Asked', 'Status', ''],
+        ctx.requests.map((r) => {
+          const actions = [];
+          if (r.status === 'pending') {
+            const grant = h('button', { type: 'button', class: 'button', on: { click: () => decide(r, 'grant', grant) } }, 'Grant', hidden(` ${r.requester} access for ${r.value}`));
+            const decline = h('button', { type: 'button', class: 'button button-quiet', on: { click: () => decide(r, 'decline', decline) } }, 'Decline', hidden(` ${r.requester} for ${r.value}`));
+            actions.push(grant, ' ', decline);
+          }
+          return h('tr', null, h('td', null, r.requester), h('td', null, h('code', null, `${r.kind}: ${r.value}`)), h('td', null, dateTime(r.created_at)), h('td', null, r.status), h('td', null, actions));
+        }),
+      ),
+    );
+  };
+  show();
+  return {
+    node: h('section', { 'aria-labelledby': 'requests-heading' }, h('h2', { id: 'requests-heading' }, 'Access requests'), list, status),
+    show,
+  };
+}
+
 // ---- the page -----------------------------------------------------------------------------
 
-async function tokensOrRefusal() {
+// A listing, or the server's refusal (403) to show it.
+async function listOrRefusal(path) {
   try {
-    return (await api('/tokens')).items;
+    return (await api(path)).items;
   } catch (e) {
     if (e.status === 403) return e;
     throw e;
   }
 }
 
+const tokensOrRefusal = () => listOrRefusal('/tokens');
+const requestsOrRefusal = () => listOrRefusal('/access-requests/incoming');
+
 export async function render(app) {
-  const [me, orgs, comms, toks] = await Promise.all([api('/whoami'), api('/organizations'), api('/communities'), tokensOrRefusal()]);
-  const ctx = { me, orgs: orgs.items, communities: comms.items, tokens: toks };
+  const [me, orgs, comms, toks, requests] = await Promise.all([api('/whoami'), api('/organizations'), api('/communities'), tokensOrRefusal(), requestsOrRefusal()]);
+  const ctx = { me, orgs: orgs.items, communities: comms.items, tokens: toks, requests };
   const sections = [];
   // After a change: the lists again, from the server.
   ctx.reload = async () => {
-    const [o, c, t] = await Promise.all([api('/organizations'), api('/communities'), tokensOrRefusal()]);
+    const [o, c, t, r] = await Promise.all([api('/organizations'), api('/communities'), tokensOrRefusal(), requestsOrRefusal()]);
     ctx.orgs = o.items;
     ctx.communities = c.items;
     ctx.tokens = t;
+    ctx.requests = r;
     for (const s of sections) s.show();
   };
-  sections.push(organisations(ctx), communities(ctx), tokens(ctx, app));
+  sections.push(organisations(ctx), communities(ctx), tokens(ctx, app), accessRequests(ctx));
   const powers = me.role === 'admin'
     ? me.operator
       ? 'As an admin of an operator organisation you may manage organisations, communities and every organisation\'s tokens.'
