@@ -71,6 +71,26 @@ pub enum ImportCommand {
     /// Example: dragnet import medallion default_data.json --org "Malware Research Group"
     #[command(verbatim_doc_comment)]
     Medallion(crate::import_stix::MedallionArgs),
+    /// Import MISP events: event files, feed directories or feed URLs.
+    ///
+    /// Each event becomes a report of --org with the event's uuid as its id (importing it again
+    /// adds nothing). Attributes and objects become observables (ip-src/ip-dst, domain,
+    /// hostname, domain|ip, ip-dst|port, url, email-src/email-dst, phone-number, md5, sha1,
+    /// sha256, filename|sha256, btc, iban, bank-account-nr holding an IBAN, …), canonicalised as
+    /// every dragnet value is; the attribute's type, object, relation and to_ids are kept in the
+    /// observable's role. Values of types dragnet has no kind for (xmr, bic, filename, text, …)
+    /// and sightings are kept on the report, labelled with their type. tlp: tags (1.0 and 2.0)
+    /// give the TLP, other tags become labels; distribution 0 is the organisation only, 1 to 3
+    /// the instance as the TLP allows, 4 the dragnet community named like the sharing group.
+    /// An event that cannot be read is reported with its file name and why; an attribute that
+    /// cannot be used with its event and attribute uuids; everything else is imported.
+    ///
+    /// Examples:
+    ///   dragnet import misp event.json --org "National CSIRT"
+    ///   dragnet import misp ./circl-feed/ --org "National CSIRT"
+    ///   dragnet import misp https://feeds.example/misp/ --org "National CSIRT"
+    #[command(verbatim_doc_comment)]
+    Misp(crate::import_misp::MispArgs),
 }
 
 #[derive(Args, Debug)]
@@ -268,6 +288,7 @@ pub async fn run(settings: &Settings, cmd: ImportCommand) -> anyhow::Result<i32>
         ImportCommand::Scams(args) => args,
         ImportCommand::Stix(args) => return crate::import_stix::run_stix(settings, args).await,
         ImportCommand::Medallion(args) => return crate::import_stix::run_medallion(settings, args).await,
+        ImportCommand::Misp(args) => return crate::import_misp::run(settings, args).await,
     };
     let engine = crate::open_configured(settings).await?;
     let reporter = engine.local_principal(&args.org)?;

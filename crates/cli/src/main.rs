@@ -9,6 +9,7 @@ mod extract;
 mod graph;
 mod hashes;
 mod import;
+mod import_misp;
 mod import_stix;
 mod ingest;
 mod query;
@@ -105,7 +106,8 @@ enum Command {
     /// Images are decoded and hashed in memory. Example: `dragnet hash photos/*.jpg > hashes.csv`
     Hash(hashes::HashArgs),
     /// Import from other formats: `import scams FILE.csv`, `import stix FILE.json…` (STIX
-    /// bundles into TAXII collections), `import medallion FILE.json` (a medallion server's data).
+    /// bundles into TAXII collections), `import medallion FILE.json` (a medallion server's data),
+    /// `import misp PATH|URL…` (MISP events and feeds).
     #[command(subcommand)]
     Import(import::ImportCommand),
     /// Match hashes or images against the hash lists you may see.
@@ -127,9 +129,14 @@ enum Command {
     #[command(subcommand)]
     Graph(graph::GraphCommand),
     /// Export what you may see in partners' formats: `export stix --report ID | --campaign ID |
-    /// --network ID` (STIX 2.1 bundles; see `export stix --help`).
+    /// --network ID` (STIX 2.1 bundles; see `export stix --help`), `export misp --report ID |
+    /// --campaign ID | --feed DIR` (MISP events and feeds; see `export misp --help`).
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// MISP warning lists (the built-in ones and `--warninglists DIR`): `check VALUE` says
+    /// which lists a value is on, `list` lists them.
+    #[command(subcommand)]
+    Warninglists(warninglists::WarninglistsCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -160,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Match(args) => hashes::run_match(&s, args).await,
         Command::Graph(cmd) => graph::run(&s, cmd).await,
         Command::Export(cmd) => export::run(&s, cmd).await,
+        Command::Warninglists(cmd) => warninglists::run(&s, cmd),
     }
 }
 

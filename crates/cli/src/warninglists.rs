@@ -53,3 +53,108 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[derive(clap::Subcommand, Debug)]
+pub enum WarninglistsCommand {
+    /// Say which warning lists VALUE is on, with each list's name and type.
+    ///
+    /// The value is read as its kind (inferred, or --kind) and compared as written and in its
+    /// canonical form, against every list whatever its matching_attributes (MISP's own search);
+    /// each hit says whether the list applies to the value's kind, i.e. whether dragnet flags
+    /// the value in extraction and treats it as a hub. Lists: the built-in ones plus
+    /// `--warninglists DIR`. Exit status 0 when the value is on a list, 1 when it is on none.
+    ///
+    /// Example: dragnet warninglists check 8.8.8.8 --warninglists misp-warninglists/lists
+    #[command(verbatim_doc_comment)]
+    Check(CheckArgs),
+    /// List the warning lists loaded (name, type, entries, kinds) and how long loading took.
+    List(ListArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The value (any selector, or any text for lists of other MISP types).
+    value: String,
+    /// Read the value as this kind instead of inferring it.
+    #[arg(long)]
+    kind: Option<model::ObservableKind>,
+    /// Print JSON: {"value", "kind", "canonical", "lists": [{"name", "type", "applies"}]}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Print JSON: {"lists": [...], "entries", "load_seconds"}.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(settings: &crate::config::Settings, cmd: WarninglistsCommand) -> anyhow::Result<i32> {
+    let started = std::time::Instant::now();
+    let lists = load(settings.warninglists.as_deref())?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    match cmd {
+        WarninglistsCommand::Check(a) => {
+            let value = a.value.trim();
+            let kind = a.kind.or_else(|| model::observable::infer_kind(value));
+            let canonical = kind.and_then(|k| {
+                model::observable::canonicalize(k, value, &model::CanonicalizeOptions::default()).ok()
+            });
+            // A value that does not canonicalise as its inferred kind is read as plain text.
+            let kind = if a.kind.is_some() || canonical.is_some() { kind } else { None };
+            let canonical = canonical.map(|c| c.observable.value);
+            let hits: Vec<&WarningList> = lists
+                .lists()
+                .filter(|l| {
+                    l.contains(kind, value) || canonical.as_deref().is_some_and(|c| l.contains(kind, c))
+                })
+                .collect();
+            let applies = |l: &WarningList| kind.is_some_and(|k| l.applies_to(k));
+            if a.json {
+                let out = serde_json::json!({
+                    "value": value,
+                    "kind": kind.map(|k| k.as_str()),
+                    "canonical": canonical,
+                    "lists": hits.iter().map(|l| serde_json::json!({
+                        "name": l.name, "type": l.list_type.as_str(), "applies": applies(l),
+                    })).collect::<Vec<_>>(),
+                });
+                println!("{out}");
+            } else {
+                let shown = canonical.as_deref().unwrap_or(value);
+                let kind_name = kind.map_or("no dragnet kind", |k| k.as_str());
+                if hits.is_empty() {
+                    println!("{shown} ({kind_name}): on no warning list ({} lists)", lists.len());
+                } else {
+                    println!("{shown} ({kind_name}): on {} warning list(s)", hits.len());
+                    for l in &hits {
+                        let note = if applies(l) { "" } else { "  [not for this kind: not flagged]" };
+                        println!("  {} ({}){note}", l.name, l.list_type);
+                    }
+                }
+            }
+            Ok(if hits.is_empty() { 1 } else { 0 })
+        }
+        WarninglistsCommand::List(a) => {
+            let entries: usize = lists.lists().map(WarningList::entry_count).sum();
+            if a.json {
+                let out = serde_json::json!({
+                    "lists": lists.lists().map(|l| serde_json::json!({
+                        "name": l.name, "type": l.list_type.as_str(), "entries": l.entry_count(),
+                        "skipped": l.skipped().len(), "matching_attributes": l.matching_attributes,
+                    })).collect::<Vec<_>>(),
+                    "entries": entries,
+                    "load_seconds": load_seconds,
+                });
+                println!("{out}");
+            } else {
+                for l in lists.lists() {
+                    println!("{}\t{}\t{} entries", l.name, l.list_type, l.entry_count());
+                }
+                println!("{} lists, {entries} entries, loaded in {load_seconds:.3} s", lists.len());
+            }
+            Ok(0)
+        }
+    }
+}

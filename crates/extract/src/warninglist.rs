@@ -19,15 +19,23 @@
 //! | type | a value is on the list when |
 //! |---|---|
 //! | `string` | it equals an entry, or the entry's canonical form for a kind the list applies to |
-//! | `substring` | it contains an entry, ASCII case-insensitively |
-//! | `hostname` | its host equals an entry or is a subdomain of one |
+//! | `substring` | it contains an entry (case-sensitive, as MISP compares) |
+//! | `hostname` | its host equals an entry or ends with `.` and an entry (a subdomain) |
 //! | `cidr` | it is an IP address inside one of the networks (bare addresses are /32 or /128) |
 //! | `regex` | one of the PCRE-style patterns (`/^foo$/i`) matches it |
 //!
-//! The host of a domain is the domain, of a URL its host, of an e-mail address its domain (as in
-//! MISP, which reads `a@b.example` as a host ending in `b.example`); an IP address, like a value
-//! of any other kind, is compared as a whole. `cidr` lists also match a URL whose host is an IP
-//! address, and an IPv4-mapped IPv6 address against the IPv4 networks.
+//! These are MISP's rules as `pymispwarninglists` implements them (its `slow_search`), which
+//! the interop suite (`interop/misp`) checks value by value on MISP's own lists. The host of a
+//! URL is its host name; every other value is compared whole, as MISP does: an e-mail address
+//! `a@mail.example.com` is on a `hostname` list holding `example.com` (it ends with
+//! `.example.com`) but `a@example.com` is not. `cidr` lists also match a URL whose host is an
+//! IP address, and an IPv4-mapped IPv6 address against the IPv4 networks. Where dragnet reads
+//! more than MISP it says so: host names compare case-insensitively (entries are normalised:
+//! lowercase, Punycode, no `*.`, scheme, path or port), a network written with host bits set
+//! (`10.1.2.3/8`, which Python's `ip_network` refuses) is the network it names, and the `g`
+//! regex flag some MISP lists carry (a JavaScript habit PHP refuses) is ignored rather than
+//! making the entry unusable. `pymispwarninglists` has no `regex` matching at all; dragnet
+//! matches as PHP's `preg_match` does.
 //!
 //! Entries that cannot be used (a bad CIDR, a regex the `regex` crate cannot compile, a host
 //! name with a wildcard in the middle) are skipped and reported by [`WarningList::skipped`];
@@ -237,7 +245,14 @@ impl WarningList {
 
     /// Whether a canonical value of `kind` is on the list (false when the list does not apply).
     pub fn matches(&self, kind: ObservableKind, canonical_value: &str) -> bool {
-        self.applies_to(kind) && self.matcher.matches(kind, canonical_value)
+        self.applies_to(kind) && self.matcher.matches(Some(kind), canonical_value)
+    }
+
+    /// Whether `value` is on the list whatever `matching_attributes` says, as MISP's own
+    /// search (and `pymispwarninglists`) answers: `kind` says how to read the value (a URL's
+    /// host), `None` for a value of no dragnet kind (read as a URL when it has a scheme).
+    pub fn contains(&self, kind: Option<ObservableKind>, value: &str) -> bool {
+        self.matcher.matches(kind, value)
     }
 }
 
@@ -384,7 +399,7 @@ impl Matcher {
                 if entries.is_empty() {
                     return (Matcher::Substring(None), 0);
                 }
-                match AhoCorasick::builder().ascii_case_insensitive(true).build(entries) {
+                match AhoCorasick::builder().build(entries) {
                     Ok(ac) => (Matcher::Substring(Some(ac)), entries.len()),
                     Err(e) => {
                         skipped.push(format!("all {} entries: {e}", entries.len()));
@@ -419,15 +434,16 @@ impl Matcher {
         }
     }
 
-    fn matches(&self, kind: ObservableKind, value: &str) -> bool {
+    fn matches(&self, kind: Option<ObservableKind>, value: &str) -> bool {
         match self {
             Matcher::Exact(set) => set.contains(value),
             Matcher::Substring(ac) => ac.as_ref().is_some_and(|ac| ac.is_match(value)),
             Matcher::Hostname(set) => host_listed(set, kind, value),
             Matcher::Cidr(networks) => {
-                let ip = match kind {
-                    ObservableKind::Url => url_host(value).and_then(|h| h.parse::<IpAddr>().ok()),
-                    _ => value.parse::<IpAddr>().ok(),
+                let ip = if is_url(kind, value) {
+                    url_host(value).and_then(|h| h.parse::<IpAddr>().ok())
+                } else {
+                    value.parse::<IpAddr>().ok()
                 };
                 ip.is_some_and(|ip| networks.contains(ip))
             }
@@ -532,37 +548,43 @@ fn url_host(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
-/// Whether the host of `value` is in `set`, or (for names) a subdomain of an entry.
-fn host_listed(set: &HashSet<Box<str>>, kind: ObservableKind, value: &str) -> bool {
-    let (host, walk) = match kind {
-        ObservableKind::Domain => (value, true),
-        ObservableKind::Url => match url_host(value) {
-            Some(host) => (host, !host.contains(':') && host.parse::<IpAddr>().is_err()),
+/// Whether `value` is read as a URL: a URL, or a value of no kind with a scheme (as Python's
+/// `urlparse` finds a host only after `//`).
+fn is_url(kind: Option<ObservableKind>, value: &str) -> bool {
+    match kind {
+        Some(k) => k == ObservableKind::Url,
+        None => value.contains("://"),
+    }
+}
+
+/// Whether the host of `value` (a URL's host, any other value whole) is in `set` or ends with
+/// `.` and an entry, as MISP compares.
+fn host_listed(set: &HashSet<Box<str>>, kind: Option<ObservableKind>, value: &str) -> bool {
+    let host = if is_url(kind, value) {
+        match url_host(value) {
+            Some(host) => host,
             None => return false,
-        },
-        ObservableKind::Email => match value.rsplit_once('@') {
-            Some((_, domain)) => (domain, true),
-            None => return false,
-        },
-        _ => (value, false),
+        }
+    } else {
+        value
     };
     let host = host.trim_end_matches('.');
     if host.bytes().any(|b| b.is_ascii_uppercase()) {
         // Not canonical; pay for one allocation rather than miss.
-        return suffix_listed(set, &host.to_ascii_lowercase(), walk);
+        return suffix_listed(set, &host.to_ascii_lowercase());
     }
-    suffix_listed(set, host, walk)
+    suffix_listed(set, host)
 }
 
-fn suffix_listed(set: &HashSet<Box<str>>, host: &str, walk: bool) -> bool {
+fn suffix_listed(set: &HashSet<Box<str>>, host: &str) -> bool {
     let mut suffix = host;
     loop {
         if set.contains(suffix) {
             return true;
         }
         match suffix.find('.') {
-            Some(i) if walk => suffix = &suffix[i + 1..],
-            _ => return false,
+            Some(i) => suffix = &suffix[i + 1..],
+            None => return false,
         }
     }
 }
@@ -725,7 +747,8 @@ fn regex_error(e: &regex::Error) -> String {
 /// pattern.
 ///
 /// Flags `i`, `m`, `s`, `x` and `U` become inline flags, `A` anchors the pattern at the start,
-/// and `u`, `D`, `S`, `X`, `J`, `n` need nothing (the `regex` crate is Unicode-aware, its `$`
+/// `g` (not PCRE, but written by some MISP lists for "find anywhere", which a match test does
+/// anyway) is ignored, and `u`, `D`, `S`, `X`, `J`, `n` need nothing (the `regex` crate is Unicode-aware, its `$`
 /// already matches only at the very end, and captures do not matter here).
 fn pcre_to_regex(entry: &str) -> Result<String, String> {
     let (body, flags) = split_delimiters(entry).unwrap_or((entry, ""));
@@ -738,7 +761,7 @@ fn pcre_to_regex(entry: &str) -> Result<String, String> {
                     inline.push(flag);
                 }
             }
-            'u' | 'D' | 'S' | 'X' | 'J' | 'n' => {}
+            'u' | 'D' | 'S' | 'X' | 'J' | 'n' | 'g' => {}
             'A' => anchored = true,
             other => return Err(format!("unsupported regex flag {other:?}")),
         }
@@ -855,6 +878,12 @@ impl WarningLists {
         self.lists.iter().filter(|l| l.matches(kind, canonical_value)).map(|l| l.name.as_str()).collect()
     }
 
+    /// The lists `value` is on whatever their `matching_attributes` say (MISP's own search; see
+    /// [`WarningList::contains`]), in list order.
+    pub fn containing(&self, kind: Option<ObservableKind>, value: &str) -> Vec<&WarningList> {
+        self.lists.iter().filter(|l| l.contains(kind, value)).collect()
+    }
+
     /// Whether a canonical value of `kind` is on any list (no allocation).
     pub fn is_listed(&self, kind: ObservableKind, canonical_value: &str) -> bool {
         self.lists.iter().any(|l| l.matches(kind, canonical_value))
@@ -883,6 +912,7 @@ mod tests {
         assert_eq!(pcre_to_regex("^bare$").unwrap(), "^bare$");
         assert_eq!(pcre_to_regex("/a/iu").unwrap(), "(?i)a");
         assert!(pcre_to_regex("/a/e").unwrap_err().contains("'e'"));
+        assert_eq!(pcre_to_regex("/55501([0-9]{2})/g").unwrap(), "55501([0-9]{2})");
         assert!(pcre_to_regex("//").is_err());
         // An escaped delimiter stays escaped, which the regex crate accepts.
         assert!(Regex::new(&pcre_to_regex(r"/^https?:\/\/x\.com\//").unwrap()).is_ok());

@@ -180,10 +180,12 @@ fn string_list_for_every_kind_canonicalises_by_shape() {
 // --- substring --------------------------------------------------------------------------------
 
 #[test]
-fn substring_contains_case_insensitively() {
-    let l = list("substring", &["url", "domain"], &["ngrok", "Pages.Dev"]);
+fn substring_contains_case_sensitively_as_misp() {
+    let l = list("substring", &["url", "domain"], &["ngrok", "pages.dev", "Upper"]);
     assert!(l.matches(K::Url, "https://abc123.ngrok-free.app/login"));
     assert!(l.matches(K::Domain, "scam.pages.dev"));
+    assert!(l.matches(K::Url, "https://example.com/Upper"));
+    assert!(!l.matches(K::Url, "https://example.com/upper"), "MISP compares substrings case-sensitively");
     assert!(!l.matches(K::Domain, "example.com"));
     assert!(!l.matches(K::Email, "ngrok@example.com"), "email is not in matching_attributes");
     let empty = list("substring", &[], &[]);
@@ -210,15 +212,20 @@ fn hostname_matches_the_domain_and_its_subdomains_only() {
 }
 
 #[test]
-fn hostname_uses_the_host_of_urls_and_emails() {
+fn hostname_uses_the_host_of_urls_and_other_values_whole() {
     let l = list("hostname", &["url", "email"], &["bit.ly", "paypal.com"]);
     assert!(l.matches(K::Url, "https://bit.ly/abc"));
     assert!(l.matches(K::Url, "http://user:pw@www.paypal.com:8443/signin?x=1#top"));
     assert!(!l.matches(K::Url, "https://paypal.com.evil.net/bit.ly"));
     assert!(!l.matches(K::Url, "https://evil.net/?r=https://paypal.com/"));
-    assert!(l.matches(K::Email, "service@paypal.com"));
+    // MISP compares an e-mail address whole: it ends with `.paypal.com` or it does not.
+    assert!(!l.matches(K::Email, "service@paypal.com"));
     assert!(l.matches(K::Email, "service@mail.paypal.com"));
     assert!(!l.matches(K::Email, "paypal.com@evil.net"));
+    // Without a kind, a value with a scheme is a URL and anything else is compared whole.
+    assert!(l.contains(None, "https://www.paypal.com/x"));
+    assert!(l.contains(None, "login.paypal.com"));
+    assert!(!l.contains(None, "paypal.com.evil.net"));
 }
 
 #[test]
@@ -228,7 +235,7 @@ fn hostname_entries_may_be_ip_addresses() {
     assert!(l.matches(K::Url, "http://192.0.2.1/x"));
     assert!(l.matches(K::Url, "http://[2001:db8::1]:8080/"));
     assert!(l.matches(K::Ipv6, "2001:db8::1"));
-    assert!(!l.matches(K::Ipv4, "10.192.0.2.1"));
+    assert!(!l.matches(K::Ipv4, "192.0.2.10"));
     assert!(!l.matches(K::Ipv4, "0.2.1"));
 }
 

@@ -477,14 +477,16 @@ fn tlp2_extension_definition() -> Value {
 }
 
 /// What a report's victim PII forbids: observables equal to one of its values (as written or
-/// canonical) and any occurrence of its values in text.
-struct Redactor {
+/// canonical) and any occurrence of its values in text. Shared with the MISP exporter.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
     values: Vec<String>,
     canonical: Vec<Observable>,
 }
 
 impl Redactor {
-    fn new(report: &Report) -> Self {
+    /// The redactor of one report (nothing to redact when it carries no victim data).
+    pub fn new(report: &Report) -> Self {
         let mut values = Vec::new();
         let mut canonical = Vec::new();
         if let Some(pii) = &report.victim_pii {
@@ -506,12 +508,14 @@ impl Redactor {
         Redactor { values, canonical }
     }
 
-    fn hides(&self, kind: ObservableKind, value: &str) -> bool {
+    /// Whether an observable of the report must be left out (it is, or holds, victim data).
+    pub fn hides(&self, kind: ObservableKind, value: &str) -> bool {
         self.canonical.iter().any(|o| o.kind == kind && o.value == value)
             || self.values.iter().any(|v| value.contains(v.as_str()))
     }
 
-    fn text(&self, s: &str) -> String {
+    /// `s` with every victim value replaced by `[redacted]`.
+    pub fn text(&self, s: &str) -> String {
         let mut out = s.to_owned();
         for v in &self.values {
             if out.contains(v.as_str()) {
