@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::ErrorResponse;
 use crate::routes::{
     alerts, check, communities, discovery, extract, graph, hashes, intake, meta, observables, orgs, reports,
-    scams, stix, tokens,
+    misp, scams, stix, tokens,
 };
 
 #[derive(OpenApi)]
@@ -74,6 +74,8 @@ use crate::routes::{
         graph::connect,
         graph::networks,
         graph::network,
+        misp::report,
+        misp::campaign,
         stix::report,
         stix::campaign,
         stix::network,
@@ -90,6 +92,7 @@ use crate::routes::{
         (name = "scams", description = "Scam-report intake, campaigns and statistics"),
         (name = "hashes", description = "Shared image and file hash lists (PDQ, MD5, SHA-256) and matching"),
         (name = "graph", description = "Link analysis: expand, neighbourhoods, paths, connecting networks, networks, communities and key nodes, with GraphML, GEXF and CSV exports"),
+        (name = "misp", description = "MISP events of reports and campaigns"),
         (name = "stix", description = "STIX 2.1 bundles of reports, campaigns and networks (the TAXII 2.1 server is at /taxii2/)"),
         (name = "service", description = "Health, metrics and this document"),
     )

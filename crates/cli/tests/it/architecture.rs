@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 
 /// Crates that must stay pure: no async runtime, no database, no network, no HTTP.
-const PURE: &[&str] = &["model", "extract", "pdq", "graph", "demo", "stix"];
+const PURE: &[&str] = &["model", "extract", "pdq", "graph", "demo", "stix", "misp"];
 /// Packages whose presence means IO.
 const IO: &[&str] = &[
     "tokio",

@@ -21,6 +21,7 @@ pub(crate) mod orgs;
 pub(crate) mod public_intake;
 pub(crate) mod reports;
 pub(crate) mod scams;
+pub(crate) mod misp;
 pub(crate) mod stix;
 pub(crate) mod taxii;
 pub(crate) mod tokens;
@@ -43,6 +44,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(alerts::routes())
         .merge(graph::routes())
         .merge(public_intake::routes())
+        .merge(misp::routes())
         .merge(stix::routes())
         .merge(taxii::routes())
 }

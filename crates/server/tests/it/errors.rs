@@ -65,6 +65,8 @@ const ROUTES: [(&str, &str); 57] = [
     ("post", "/api/v1/graph/connect"),
     ("get", "/api/v1/graph/networks"),
     ("get", "/api/v1/graph/networks/{id}"),
+    ("get", "/api/v1/reports/{id}/misp"),
+    ("get", "/api/v1/campaigns/{id}/misp"),
     ("get", "/api/v1/reports/{id}/stix"),
     ("get", "/api/v1/campaigns/{id}/stix"),
     ("get", "/api/v1/graph/networks/{id}/stix"),

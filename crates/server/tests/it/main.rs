@@ -11,6 +11,7 @@ mod graph;
 mod harness;
 mod hashes;
 mod intake;
+mod misp_export;
 mod pagination;
 mod reports;
 mod stix_export;

@@ -107,6 +107,7 @@ pub(crate) fn reads(id: &str, v: &Values) -> Vec<(String, String, Option<Value>)
             None,
         ),
         ("stix report".into(), format!("/api/v1/reports/{id}/stix"), None),
+        ("misp report".into(), format!("/api/v1/reports/{id}/misp"), None),
         ("stix network".into(), format!("/api/v1/graph/networks/{}/stix", segment(&v.phone)), None),
         (
             "check".into(),
@@ -162,7 +163,7 @@ pub(crate) fn assert_visible(ctx: &str, name: &str, answer: &Resp, id: &str, fai
         fail(format!("status {} body {}", answer.status, answer.text()));
         return;
     }
-    if name.starts_with("graph") || name.starts_with("stix") {
+    if name.starts_with("graph") || name.starts_with("stix") || name.starts_with("misp") {
         if !answer.text().contains(id) {
             fail(format!("answer does not name the report: {}", answer.text()));
         }
