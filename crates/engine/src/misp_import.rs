@@ -174,7 +174,8 @@ impl Engine {
                 out.skipped.push(format!("{at}: {} observables, the first {REPORT_MAX_OBSERVABLES} kept", obs.len()));
                 obs.truncate(REPORT_MAX_OBSERVABLES);
             }
-            let first_seen = [part.first_seen, event_date].into_iter().flatten().min();
+            // The event's date is when it happened; without one, its earliest sighting.
+            let first_seen = event_date.or(part.first_seen);
             let last_seen = part.last_seen.filter(|l| first_seen.is_none_or(|f| *l >= f));
             let input = ReportInput {
                 kind: ReportKind::Intel,
