@@ -490,12 +490,14 @@ fn exact_set(kinds: u64, entries: &[String]) -> HashSet<Box<str>> {
 /// path, port, `*.` or surrounding dots; IP addresses in their canonical form.
 fn normalize_host_entry(raw: &str) -> Result<String, String> {
     let mut s = raw.trim();
+    // A URL's host; without a scheme, a `/` or `@` makes the entry no host name (MISP compares
+    // `252/24.example.ru` whole, which no host equals).
     if let Some(i) = s.find("://") {
         s = &s[i + 3..];
-    }
-    s = &s[..s.find(['/', '?', '#']).unwrap_or(s.len())];
-    if let Some(i) = s.rfind('@') {
-        s = &s[i + 1..];
+        s = &s[..s.find(['/', '?', '#']).unwrap_or(s.len())];
+        if let Some(i) = s.rfind('@') {
+            s = &s[i + 1..];
+        }
     }
     if let Some(rest) = s.strip_prefix('[') {
         let inner = rest.split_once(']').map(|(ip, _)| ip).ok_or("unclosed '[' in an ipv6 host")?;
@@ -953,6 +955,8 @@ mod tests {
         assert!(n("foo.*.com").is_err());
         assert!(n("a..b").is_err());
         assert!(n("*.").is_err());
+        assert!(n("252/24.127.188.93.mifril.ru").is_err(), "a path without a scheme is no host name");
+        assert!(n("user@example.com").is_err());
     }
 
     #[test]
