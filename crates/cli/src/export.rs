@@ -93,7 +93,8 @@ pub async fn run(settings: &Settings, cmd: ExportCommand) -> anyhow::Result<i32>
 
 async fn misp(settings: &Settings, a: MispArgs) -> anyhow::Result<()> {
     if let Some(dir) = &a.feed {
-        let org = a.org.as_deref().ok_or_else(|| anyhow!("--feed works on the data directory: give --org NAME"))?;
+        let org =
+            a.org.as_deref().ok_or_else(|| anyhow!("--feed works on the data directory: give --org NAME"))?;
         let engine = crate::open_configured(settings).await?;
         let viewer = engine.local_principal(org)?.viewer;
         let events = engine.export_misp_feed(&viewer, usize::MAX).await?;
@@ -103,7 +104,8 @@ async fn misp(settings: &Settings, a: MispArgs) -> anyhow::Result<()> {
         for e in &events {
             let Some((uuid, entry)) = misp::export::manifest_entry(e) else { continue };
             let path = dir.join(format!("{uuid}.json"));
-            std::fs::write(&path, e.to_string()).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(&path, e.to_string())
+                .with_context(|| format!("cannot write {}", path.display()))?;
             for line in misp::export::hash_lines(e) {
                 hashes.push_str(&line);
                 hashes.push('\n');

@@ -53,7 +53,9 @@ fn listed(manifest: &str, at: impl Fn(&str) -> Source, base: &str) -> anyhow::Re
         .into_iter()
         .map(|e| match e.uuid {
             Some(_) => at(&e.file),
-            None => Source::Bad(format!("{base}/manifest.json"), format!("entry {:?}: not an event uuid", e.key)),
+            None => {
+                Source::Bad(format!("{base}/manifest.json"), format!("entry {:?}: not an event uuid", e.key))
+            }
         })
         .collect())
 }
@@ -76,7 +78,8 @@ async fn sources_of(arg: &str, client: &reqwest::Client) -> anyhow::Result<Vec<S
     if path.is_dir() {
         let manifest = path.join("manifest.json");
         if manifest.is_file() {
-            let text = std::fs::read_to_string(&manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
+            let text = std::fs::read_to_string(&manifest)
+                .with_context(|| format!("cannot read {}", manifest.display()))?;
             return listed(&text, |f| Source::File(path.join(f)), &path.display().to_string());
         }
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
@@ -97,7 +100,9 @@ async fn read(source: &Source, client: &reqwest::Client) -> MispDocument {
     let text = match source {
         Source::File(p) => std::fs::read_to_string(p).map_err(|e| format!("cannot read: {e}")),
         Source::Url(u) => match client.get(u).send().await {
-            Ok(resp) if resp.status().is_success() => resp.text().await.map_err(|e| format!("cannot read: {e}")),
+            Ok(resp) if resp.status().is_success() => {
+                resp.text().await.map_err(|e| format!("cannot read: {e}"))
+            }
             Ok(resp) => Err(format!("the server answered {}", resp.status())),
             Err(e) => Err(format!("cannot fetch: {e}")),
         },

@@ -139,17 +139,14 @@ pub fn run(settings: &crate::config::Settings, cmd: WarninglistsCommand) -> anyh
 /// Prints which lists `value` is on; whether it is on any.
 fn check(lists: &WarningLists, value: &str, forced: Option<model::ObservableKind>, json: bool) -> bool {
     let kind = forced.or_else(|| model::observable::infer_kind(value));
-    let canonical = kind.and_then(|k| {
-        model::observable::canonicalize(k, value, &model::CanonicalizeOptions::default()).ok()
-    });
+    let canonical = kind
+        .and_then(|k| model::observable::canonicalize(k, value, &model::CanonicalizeOptions::default()).ok());
     // A value that does not canonicalise as its inferred kind is read as plain text.
     let kind = if forced.is_some() || canonical.is_some() { kind } else { None };
     let canonical = canonical.map(|c| c.observable.value);
     let hits: Vec<&WarningList> = lists
         .lists()
-        .filter(|l| {
-            l.contains(None, value) || canonical.as_deref().is_some_and(|c| l.contains(kind, c))
-        })
+        .filter(|l| l.contains(None, value) || canonical.as_deref().is_some_and(|c| l.contains(kind, c)))
         .collect();
     let applies = |l: &WarningList| kind.is_some_and(|k| l.applies_to(k));
     if json {

@@ -47,7 +47,12 @@ impl Engine {
     }
 
     /// One event per report, or one for them all when `campaign` names them.
-    async fn misp_events(&self, viewer: &Viewer, ids: Vec<Uuid>, campaign: Option<String>) -> Result<Vec<Value>, EngineError> {
+    async fn misp_events(
+        &self,
+        viewer: &Viewer,
+        ids: Vec<Uuid>,
+        campaign: Option<String>,
+    ) -> Result<Vec<Value>, EngineError> {
         if campaign.is_some() && ids.len() > STIX_EXPORT_MAX_REPORTS {
             return Err(EngineError::TooMany {
                 what: "reports in one event".into(),
@@ -66,7 +71,8 @@ impl Engine {
             let mut authors: Vec<_> = reports.iter().map(|r| r.author).collect();
             authors.sort_unstable();
             authors.dedup();
-            let mut comms: Vec<_> = reports.iter().flat_map(|r| r.audience.communities.iter().copied()).collect();
+            let mut comms: Vec<_> =
+                reports.iter().flat_map(|r| r.audience.communities.iter().copied()).collect();
             comms.sort_unstable();
             comms.dedup();
             (

@@ -63,9 +63,16 @@ fn printable(s: &str) -> String {
 impl Engine {
     /// Imports MISP documents as `poster`'s reports (see the module documentation). Fails only
     /// when the store does, or when the poster may not write.
-    pub async fn import_misp(&self, poster: &Principal, docs: Vec<MispDocument>) -> Result<MispImported, EngineError> {
+    pub async fn import_misp(
+        &self,
+        poster: &Principal,
+        docs: Vec<MispDocument>,
+    ) -> Result<MispImported, EngineError> {
         if !poster.viewer.role.can_write() {
-            return Err(EngineError::Forbidden(format!("a {} may not import reports", poster.viewer.role.as_str())));
+            return Err(EngineError::Forbidden(format!(
+                "a {} may not import reports",
+                poster.viewer.role.as_str()
+            )));
         }
         let mut out = MispImported::default();
         let created_at = now();
@@ -155,7 +162,11 @@ impl Engine {
             if let Some(note) = &acc.note {
                 out.skipped.push(format!("{at}: {note}"));
             }
-            let mut narrative = misp::appendix::write(if n == 0 { &event.narrative } else { "" }, &part.kept, &part.sightings);
+            let mut narrative = misp::appendix::write(
+                if n == 0 { &event.narrative } else { "" },
+                &part.kept,
+                &part.sightings,
+            );
             narrative.retain(|c| c != '\0');
             if narrative.len() > NARRATIVE_MAX_BYTES {
                 let mut end = NARRATIVE_MAX_BYTES;
@@ -168,10 +179,17 @@ impl Engine {
             let mut obs: Vec<ObservableInput> = part
                 .observables
                 .iter()
-                .map(|o| ObservableInput { kind: Some(o.kind), value: o.value.clone(), role: Some(o.role.clone()) })
+                .map(|o| ObservableInput {
+                    kind: Some(o.kind),
+                    value: o.value.clone(),
+                    role: Some(o.role.clone()),
+                })
                 .collect();
             if obs.len() > REPORT_MAX_OBSERVABLES {
-                out.skipped.push(format!("{at}: {} observables, the first {REPORT_MAX_OBSERVABLES} kept", obs.len()));
+                out.skipped.push(format!(
+                    "{at}: {} observables, the first {REPORT_MAX_OBSERVABLES} kept",
+                    obs.len()
+                ));
                 obs.truncate(REPORT_MAX_OBSERVABLES);
             }
             // The event's date is when it happened; without one, its earliest sighting.
@@ -179,10 +197,17 @@ impl Engine {
             let last_seen = part.last_seen.filter(|l| first_seen.is_none_or(|f| *l >= f));
             let input = ReportInput {
                 kind: ReportKind::Intel,
-                title: if n == 0 { title.clone() } else { printable(truncate(&format!("{title} (restricted part)"), 500)) },
+                title: if n == 0 {
+                    title.clone()
+                } else {
+                    printable(truncate(&format!("{title} (restricted part)"), 500))
+                },
                 narrative,
                 tlp: acc.tlp.as_str().to_string(),
-                audience: AudienceInput { organizations: Vec::new(), communities: acc.community.into_iter().collect() },
+                audience: AudienceInput {
+                    organizations: Vec::new(),
+                    communities: acc.community.into_iter().collect(),
+                },
                 labels: labels.clone(),
                 first_seen: first_seen.map(|t| t.trunc_subsecs(6)),
                 last_seen: last_seen.map(|t| t.trunc_subsecs(6)),
@@ -196,11 +221,9 @@ impl Engine {
                     report.id = part.id;
                     // The value as received (a composite `domain|ip` whole) is the original.
                     for o in &mut report.observables {
-                        if let Some(m) = part
-                            .observables
-                            .iter()
-                            .find(|m| m.kind == o.kind && m.value == o.value && Some(&m.role) == o.role.as_ref())
-                        {
+                        if let Some(m) = part.observables.iter().find(|m| {
+                            m.kind == o.kind && m.value == o.value && Some(&m.role) == o.role.as_ref()
+                        }) {
                             o.original = (m.raw != m.value).then(|| m.raw.clone());
                         }
                     }

@@ -137,7 +137,10 @@ pub fn write(narrative: &str, kept: &[KeptValue], sightings: &[Sighting]) -> Str
             .map(|s| {
                 let mut facts = Map::new();
                 facts.insert("type".into(), json!(s.kind.as_str()));
-                facts.insert("date".into(), json!(s.date.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+                facts.insert(
+                    "date".into(),
+                    json!(s.date.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                );
                 if let Some(o) = &s.org {
                     facts.insert("org".into(), json!(o));
                 }

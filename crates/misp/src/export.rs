@@ -96,7 +96,8 @@ struct Attr {
 /// Writes the reports as one MISP event (see the module documentation).
 pub fn event(input: &ExportInput) -> Value {
     let orgs: BTreeMap<OrgId, &str> = input.orgs.iter().map(|(id, n)| (*id, n.as_str())).collect();
-    let communities: BTreeMap<CommunityId, &str> = input.communities.iter().map(|(id, n)| (*id, n.as_str())).collect();
+    let communities: BTreeMap<CommunityId, &str> =
+        input.communities.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let reports = &input.reports;
     let first = reports.first().copied();
     let (uuid, info) = match (&input.context, first) {
@@ -114,7 +115,9 @@ pub fn event(input: &ExportInput) -> Value {
     let author = first.map(|r| r.author);
     let single_author = author.filter(|a| reports.iter().all(|r| r.author == *a));
     let org = match single_author {
-        Some(a) => json!({"name": orgs.get(&a).map_or_else(|| a.0.to_string(), |n| n.to_string()), "uuid": org_uuid(a)}),
+        Some(a) => {
+            json!({"name": orgs.get(&a).map_or_else(|| a.0.to_string(), |n| n.to_string()), "uuid": org_uuid(a)})
+        }
         None => json!({"name": "dragnet", "uuid": derived("misp-org|dragnet")}),
     };
 
@@ -151,7 +154,9 @@ pub fn event(input: &ExportInput) -> Value {
         let object_key = |o: &ObjectRef| format!("{}|{}#{}", r.id, o.name, o.index);
         let mut composites: BTreeSet<(String, String)> = BTreeSet::new();
         for o in &r.observables {
-            if redact.hides(o.kind, &o.value) || o.original.as_deref().is_some_and(|v| redact.hides(o.kind, v)) {
+            if redact.hides(o.kind, &o.value)
+                || o.original.as_deref().is_some_and(|v| redact.hides(o.kind, v))
+            {
                 continue;
             }
             let role = o.role.as_deref().and_then(Role::parse).filter(|role| fits(role, o.kind));
@@ -194,8 +199,18 @@ pub fn event(input: &ExportInput) -> Value {
                 }
             };
             let category = defaults(&t).map_or("Other", |d| d.0);
-            let attr_sightings: Vec<&Sighting> = sightings.iter().filter(|s| s.misp_type == t && s.value == value).collect();
-            let body = attribute(r.id, &t, category, &value, to_ids, comment.as_deref(), object.as_ref(), &attr_sightings);
+            let attr_sightings: Vec<&Sighting> =
+                sightings.iter().filter(|s| s.misp_type == t && s.value == value).collect();
+            let body = attribute(
+                r.id,
+                &t,
+                category,
+                &value,
+                to_ids,
+                comment.as_deref(),
+                object.as_ref(),
+                &attr_sightings,
+            );
             add(Attr { object: object.map(|o| (object_key(&o), o)), body }, &mut seen_values);
         }
         for k in &kept {
@@ -204,12 +219,31 @@ pub fn event(input: &ExportInput) -> Value {
             }
             let KeptValue { misp_type: t, value, category, to_ids, object, comment } = k;
             let category = category.as_deref().or(defaults(t).map(|d| d.0)).unwrap_or("Other");
-            let attr_sightings: Vec<&Sighting> = sightings.iter().filter(|s| &s.misp_type == t && &s.value == value).collect();
+            let attr_sightings: Vec<&Sighting> =
+                sightings.iter().filter(|s| &s.misp_type == t && &s.value == value).collect();
             let comment = comment.as_deref().map(|c| redact.text(c));
-            let body = attribute(r.id, t, category, value, *to_ids, comment.as_deref(), object.as_ref(), &attr_sightings);
+            let body = attribute(
+                r.id,
+                t,
+                category,
+                value,
+                *to_ids,
+                comment.as_deref(),
+                object.as_ref(),
+                &attr_sightings,
+            );
             add(Attr { object: object.clone().map(|o| (object_key(&o), o)), body }, &mut seen_values);
         }
-        let reference = attribute(r.id, "text", REPORT_ID_CATEGORY, &r.id.to_string(), false, Some(REPORT_ID_COMMENT), None, &[]);
+        let reference = attribute(
+            r.id,
+            "text",
+            REPORT_ID_CATEGORY,
+            &r.id.to_string(),
+            false,
+            Some(REPORT_ID_COMMENT),
+            None,
+            &[],
+        );
         add(Attr { object: None, body: reference }, &mut seen_values);
     }
 
@@ -218,7 +252,9 @@ pub fn event(input: &ExportInput) -> Value {
     for a in attributes {
         match a.object {
             None => plain.push(Value::Object(a.body)),
-            Some((key, o)) => objects.entry(key).or_insert_with(|| (o, Vec::new())).1.push(Value::Object(a.body)),
+            Some((key, o)) => {
+                objects.entry(key).or_insert_with(|| (o, Vec::new())).1.push(Value::Object(a.body))
+            }
         }
     }
     let objects: Vec<Value> = objects
@@ -368,24 +404,20 @@ pub fn manifest_entry(event: &Value) -> Option<(String, Value)> {
 pub fn hash_lines(event: &Value) -> Vec<String> {
     let Some(e) = event.get("Event") else { return Vec::new() };
     let uuid = e.get("uuid").and_then(Value::as_str).unwrap_or_default();
-    let attrs = e
-        .get("Attribute")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .chain(
-            e.get("Object")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|o| o.get("Attribute").and_then(Value::as_array))
-                .flatten(),
-        );
+    let attrs = e.get("Attribute").and_then(Value::as_array).into_iter().flatten().chain(
+        e.get("Object")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.get("Attribute").and_then(Value::as_array))
+            .flatten(),
+    );
     let mut out = Vec::new();
     for a in attrs {
         let t = a.get("type").and_then(Value::as_str).unwrap_or_default();
         let v = a.get("value").and_then(Value::as_str).unwrap_or_default();
-        let parts: Vec<&str> = if t.contains('|') || t == "malware-sample" { v.split('|').collect() } else { vec![v] };
+        let parts: Vec<&str> =
+            if t.contains('|') || t == "malware-sample" { v.split('|').collect() } else { vec![v] };
         for p in parts {
             out.push(format!("{:x},{uuid}", Md5::digest(p.as_bytes())));
         }

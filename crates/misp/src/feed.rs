@@ -32,7 +32,11 @@ pub fn manifest_entries(text: &str) -> Result<Vec<ManifestEntry>, ManifestError>
         .keys()
         .map(|k| {
             let uuid = Uuid::parse_str(k.trim()).ok();
-            ManifestEntry { key: k.clone(), uuid, file: format!("{}.json", uuid.map_or_else(|| k.clone(), |u| u.to_string())) }
+            ManifestEntry {
+                key: k.clone(),
+                uuid,
+                file: format!("{}.json", uuid.map_or_else(|| k.clone(), |u| u.to_string())),
+            }
         })
         .collect())
 }
@@ -43,7 +47,8 @@ mod tests {
 
     #[test]
     fn manifests_list_their_events() {
-        let m = manifest_entries(r#"{"5f1e3c32-0a3a-4e7b-9a49-7b7c0e0d1c11": {"info": "x"}, "nope": {}}"#).unwrap();
+        let m = manifest_entries(r#"{"5f1e3c32-0a3a-4e7b-9a49-7b7c0e0d1c11": {"info": "x"}, "nope": {}}"#)
+            .unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].file, "5f1e3c32-0a3a-4e7b-9a49-7b7c0e0d1c11.json");
         assert!(m[0].uuid.is_some());

@@ -16,8 +16,9 @@
 //! - `distribution` (the event's; an attribute's or object's own unless `5`, inherit) decides
 //!   the audience with [`access`]. Attributes more restricted than their event (a TLP or a
 //!   distribution of their own) go to a part of their own, which becomes its own report.
-//! - Sightings are kept as facts on the report ([`crate::appendix`]) and widen its first and
-//!   last seen times; so do attributes' `first_seen` and `last_seen`.
+//! - Sightings are kept as facts on the report ([`crate::appendix`]). A part's first and last
+//!   seen are its earliest and latest sightings (type `0`) and attribute `first_seen` /
+//!   `last_seen`; the engine takes the event's `date` as first seen when there is one.
 //! - Event reports (`EventReport`) give the narrative.
 
 use std::collections::BTreeMap;
@@ -78,7 +79,11 @@ pub struct Access {
 ///   as far as the TLP allows (TLP:GREEN when the event has no `tlp:` tag);
 /// - `4` (sharing group): at least TLP:AMBER for the dragnet community of the same name
 ///   (`community_exists`), else the author organisation only, with a note.
-pub fn access(tlp: Option<Tlp>, distribution: Option<&Distribution>, community_exists: impl Fn(&str) -> bool) -> Access {
+pub fn access(
+    tlp: Option<Tlp>,
+    distribution: Option<&Distribution>,
+    community_exists: impl Fn(&str) -> bool,
+) -> Access {
     match distribution {
         None | Some(Distribution::Community | Distribution::Connected | Distribution::All) => {
             Access { tlp: tlp.unwrap_or(Tlp::Green), community: None, note: None }
@@ -91,19 +96,26 @@ pub fn access(tlp: Option<Tlp>, distribution: Option<&Distribution>, community_e
             match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 Some(n) if community_exists(n) => {
                     let note = (tlp != Tlp::Amber).then(|| {
-                        format!("sharing group {n:?}: TLP:{} does not widen to communities, author only", tlp.as_str())
+                        format!(
+                            "sharing group {n:?}: TLP:{} does not widen to communities, author only",
+                            tlp.as_str()
+                        )
                     });
                     Access { tlp, community: Some(n.to_owned()), note }
                 }
                 Some(n) => Access {
                     tlp,
                     community: None,
-                    note: Some(format!("sharing group {n:?} is no dragnet community: shared with the author organisation only")),
+                    note: Some(format!(
+                        "sharing group {n:?} is no dragnet community: shared with the author organisation only"
+                    )),
                 },
                 None => Access {
                     tlp,
                     community: None,
-                    note: Some("sharing group without a name: shared with the author organisation only".into()),
+                    note: Some(
+                        "sharing group without a name: shared with the author organisation only".into(),
+                    ),
                 },
             }
         }
@@ -212,14 +224,19 @@ pub fn map_event(doc: &Value, opts: &CanonicalizeOptions) -> Result<MappedEvent,
         None => return Err(EventError::NotAnObject),
     };
     let uuid = match event.get("uuid") {
-        Some(Value::String(s)) => Uuid::parse_str(s.trim()).map_err(|_| EventError::Uuid(format!("invalid uuid {s:?}")))?,
+        Some(Value::String(s)) => {
+            Uuid::parse_str(s.trim()).map_err(|_| EventError::Uuid(format!("invalid uuid {s:?}")))?
+        }
         Some(_) => return Err(EventError::Uuid("not a string".into())),
         None => return Err(EventError::Uuid("missing".into())),
     };
     let mut m = Mapper { opts, skipped: Vec::new(), labels: Vec::new(), parts: BTreeMap::new() };
     let info = event.get("info").and_then(Value::as_str).unwrap_or_default().trim().to_owned();
     let orgc = event.pointer("/Orgc/name").and_then(Value::as_str).map(str::to_owned);
-    let date = event.get("date").and_then(Value::as_str).and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok());
+    let date = event
+        .get("date")
+        .and_then(Value::as_str)
+        .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok());
 
     let (event_tlp, event_labels) = tags(event);
     m.labels.extend(event_labels);
@@ -350,14 +367,22 @@ impl Mapper<'_> {
         }
         let to_ids = a.get("to_ids").is_some_and(truthy);
         let category = a.get("category").and_then(Value::as_str).map(str::to_owned);
-        let comment = a.get("comment").and_then(Value::as_str).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+        let comment = a
+            .get("comment")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
         let (atlp, alabels) = tags(a);
         self.labels.extend(alabels);
         let key: PartKey = (ctx.tlp.max(atlp), distribution(a).or_else(|| ctx.distribution.clone()));
-        let part = self.parts.entry(key.clone()).or_insert_with(|| Part::empty(Uuid::nil(), key.0, key.1.clone()));
+        let part =
+            self.parts.entry(key.clone()).or_insert_with(|| Part::empty(Uuid::nil(), key.0, key.1.clone()));
 
         for k in ["first_seen", "last_seen"] {
-            if let Some(t) = a.get(k).and_then(Value::as_str).and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+            if let Some(t) =
+                a.get(k).and_then(Value::as_str).and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            {
                 part.seen(t.with_timezone(&Utc));
             }
         }
@@ -386,7 +411,8 @@ impl Mapper<'_> {
                 rest.split_whitespace().next()?.parse::<ObservableKind>().ok()
             })
             .flatten();
-        let found: Result<Vec<(ObservableKind, String)>, Option<String>> = match (dragnet_kind, type_map(&t)) {
+        let found: Result<Vec<(ObservableKind, String)>, Option<String>> = match (dragnet_kind, type_map(&t))
+        {
             (Some(kind), _) => canon(kind, &value, self.opts).map(|v| vec![(kind, v)]).map_err(Some),
             (None, TypeMap::Raw) => Err(None),
             (None, TypeMap::Single(target)) => single(target, &value, self.opts).map(|o| vec![o]),
@@ -430,12 +456,21 @@ impl Mapper<'_> {
             Err(None) => part.kept.push(kept()),
             Err(Some(reason)) => {
                 part.kept.push(kept());
-                self.skipped.push(Skipped { attribute: name.clone(), reason: format!("{reason} (kept as received, not correlated)") });
+                self.skipped.push(Skipped {
+                    attribute: name.clone(),
+                    reason: format!("{reason} (kept as received, not correlated)"),
+                });
             }
         }
         for s in list(a, "Sighting") {
-            let kind = s.get("type").and_then(number).map_or(Some(SightingType::Sighting), SightingType::from_code);
-            let date = s.get("date_sighting").or_else(|| s.get("timestamp")).and_then(number).and_then(|n| i64::try_from(n).ok()).and_then(|n| Utc.timestamp_opt(n, 0).single());
+            let kind =
+                s.get("type").and_then(number).map_or(Some(SightingType::Sighting), SightingType::from_code);
+            let date = s
+                .get("date_sighting")
+                .or_else(|| s.get("timestamp"))
+                .and_then(number)
+                .and_then(|n| i64::try_from(n).ok())
+                .and_then(|n| Utc.timestamp_opt(n, 0).single());
             match (kind, date) {
                 (Some(kind), Some(date)) => {
                     if kind == SightingType::Sighting {
@@ -447,11 +482,22 @@ impl Mapper<'_> {
                         kind,
                         date,
                         org: s.pointer("/Organisation/name").and_then(Value::as_str).map(str::to_owned),
-                        source: s.get("source").and_then(Value::as_str).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned),
+                        source: s
+                            .get("source")
+                            .and_then(Value::as_str)
+                            .map(str::trim)
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_owned),
                     });
                 }
-                (None, _) => self.skipped.push(Skipped { attribute: name.clone(), reason: format!("sighting of unknown type {}", s.get("type").unwrap_or(&Value::Null)) }),
-                (_, None) => self.skipped.push(Skipped { attribute: name.clone(), reason: "sighting without a valid date_sighting".into() }),
+                (None, _) => self.skipped.push(Skipped {
+                    attribute: name.clone(),
+                    reason: format!("sighting of unknown type {}", s.get("type").unwrap_or(&Value::Null)),
+                }),
+                (_, None) => self.skipped.push(Skipped {
+                    attribute: name.clone(),
+                    reason: "sighting without a valid date_sighting".into(),
+                }),
             }
         }
     }
@@ -463,11 +509,17 @@ fn canon(kind: ObservableKind, raw: &str, opts: &CanonicalizeOptions) -> Result<
 
 /// One part of a value: `Err(None)` when it is not an observable after all (a network, an
 /// account number that is no IBAN), `Err(Some(why))` when it fails canonicalisation.
-fn single(target: Target, raw: &str, opts: &CanonicalizeOptions) -> Result<(ObservableKind, String), Option<String>> {
+fn single(
+    target: Target,
+    raw: &str,
+    opts: &CanonicalizeOptions,
+) -> Result<(ObservableKind, String), Option<String>> {
     let raw = raw.trim();
     match target {
         Target::Kind(kind) => canon(kind, raw, opts).map(|v| (kind, v)).map_err(Some),
-        Target::IbanIfValid => canon(ObservableKind::Iban, raw, opts).map(|v| (ObservableKind::Iban, v)).map_err(|_| None),
+        Target::IbanIfValid => {
+            canon(ObservableKind::Iban, raw, opts).map(|v| (ObservableKind::Iban, v)).map_err(|_| None)
+        }
         Target::Ip => {
             let (addr, prefix) = match raw.split_once('/') {
                 Some((a, p)) => (a.trim(), Some(p.trim())),
@@ -496,7 +548,7 @@ fn tags(o: &Value) -> (Option<Tlp>, Vec<String>) {
         .filter(|n| !n.is_empty())
         .collect::<Vec<_>>();
     for name in names {
-        match name.to_ascii_lowercase().strip_prefix("tlp:").map(|l| Tlp::parse(l)) {
+        match name.to_ascii_lowercase().strip_prefix("tlp:").map(Tlp::parse) {
             Some(Ok(t)) => tlp = Some(tlp.map_or(t, |x| x.max(t))),
             _ => {
                 if !labels.iter().any(|l: &String| l == name) {
@@ -510,10 +562,7 @@ fn tags(o: &Value) -> (Option<Tlp>, Vec<String>) {
 
 fn distribution(o: &Value) -> Option<Distribution> {
     let code = o.get("distribution").and_then(number)?;
-    let group = o
-        .pointer("/SharingGroup/name")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let group = o.pointer("/SharingGroup/name").and_then(Value::as_str).map(str::to_owned);
     Distribution::from_code(code, group)
 }
 

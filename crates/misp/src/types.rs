@@ -56,9 +56,12 @@ pub fn type_map(t: &str) -> TypeMap {
         "hostname|port" => TypeMap::Composite([Some(Kind(K::Domain)), None]),
         "domain|ip" => TypeMap::Composite([Some(Kind(K::Domain)), Some(Ip)]),
         "url" => TypeMap::Single(Kind(K::Url)),
-        "email" | "email-src" | "email-dst" | "email-reply-to" | "target-email" | "whois-registrant-email" => {
-            TypeMap::Single(Kind(K::Email))
-        }
+        "email"
+        | "email-src"
+        | "email-dst"
+        | "email-reply-to"
+        | "target-email"
+        | "whois-registrant-email" => TypeMap::Single(Kind(K::Email)),
         "phone-number" | "whois-registrant-phone" => TypeMap::Single(Kind(K::Phone)),
         "md5" => TypeMap::Single(Kind(K::Md5)),
         "sha1" => TypeMap::Single(Kind(K::Sha1)),
@@ -114,9 +117,8 @@ pub fn defaults(t: &str) -> Option<(&'static str, bool)> {
         "target-email" => ("Targeting data", false),
         "whois-registrant-email" | "whois-registrant-phone" => ("Attribution", false),
         "phone-number" => ("Person", false),
-        "md5" | "sha1" | "sha256" | "filename|md5" | "filename|sha1" | "filename|sha256" | "malware-sample" => {
-            ("Payload delivery", true)
-        }
+        "md5" | "sha1" | "sha256" | "filename|md5" | "filename|sha1" | "filename|sha256"
+        | "malware-sample" => ("Payload delivery", true),
         "btc" | "iban" | "bank-account-nr" => ("Financial fraud", true),
         "text" => ("Other", false),
         _ => return None,

@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
 use crate::routes::{
-    alerts, check, communities, discovery, extract, graph, hashes, intake, meta, observables, orgs, reports,
-    misp, scams, stix, tokens,
+    alerts, check, communities, discovery, extract, graph, hashes, intake, meta, misp, observables, orgs,
+    reports, scams, stix, tokens,
 };
 
 #[derive(OpenApi)]

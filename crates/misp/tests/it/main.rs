@@ -5,7 +5,9 @@ use chrono::{TimeZone, Utc};
 use misp::appendix::{self, SightingType};
 use misp::import::{Distribution, MappedEvent, access, map_event, map_event_text};
 use model::report::ReportObservable;
-use model::{Audience, CanonicalizeOptions, CommunityId, ObservableKind as K, OrgId, Report, ReportKind, Tlp};
+use model::{
+    Audience, CanonicalizeOptions, CommunityId, ObservableKind as K, OrgId, Report, ReportKind, Tlp,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -38,7 +40,9 @@ fn observables(m: &MappedEvent) -> Vec<(K, String, String)> {
 
 #[test]
 fn every_mapped_type_becomes_its_canonical_observable() {
-    let cases: &[(&str, &str, &[(K, &str)])] = &[
+    /// MISP type, value, the observables expected.
+    type Case<'a> = (&'a str, &'a str, &'a [(K, &'a str)]);
+    let cases: &[Case] = &[
         ("ip-src", "198.51.100.7", &[(K::Ipv4, "198.51.100.7")]),
         ("ip-dst", "2001:DB8::1", &[(K::Ipv6, "2001:db8::1")]),
         ("ip-dst", "198.51.100.8/32", &[(K::Ipv4, "198.51.100.8")]),
@@ -47,7 +51,11 @@ fn every_mapped_type_becomes_its_canonical_observable() {
         ("domain", "Secure-Login.EXAMPLE.com", &[(K::Domain, "secure-login.example.com")]),
         ("hostname", "mail.example.org", &[(K::Domain, "mail.example.org")]),
         ("hostname|port", "mail.example.net|25", &[(K::Domain, "mail.example.net")]),
-        ("domain|ip", "evil.example.com|203.0.113.5", &[(K::Domain, "evil.example.com"), (K::Ipv4, "203.0.113.5")]),
+        (
+            "domain|ip",
+            "evil.example.com|203.0.113.5",
+            &[(K::Domain, "evil.example.com"), (K::Ipv4, "203.0.113.5")],
+        ),
         ("url", "HTTPS://Evil.example.com/login", &[(K::Url, "https://evil.example.com/login")]),
         ("email-src", "Scam@Example.com", &[(K::Email, "scam@example.com")]),
         ("email-dst", "victim@example.org", &[(K::Email, "victim@example.org")]),
@@ -55,7 +63,11 @@ fn every_mapped_type_becomes_its_canonical_observable() {
         ("phone-number", "+1 (888) 839-1214", &[(K::Phone, "+18888391214")]),
         ("whois-registrant-phone", "+44 20 7946 0958", &[(K::Phone, "+442079460958")]),
         ("md5", "D41D8CD98F00B204E9800998ECF8427E", &[(K::Md5, "d41d8cd98f00b204e9800998ecf8427e")]),
-        ("sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709", &[(K::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709")]),
+        (
+            "sha1",
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            &[(K::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709")],
+        ),
         (
             "sha256",
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -66,8 +78,16 @@ fn every_mapped_type_becomes_its_canonical_observable() {
             "invoice.exe|E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
             &[(K::Sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")],
         ),
-        ("filename|md5", "a.doc|d41d8cd98f00b204e9800998ecf8427e", &[(K::Md5, "d41d8cd98f00b204e9800998ecf8427e")]),
-        ("malware-sample", "a.zip|d41d8cd98f00b204e9800998ecf8427e", &[(K::Md5, "d41d8cd98f00b204e9800998ecf8427e")]),
+        (
+            "filename|md5",
+            "a.doc|d41d8cd98f00b204e9800998ecf8427e",
+            &[(K::Md5, "d41d8cd98f00b204e9800998ecf8427e")],
+        ),
+        (
+            "malware-sample",
+            "a.zip|d41d8cd98f00b204e9800998ecf8427e",
+            &[(K::Md5, "d41d8cd98f00b204e9800998ecf8427e")],
+        ),
         ("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", &[(K::Btc, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT")]),
         ("iban", "GB82 WEST 1234 5698 7654 32", &[(K::Iban, "GB82WEST12345698765432")]),
         ("bank-account-nr", "DE89370400440532013000", &[(K::Iban, "DE89370400440532013000")]),
@@ -79,14 +99,23 @@ fn every_mapped_type_becomes_its_canonical_observable() {
         let want: Vec<(K, String, String)> =
             expected.iter().map(|(k, v)| (*k, v.to_string(), format!("{t} ids"))).collect();
         assert_eq!(got, want, "{t} {value}");
-        assert!(m.parts[0].observables.iter().all(|o| o.raw == *value && o.uuid.as_deref() == Some(&*format!("a{i}"))));
+        assert!(
+            m.parts[0]
+                .observables
+                .iter()
+                .all(|o| o.raw == *value && o.uuid.as_deref() == Some(&*format!("a{i}")))
+        );
     }
 }
 
 #[test]
 fn unknown_types_networks_and_account_numbers_are_kept_as_labelled_raw_values() {
     let m = map(&event(vec![
-        attr("x1", "xmr", "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"),
+        attr(
+            "x1",
+            "xmr",
+            "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge",
+        ),
         attr("x2", "bic", "DEUTDEFF"),
         attr("x3", "filename", "invoice.exe"),
         attr("x4", "text", "free\ntext"),
@@ -136,7 +165,10 @@ fn malformed_events_are_errors_naming_what() {
     assert_eq!(map_event_text("{", &opts()).unwrap_err().to_string().split(':').next(), Some("invalid json"));
     assert_eq!(map_event(&json!([1]), &opts()).unwrap_err().to_string(), "not a json object");
     assert_eq!(map_event(&json!({"Event": 3}), &opts()).unwrap_err().to_string(), "not a json object");
-    assert_eq!(map_event(&json!({"Event": {"info": "x"}}), &opts()).unwrap_err().to_string(), "Event.uuid: missing");
+    assert_eq!(
+        map_event(&json!({"Event": {"info": "x"}}), &opts()).unwrap_err().to_string(),
+        "Event.uuid: missing"
+    );
     assert_eq!(
         map_event(&json!({"Event": {"uuid": "nope"}}), &opts()).unwrap_err().to_string(),
         "Event.uuid: invalid uuid \"nope\""
@@ -170,7 +202,9 @@ fn tlp_tags_of_both_versions_give_the_tlp_and_other_tags_labels() {
     let m = map(&event(vec![]));
     assert_eq!(m.labels, ["misp-galaxy:threat-actor=\"X\""]);
     // MISP's REST form (`EventTag`) too.
-    let m = map(&json!({"Event": {"uuid": EVENT, "EventTag": [{"Tag": {"name": "tlp:red"}}, {"Tag": {"name": "phishing"}}]}}));
+    let m = map(
+        &json!({"Event": {"uuid": EVENT, "EventTag": [{"Tag": {"name": "tlp:red"}}, {"Tag": {"name": "phishing"}}]}}),
+    );
     assert_eq!((m.parts[0].tlp, m.labels.clone()), (Some(Tlp::Red), vec!["phishing".to_string()]));
 }
 
@@ -195,7 +229,10 @@ fn distribution_levels_become_audiences() {
     // A sharing group: the community of the same name, else the author with a note.
     let group = Distribution::from_code(4, Some("Elder Fraud Taskforce".into()));
     let a = access(Some(Tlp::Green), group.as_ref(), sg);
-    assert_eq!((a.tlp, a.community.as_deref(), a.note.as_deref()), (Tlp::Amber, Some("Elder Fraud Taskforce"), None));
+    assert_eq!(
+        (a.tlp, a.community.as_deref(), a.note.as_deref()),
+        (Tlp::Amber, Some("Elder Fraud Taskforce"), None)
+    );
     let a = access(Some(Tlp::Green), group.as_ref(), none);
     assert_eq!((a.tlp, a.community.as_deref()), (Tlp::Amber, None));
     assert!(a.note.unwrap().contains("\"Elder Fraud Taskforce\" is no dragnet community"));
@@ -216,7 +253,10 @@ fn restricted_attributes_go_to_a_part_of_their_own() {
     assert_eq!(m.parts.len(), 3);
     assert_eq!(m.parts[0].id, Uuid::parse_str(EVENT).unwrap(), "the event's own part keeps its uuid");
     assert_eq!(m.parts[0].observables.len(), 2, "open and inherit");
-    assert_eq!((m.parts[0].tlp, m.parts[0].distribution.clone()), (Some(Tlp::Amber), Some(Distribution::All)));
+    assert_eq!(
+        (m.parts[0].tlp, m.parts[0].distribution.clone()),
+        (Some(Tlp::Amber), Some(Distribution::All))
+    );
     let others: Vec<(Option<Tlp>, Option<Distribution>, &str)> = m.parts[1..]
         .iter()
         .map(|p| (p.tlp, p.distribution.clone(), p.observables[0].value.as_str()))
@@ -248,7 +288,10 @@ fn objects_keep_their_name_position_and_relation_and_to_ids_is_kept() {
     );
     let k = &m.parts[0].kept[0];
     let o = k.object.as_ref().unwrap();
-    assert_eq!((o.name.as_str(), o.index, o.relation.as_str(), k.value.as_str()), ("file", 1, "filename", "a.exe"));
+    assert_eq!(
+        (o.name.as_str(), o.index, o.relation.as_str(), k.value.as_str()),
+        ("file", 1, "filename", "a.exe")
+    );
 }
 
 #[test]
@@ -265,13 +308,29 @@ fn sightings_are_kept_and_widen_first_and_last_seen() {
     let p = &m.parts[0];
     assert_eq!(p.sightings.len(), 2);
     let s = &p.sightings[0];
-    assert_eq!(s.value, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "the canonical value");
-    assert_eq!((s.kind, s.org.as_deref(), s.source.as_deref()), (SightingType::Sighting, Some("CERT-X"), Some("honeypot")));
+    assert_eq!(
+        s.value, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "the canonical value"
+    );
+    assert_eq!(
+        (s.kind, s.org.as_deref(), s.source.as_deref()),
+        (SightingType::Sighting, Some("CERT-X"), Some("honeypot"))
+    );
     assert_eq!(p.sightings[1].kind, SightingType::FalsePositive);
     assert_eq!(p.first_seen, Some(Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap()));
-    assert_eq!(p.last_seen, Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()), "a false positive is no sighting");
+    assert_eq!(
+        p.last_seen,
+        Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
+        "a false positive is no sighting"
+    );
     let reasons: Vec<String> = m.skipped.iter().map(ToString::to_string).collect();
-    assert_eq!(reasons, ["attribute s: sighting of unknown type \"7\"", "attribute s: sighting without a valid date_sighting"]);
+    assert_eq!(
+        reasons,
+        [
+            "attribute s: sighting of unknown type \"7\"",
+            "attribute s: sighting without a valid date_sighting"
+        ]
+    );
 }
 
 fn report(observables: Vec<(K, &str, Option<&str>, Option<&str>)>, narrative: &str, tlp: Tlp) -> Report {
@@ -322,8 +381,13 @@ fn all_attributes(e: &Value) -> Vec<Value> {
 
 #[test]
 fn an_imported_event_exports_back_with_types_objects_to_ids_kept_values_and_sightings() {
-    let mut hashed = attr("h", "filename|sha256", "invoice.exe|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    hashed["Sighting"] = json!([{"type": "0", "date_sighting": "1767225600", "Organisation": {"name": "CERT-X"}}]);
+    let mut hashed = attr(
+        "h",
+        "filename|sha256",
+        "invoice.exe|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+    hashed["Sighting"] =
+        json!([{"type": "0", "date_sighting": "1767225600", "Organisation": {"name": "CERT-X"}}]);
     let mut src = attr("s", "ip-src", "198.51.100.7");
     src["to_ids"] = json!(false);
     let doc = json!({"Event": {
@@ -339,7 +403,14 @@ fn an_imported_event_exports_back_with_types_objects_to_ids_kept_values_and_sigh
     let r = report(
         p.observables
             .iter()
-            .map(|o| (o.kind, o.value.as_str(), (o.raw != o.value).then_some(o.raw.as_str()), Some(o.role.as_str())))
+            .map(|o| {
+                (
+                    o.kind,
+                    o.value.as_str(),
+                    (o.raw != o.value).then_some(o.raw.as_str()),
+                    Some(o.role.as_str()),
+                )
+            })
             .collect(),
         &appendix::write(&m.narrative, &p.kept, &p.sightings),
         Tlp::Green,
@@ -350,7 +421,11 @@ fn an_imported_event_exports_back_with_types_objects_to_ids_kept_values_and_sigh
     let di = find("domain|ip", "evil.example.com|203.0.113.5").expect("domain|ip whole");
     assert_eq!(di["to_ids"], true);
     assert!(find("domain", "evil.example.com").is_none(), "the composite is written once, whole");
-    let h = find("filename|sha256", "invoice.exe|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855").unwrap();
+    let h = find(
+        "filename|sha256",
+        "invoice.exe|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    )
+    .unwrap();
     assert_eq!(h["Sighting"][0]["date_sighting"], "1767225600");
     assert_eq!(h["Sighting"][0]["Organisation"]["name"], "CERT-X");
     assert_eq!(find("ip-src", "198.51.100.7").unwrap()["to_ids"], false);
@@ -370,7 +445,11 @@ fn an_imported_event_exports_back_with_types_objects_to_ids_kept_values_and_sigh
     assert_eq!(a, b);
     assert_eq!(again.parts[0].kept, m.parts[0].kept);
     assert_eq!(again.parts[0].sightings, m.parts[0].sightings);
-    assert!(again.skipped.iter().all(|s| s.reason.contains("dragnet's own reference")), "{:?}", again.skipped);
+    assert!(
+        again.skipped.iter().all(|s| s.reason.contains("dragnet's own reference")),
+        "{:?}",
+        again.skipped
+    );
     // Deterministic.
     assert_eq!(export(&r).to_string(), e.to_string());
 }
@@ -395,7 +474,10 @@ fn exports_never_carry_victim_data_and_name_kinds_misp_lacks() {
     });
     let e = export(&r);
     let text = e.to_string();
-    assert!(!text.contains("Jane") && !text.contains("4155550123") && !text.contains("415 555 0123"), "{text}");
+    assert!(
+        !text.contains("Jane") && !text.contains("4155550123") && !text.contains("415 555 0123"),
+        "{text}"
+    );
     assert!(text.contains("+18888391214"));
     let attrs = all_attributes(&e);
     let eth = attrs.iter().find(|a| a["type"] == "text" && a["comment"] == "dragnet:eth").unwrap();
@@ -413,9 +495,15 @@ fn exports_never_carry_victim_data_and_name_kinds_misp_lacks() {
         communities: vec![(c, "Elder Fraud Taskforce".into())],
         context: misp::export::Context::Report,
     });
-    assert_eq!((e["Event"]["distribution"].clone(), e["Event"]["SharingGroup"]["name"].clone()), (json!("4"), json!("Elder Fraud Taskforce")));
+    assert_eq!(
+        (e["Event"]["distribution"].clone(), e["Event"]["SharingGroup"]["name"].clone()),
+        (json!("4"), json!("Elder Fraud Taskforce"))
+    );
     let back = map(&e);
-    assert_eq!(back.parts[0].distribution, Some(Distribution::SharingGroup { name: Some("Elder Fraud Taskforce".into()) }));
+    assert_eq!(
+        back.parts[0].distribution,
+        Some(Distribution::SharingGroup { name: Some("Elder Fraud Taskforce".into()) })
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 57] = [
+const ROUTES: [(&str, &str); 59] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),

@@ -34,7 +34,8 @@ async fn a_report_exports_as_a_deterministic_misp_event() {
     assert_eq!(e["Event"]["info"], "caller +1 888 839 1214");
     assert_eq!(e["Event"]["Orgc"]["name"], AUTHOR);
     assert_eq!(e["Event"]["distribution"], "1", "TLP:GREEN is this community");
-    let tags: Vec<&str> = e["Event"]["Tag"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let tags: Vec<&str> =
+        e["Event"]["Tag"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(tags, ["tlp:green", "tech-support"]);
     let attrs = attributes(&e);
     let phone = attrs.iter().find(|a| a["type"] == "phone-number").expect("a phone-number attribute");
