@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use model::ObservableKind;
 use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
+use model::event::Event;
 use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::Report;
@@ -50,6 +51,10 @@ pub struct TokenRecord {
 /// - A unique key already taken is [`StoreError::Conflict`]; a reference to something that
 ///   does not exist is [`StoreError::NotFound`].
 /// - Every write is durable when the method returns.
+/// - A write that describes a change with events (reports, revocations, alerts, sightings)
+///   appends them in the same transaction: the change is committed if and only if its events
+///   are. Events get their `seq` from the store, increasing in commit order from 1 without
+///   gaps, and are returned with it, in the order given.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     // ----- organisations -----
@@ -96,18 +101,27 @@ pub trait Store: Send + Sync + 'static {
 
     // ----- reports -----
 
-    /// Stores a batch of reports in one transaction: all of them or none.
+    /// Stores a batch of reports and the events describing it in one transaction: all of them
+    /// or none. Returns the events with their `seq`.
     ///
     /// Conflict when a report id is already stored or appears twice in the batch; then
-    /// nothing of the batch is stored. Durable when it returns. An empty batch is a no-op.
-    async fn insert_reports(&self, reports: &[Report]) -> Result<(), StoreError>;
+    /// nothing of the batch is stored. Durable when it returns. An empty batch stores nothing
+    /// (not even its events).
+    async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError>;
 
     /// The reports with these ids, in the order asked; unknown ids are skipped (an id asked
     /// twice is returned twice).
     async fn get_reports(&self, ids: &[Uuid]) -> Result<Vec<Report>, StoreError>;
 
-    /// Marks a report revoked at `at`. False when the report is unknown or already revoked.
-    async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Marks a report revoked at `at` and appends `events` in the same transaction; returns
+    /// them with their `seq`. `None` when the report is unknown or already revoked: then
+    /// nothing is written.
+    async fn revoke_report(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError>;
 
     /// Up to `limit` reports with ids greater than `after` (all, when `None`), in id order,
     /// with their observables. Page through every report by passing the last id of each
@@ -194,9 +208,9 @@ pub trait Store: Send + Sync + 'static {
     /// rule is unknown or already deleted.
     async fn delete_alert_rule(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
 
-    /// Stores alerts in one transaction. Conflict when an id is taken; not found when a rule
-    /// does not exist.
-    async fn insert_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError>;
+    /// Stores alerts and their events in one transaction; returns the events with their `seq`.
+    /// Conflict when an id is taken; not found when a rule does not exist.
+    async fn insert_alerts(&self, alerts: &[Alert], events: &[Event]) -> Result<Vec<Event>, StoreError>;
 
     /// Up to `limit` alerts of one organisation (or of all, for `None`) with ids greater than
     /// `after`, in id order.
@@ -207,9 +221,13 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<Alert>, StoreError>;
 
-    /// Stores sightings in one transaction. Conflict when an id is taken; not found when a
-    /// set or entry does not exist.
-    async fn insert_hash_sightings(&self, sightings: &[HashSighting]) -> Result<(), StoreError>;
+    /// Stores sightings and their events in one transaction; returns the events with their
+    /// `seq`. Conflict when an id is taken; not found when a set or entry does not exist.
+    async fn insert_hash_sightings(
+        &self,
+        sightings: &[HashSighting],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError>;
 
     /// Up to `limit` sightings of one set with ids greater than `after`, in id order.
     async fn list_hash_sightings(
@@ -218,6 +236,24 @@ pub trait Store: Send + Sync + 'static {
         after: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<HashSighting>, StoreError>;
+
+    // ----- events -----
+
+    /// Appends events that describe no stored change of their own (derived facts, such as a
+    /// report joining a campaign) in one transaction; returns them with their `seq`.
+    async fn append_events(&self, events: &[Event]) -> Result<Vec<Event>, StoreError>;
+
+    /// Up to `limit` events with `seq` greater than `after`, in `seq` order. Since `seq`s are
+    /// given in commit order without gaps, a reader that resumes after the last `seq` it read
+    /// never misses an event.
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError>;
+
+    /// The largest stored `seq`, 0 when there is no event.
+    async fn last_event_seq(&self) -> Result<u64, StoreError>;
+
+    /// The instance secret named `name`: the stored one, or `fresh` stored now when there is
+    /// none (every node of a deployment gets the same one).
+    async fn instance_key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError>;
 
     // ----- STIX objects and TAXII resources -----
 
