@@ -15,6 +15,7 @@ mod campaigns;
 pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};
 mod directory;
 mod engine;
+pub mod events;
 mod graph_export;
 mod hashlists;
 mod links;
@@ -50,6 +51,10 @@ pub use engine::{
     intake_slug, token_hash,
 };
 
+pub use events::{
+    BUS_CAPACITY_DEFAULT, EventBus, EventStream, EventView, InProcessBus, STREAM_BUFFER_DEFAULT, StreamItem,
+    StreamOptions, StreamRequest, Subscription,
+};
 pub use graph_export::{GraphFormat, export as export_graph};
 pub use links::{
     CONNECT_MAX_SELECTORS, ConnectInput, ConnectionView, ExpandQuery, ExpansionView, GRAPH_MAX_EDGES,

@@ -33,6 +33,7 @@
 //! | `GET, POST /api/v1/alerts/rules`, `DELETE …/rules/{id}`, `GET /api/v1/alerts` | alert rules and alerts |
 //! | `GET /api/v1/stats/scams` | scam totals over the visible reports: losses, types, ages, over time |
 //! | `POST /api/v1/hashes/match` | match hashes or an uploaded image (hashed in memory, never kept) |
+//! | `GET /api/v1/stream` | the events the caller may see, as Server-Sent Events (filters, `Last-Event-ID`) |
 //! | `GET /taxii2/`, `GET /taxii2/{root}/`, `GET /taxii2/{root}/status/{id}/` | TAXII 2.1 discovery, api roots, status |
 //! | `GET /taxii2/{root}/collections/`, `GET …/collections/{id}/` | TAXII collections in the caller's scope |
 //! | `GET, POST …/collections/{id}/objects/`, `GET, DELETE …/objects/{object_id}/` | STIX objects (module `routes::taxii`) |
@@ -80,8 +81,13 @@ pub struct ServerOptions {
     /// Largest body accepted by the bulk routes (`POST /api/v1/reports/batch`, hash-entry
     /// imports and withdrawals, `POST /api/v1/hashes/match`), in bytes.
     pub batch_body_limit: usize,
-    /// Requests running longer are cancelled with `503 timeout`.
+    /// Requests running longer are cancelled with `503 timeout` (a stream's response starts at
+    /// once; its events are not timed).
     pub request_timeout: Duration,
+    /// A stream sends a heartbeat comment after this long without an event.
+    pub stream_heartbeat: Duration,
+    /// Events a stream client may fall behind by before it is disconnected (`stream_lagged`).
+    pub stream_buffer: usize,
 }
 
 impl Default for ServerOptions {
@@ -90,6 +96,8 @@ impl Default for ServerOptions {
             body_limit: 4 * 1024 * 1024,
             batch_body_limit: 32 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            stream_heartbeat: Duration::from_secs(15),
+            stream_buffer: engine::STREAM_BUFFER_DEFAULT,
         }
     }
 }

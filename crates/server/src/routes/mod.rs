@@ -21,6 +21,7 @@ pub(crate) mod public_intake;
 pub(crate) mod reports;
 pub(crate) mod scams;
 pub(crate) mod stix;
+pub(crate) mod stream;
 pub(crate) mod taxii;
 pub(crate) mod tokens;
 
@@ -42,6 +43,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(graph::routes())
         .merge(public_intake::routes())
         .merge(stix::routes())
+        .merge(stream::routes())
         .merge(taxii::routes())
 }
 
