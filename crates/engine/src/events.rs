@@ -209,12 +209,13 @@ enum Msg {
 
 /// The events one reader follows: a bounded buffer filled by a task of its own.
 ///
-/// The task subscribes to the bus first, then replays the store from the requested position
-/// (paced by the reader), then follows the bus, dropping events at or below the last `seq`
-/// handled and reading any `seq` it skipped from the store: no event is lost or delivered
-/// twice. Live, the task never waits for the reader: when `buffer` events already wait, the
-/// stream ends with `stream_lagged` (memory stays bounded, whatever the reader does). Dropping
-/// the stream stops the task.
+/// The task subscribes to the bus first, then replays the store from the requested position,
+/// then follows the bus, dropping events at or below the last `seq` handled and reading any
+/// `seq` it skipped from the store: no event is lost or delivered twice. History (events
+/// committed before the stream opened) is replayed at the reader's pace. Live events (committed
+/// since) never wait for the reader: when `buffer` events already wait, the stream ends with
+/// `stream_lagged` (memory stays bounded, whatever the reader does). Dropping the stream stops
+/// the task.
 #[derive(Debug)]
 pub struct EventStream {
     rx: mpsc::Receiver<Msg>,
@@ -332,10 +333,9 @@ impl Engine {
         })
     }
 
-    /// Up to `limit` events after the event id `after` (`"0"` or `None`: from the first) that
-    /// `viewer` may see and `request` asks for, and the id to continue after (the last event
-    /// examined, visible or not, so that paging skips hidden events only once; `None` at the
-    /// end). For tests and tools; streams use [`Engine::stream`].
+    /// Up to `limit` stored events after `request.after` (`"0"` or none: from the first) that
+    /// `viewer` may see and `request` asks for, as a stream would deliver them. For tests and
+    /// tools; streams use [`Engine::stream`].
     pub async fn events_page(
         &self,
         viewer: &Viewer,
@@ -383,7 +383,7 @@ impl Engine {
             Some("0") => Ok(Some(0)),
             Some(id) => self.event_ids.decode(id).map(Some).ok_or_else(|| {
                 EngineError::invalid(
-                    "Last-Event-ID",
+                    "last-event-id",
                     "not an event id of this instance (give \"0\" to replay from the first event)",
                 )
             }),
@@ -405,10 +405,8 @@ impl Engine {
         let filter = self.stream_filter(&request)?;
         // Subscribe before reading the store: nothing committed from here on can be missed.
         let bus = self.bus.subscribe();
-        let start = match self.stream_start(request.after.as_deref()).await? {
-            Some(seq) => seq,
-            None => self.store.last_event_seq().await?,
-        };
+        let head = self.store.last_event_seq().await?;
+        let start = self.stream_start(request.after.as_deref()).await?.unwrap_or(head);
         let buffer = options.buffer.max(1);
         // One slot more than the buffer: the final error always fits.
         let (tx, rx) = mpsc::channel(buffer + 1);
@@ -418,6 +416,8 @@ impl Engine {
             filter,
             bus,
             last: start,
+            head,
+            live: false,
             tx,
             buffer,
             recheck: options.recheck,
@@ -434,6 +434,12 @@ struct StreamTask {
     bus: Subscription,
     /// The last `seq` handled (delivered, hidden or filtered out).
     last: u64,
+    /// The last `seq` committed when the stream opened: events up to it are history, replayed
+    /// at the reader's pace; later ones are live, and a reader `buffer` events behind on them
+    /// is dropped.
+    head: u64,
+    /// Whether the stream has reached the live events.
+    live: bool,
     tx: mpsc::Sender<Msg>,
     buffer: usize,
     recheck: Duration,
@@ -453,16 +459,12 @@ impl StreamTask {
         recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         recheck.tick().await;
         loop {
-            // Replay: the store from `last`, paced by the reader.
+            // Replay: the store from `last` (history paced by the reader, then live events).
             if let Err(stop) = self.replay().await {
                 return stop;
             }
-            // Going live: wait until the reader has taken at least half of what replay queued,
-            // so that a reader that just caught up is not taken for a slow one.
-            let half = self.buffer.div_ceil(2);
-            match self.tx.reserve_many(half).await {
-                Ok(permits) => drop(permits),
-                Err(_) => return Stop::Gone,
+            if let Err(stop) = self.go_live().await {
+                return stop;
             }
             // Live: the bus, never waiting for the reader.
             loop {
@@ -509,8 +511,8 @@ impl StreamTask {
         }
     }
 
-    /// Delivers every stored event after `last`, waiting for the reader when its buffer is
-    /// full.
+    /// Delivers every stored event after `last`: history waiting for the reader when its
+    /// buffer is full, live events as [`StreamTask::offer`] does.
     async fn replay(&mut self) -> Result<(), Stop> {
         loop {
             let page =
@@ -519,12 +521,32 @@ impl StreamTask {
                 return Ok(());
             }
             for e in &page {
+                if e.seq > self.head {
+                    self.go_live().await?;
+                    self.last = e.seq;
+                    self.offer(e)?;
+                    continue;
+                }
                 self.last = e.seq;
                 if let Some(v) = self.view(e) {
                     self.tx.send(Msg::Event(v)).await.map_err(|_| Stop::Gone)?;
                 }
             }
         }
+    }
+
+    /// From history to live events: first wait until the reader has taken at least half of
+    /// the history queued, so that a reader that just caught up is not taken for a slow one.
+    async fn go_live(&mut self) -> Result<(), Stop> {
+        if self.live {
+            return Ok(());
+        }
+        match self.tx.reserve_many(self.buffer.div_ceil(2)).await {
+            Ok(permits) => drop(permits),
+            Err(_) => return Err(Stop::Gone),
+        }
+        self.live = true;
+        Ok(())
     }
 
     /// Delivers the stored events between `last` and `upto` (exclusive), live.

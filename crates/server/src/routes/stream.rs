@@ -51,7 +51,7 @@ fn request(query: Option<&str>, headers: &HeaderMap) -> Result<StreamRequest, Ap
         }
     }
     if let Some(id) = headers.get("last-event-id") {
-        let id = id.to_str().map_err(|_| ApiError::invalid("Last-Event-ID", "not an event id"))?;
+        let id = id.to_str().map_err(|_| ApiError::invalid("last-event-id", "not an event id"))?;
         // The header wins: a browser's EventSource sends it when it reconnects to the same URL.
         r.after = Some(id.to_string());
     }

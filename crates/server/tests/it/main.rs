@@ -13,6 +13,7 @@ mod intake;
 mod pagination;
 mod reports;
 mod stix_export;
+mod stream;
 mod taxii;
 mod taxii_reports;
 mod tcp;
