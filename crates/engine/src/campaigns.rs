@@ -250,7 +250,8 @@ impl Engine {
             return None;
         }
         let part = parts(&c, campaign, &visible).into_iter().find(|p| p.slots.contains(&slot))?;
-        (part.slots.len() >= 2).then(|| (part.id, part.slots.len()))
+        let n = part.slots.len();
+        (n >= 2).then_some((part.id, n))
     }
 
     /// The visible, live members of a campaign.

@@ -176,28 +176,6 @@ pub(crate) fn in_requested_order<T: Clone>(ids: &[Uuid], mut found: HashMap<Uuid
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use model::report::ReportKind;
-    use model::{ObservableKind, Tlp};
-
-    /// Enums are written with `as_str` and read back with serde (from SQLite-built JSON):
-    /// the two spellings must agree.
-    #[test]
-    fn stored_enum_spellings_are_the_serde_names() {
-        let json = |s: &str| format!("\"{s}\"");
-        for k in [ReportKind::Intel, ReportKind::Scam] {
-            assert_eq!(serde_json::from_str::<ReportKind>(&json(k.as_str())).ok(), Some(k));
-        }
-        for t in Tlp::ALL {
-            assert_eq!(serde_json::from_str::<Tlp>(&json(t.as_str())).ok(), Some(t));
-        }
-        for k in ObservableKind::ALL {
-            assert_eq!(serde_json::from_str::<ObservableKind>(&json(k.as_str())).ok(), Some(k));
-        }
-    }
-}
-
 /// An event as stored: its JSON (with `seq` 0: the row's `seq` column is the truth). Text with
 /// a NUL character is refused, as everywhere (`\u0000` in JSON included).
 pub(crate) fn event_data(e: &model::event::Event) -> Result<String, StoreError> {
@@ -221,4 +199,26 @@ pub(crate) fn event_from(seq: i64, data: &str) -> Result<model::event::Event, St
 /// Checks the events of a write before anything is written (their JSON is kept for the insert).
 pub(crate) fn events_data(events: &[model::event::Event]) -> Result<Vec<String>, StoreError> {
     events.iter().map(event_data).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use model::report::ReportKind;
+    use model::{ObservableKind, Tlp};
+
+    /// Enums are written with `as_str` and read back with serde (from SQLite-built JSON):
+    /// the two spellings must agree.
+    #[test]
+    fn stored_enum_spellings_are_the_serde_names() {
+        let json = |s: &str| format!("\"{s}\"");
+        for k in [ReportKind::Intel, ReportKind::Scam] {
+            assert_eq!(serde_json::from_str::<ReportKind>(&json(k.as_str())).ok(), Some(k));
+        }
+        for t in Tlp::ALL {
+            assert_eq!(serde_json::from_str::<Tlp>(&json(t.as_str())).ok(), Some(t));
+        }
+        for k in ObservableKind::ALL {
+            assert_eq!(serde_json::from_str::<ObservableKind>(&json(k.as_str())).ok(), Some(k));
+        }
+    }
 }

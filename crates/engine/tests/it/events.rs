@@ -119,7 +119,7 @@ impl EventBus for UnreliableBus {
         let mut count = self.count.lock().unwrap();
         for e in events {
             *count += 1;
-            if *count % 3 != 0 {
+            if !(*count).is_multiple_of(3) {
                 held.push(Arc::clone(e));
             }
         }
