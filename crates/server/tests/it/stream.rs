@@ -21,23 +21,23 @@ const WAIT: Duration = Duration::from_secs(20);
 
 /// One Server-Sent Events frame.
 #[derive(Debug, Clone)]
-struct Frame {
-    id: Option<String>,
-    event: String,
-    data: Value,
+pub(crate) struct Frame {
+    pub(crate) id: Option<String>,
+    pub(crate) event: String,
+    pub(crate) data: Value,
 }
 
 /// A stream read in-process, frame by frame. Not reading it is what a slow client does.
-struct Sse {
+pub(crate) struct Sse {
     body: BodyDataStream,
     pending: Vec<u8>,
     frames: VecDeque<Frame>,
     /// Everything received, to search for what must never be there.
-    raw: String,
+    pub(crate) raw: String,
 }
 
 impl Sse {
-    async fn open(app: &Router, token: &str, query: &str, last_id: Option<&str>) -> Sse {
+    pub(crate) async fn open(app: &Router, token: &str, query: &str, last_id: Option<&str>) -> Sse {
         let mut req = Request::get(format!("/api/v1/stream{query}"))
             .header(header::AUTHORIZATION, format!("Bearer {token}"));
         if let Some(id) = last_id {
@@ -86,7 +86,7 @@ impl Sse {
     }
 
     /// Frames until (and with) the first one `stop` accepts.
-    async fn until(&mut self, stop: impl Fn(&Frame) -> bool) -> Vec<Frame> {
+    pub(crate) async fn until(&mut self, stop: impl Fn(&Frame) -> bool) -> Vec<Frame> {
         let mut out = Vec::new();
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
