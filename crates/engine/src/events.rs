@@ -233,6 +233,11 @@ impl std::fmt::Debug for Msg {
 }
 
 impl EventStream {
+    /// The id of the last event delivered, if any.
+    pub fn last_event_id(&self) -> Option<&str> {
+        self.last_event_id.as_deref()
+    }
+
     /// The next item; `None` once the stream has ended.
     pub async fn next(&mut self) -> Option<StreamItem> {
         if self.ended {

@@ -110,6 +110,9 @@ pub struct AppState {
     pub options: ServerOptions,
     /// Submission counters of the public intake forms.
     pub(crate) limiter: Arc<routes::public_intake::Limiter>,
+    /// Set when the server starts shutting down: event streams end (they would otherwise keep
+    /// their connections, and the graceful shutdown, open forever).
+    pub(crate) shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -126,7 +129,13 @@ impl AppState {
 
     /// A state with the given options.
     pub fn with_options(engine: Arc<Engine>, options: ServerOptions) -> Self {
-        AppState { engine, metrics: Arc::new(Metrics::new()), options, limiter: Default::default() }
+        AppState {
+            engine,
+            metrics: Arc::new(Metrics::new()),
+            options,
+            limiter: Default::default(),
+            shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
+        }
     }
 }
 
@@ -167,6 +176,12 @@ pub async fn serve_with_shutdown(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving");
+    let streams = Arc::clone(&state.shutdown);
+    let shutdown = async move {
+        shutdown.await;
+        // Event streams end now; the other requests in flight finish.
+        streams.send_replace(true);
+    };
     // The client's address is known to handlers (the public intake form's rate limit).
     axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)

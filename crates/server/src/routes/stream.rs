@@ -102,18 +102,35 @@ pub(crate) async fn stream(
     let request = request(query.as_deref(), &headers)?;
     let options = StreamOptions { buffer: state.options.stream_buffer, ..StreamOptions::default() };
     let events = state.engine.stream(who, request, options).await?;
-    let body = futures::stream::unfold(events, |mut events| async move {
-        let frame = match events.next().await? {
-            StreamItem::Event(v) => SseEvent::default()
-                .id(v.id.clone())
-                .event(v.event_type().as_str())
-                .data(serde_json::to_string(&v).unwrap_or_default()),
+    let stop = state.shutdown.subscribe();
+    let body = futures::stream::unfold((events, stop, false), |(mut events, mut stop, ended)| async move {
+        if ended {
+            return None;
+        }
+        let item = tokio::select! {
+            item = events.next() => item?,
+            _ = stop.wait_for(|stopping| *stopping) => StreamItem::End {
+                error: engine::ErrorBody {
+                    code: "unavailable".into(),
+                    message: "the server is shutting down; resume with the last event id".into(),
+                },
+                last_event_id: events.last_event_id().map(str::to_string),
+            },
+        };
+        let (frame, ended) = match item {
+            StreamItem::Event(v) => {
+                let frame = SseEvent::default()
+                    .id(v.id.clone())
+                    .event(v.event_type().as_str())
+                    .data(serde_json::to_string(&v).unwrap_or_default());
+                (frame, false)
+            }
             StreamItem::End { error, last_event_id } => {
                 let e = StreamError { code: error.code, message: error.message, last_event_id };
-                SseEvent::default().event("error").data(serde_json::to_string(&e).unwrap_or_default())
+                (SseEvent::default().event("error").data(serde_json::to_string(&e).unwrap_or_default()), true)
             }
         };
-        Some((Ok::<_, Infallible>(frame), events))
+        Some((Ok::<_, Infallible>(frame), (events, stop, ended)))
     });
     let keep_alive = KeepAlive::new().interval(state.options.stream_heartbeat).text("heartbeat");
     let mut response = Sse::new(body).keep_alive(keep_alive).into_response();

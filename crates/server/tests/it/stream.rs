@@ -420,3 +420,40 @@ async fn idle_streams_get_heartbeats() {
     let chunk = tokio::time::timeout(WAIT, s.body.next()).await.unwrap().unwrap().unwrap();
     assert_eq!(String::from_utf8_lossy(&chunk), ": heartbeat\n\n");
 }
+
+/// Over TCP: a shutdown ends open streams with `unavailable` (and their last event id), so the
+/// graceful shutdown completes.
+#[tokio::test]
+async fn shutdown_ends_open_streams() {
+    let env = Env::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server =
+        tokio::spawn(server::serve_with_shutdown(listener, AppState::new(env.engine.clone()), async {
+            let _ = stopped.await;
+        }));
+    let mut resp = reqwest::Client::new()
+        .get(format!("http://{addr}/api/v1/stream"))
+        .bearer_auth(env.analyst(AUTHOR))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    env.submit(AUTHOR, &report("before shutdown", "GREEN", &[], json!([]))).await;
+    let mut text = String::new();
+    while !text.contains("before shutdown") {
+        let chunk = tokio::time::timeout(WAIT, resp.chunk()).await.unwrap().unwrap().unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let id = text.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_string();
+    stop.send(()).unwrap();
+    while let Some(chunk) = tokio::time::timeout(WAIT, resp.chunk()).await.unwrap().unwrap() {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let last = text.trim_end().lines().last().unwrap();
+    let error: Value = serde_json::from_str(last.strip_prefix("data: ").unwrap()).unwrap();
+    assert_eq!(error["code"], "unavailable");
+    assert_eq!(error["last_event_id"], id.as_str());
+    tokio::time::timeout(WAIT, server).await.expect("the server stops").unwrap().unwrap();
+}
