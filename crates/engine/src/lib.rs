@@ -3,6 +3,8 @@
 //! The [`Engine`] owns the store, the in-memory correlation index and the directory of
 //! organisations and communities. The HTTP server and the CLI both drive it; neither talks to
 //! the store directly. Every read goes through [`model::can_see`] via the correlation index.
+//! Every write stores its [`model::event::Event`]s with the change and publishes them on the
+//! [`EventBus`]; [`Engine::stream`] follows them for one reader (see [`events`]).
 
 mod error;
 mod views;
