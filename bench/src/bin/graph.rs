@@ -634,6 +634,7 @@ fn to_report(r: u32, os: &[u32]) -> Report {
         revoked_at: None,
         scam: None,
         victim_pii: None,
+        discoverable: None,
     }
 }
 

@@ -8,7 +8,8 @@ use crate::config::Settings;
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCommand {
-    /// Organisations: `admin org create NAME [--operator]`, `admin org list`.
+    /// Organisations: `admin org create NAME [--operator]`, `admin org list`,
+    /// `admin org discoverable NAME on|off`.
     #[command(subcommand)]
     Org(OrgCommand),
     /// Sharing communities: `admin community create NAME --member ORG...`.
@@ -35,6 +36,24 @@ pub enum OrgCommand {
     },
     /// List the organisations.
     List,
+    /// Turn an organisation's "all our reports are discoverable" setting on or off (hit/no-hit:
+    /// others learn only that a selector is held elsewhere and may ask for access). Reports
+    /// marked `"discoverable": false`, and TLP:RED ones, are never discoverable.
+    Discoverable {
+        /// The organisation.
+        name: String,
+        /// `on` or `off`.
+        #[arg(value_parser = parse_on_off, action = clap::ArgAction::Set)]
+        setting: bool,
+    },
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        other => Err(format!("expected on or off, got {other:?}")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,6 +109,14 @@ pub async fn run(settings: &Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             for o in engine.list_orgs() {
                 println!("{}\t{}{}", o.id, o.name, if o.operator { "\t(operator)" } else { "" });
             }
+        }
+        AdminCommand::Org(OrgCommand::Discoverable { name, setting }) => {
+            let s = engine.set_reports_discoverable(None, &name, setting).await?;
+            println!(
+                "reports of {:?} are {}",
+                s.organization,
+                if s.reports_discoverable { "discoverable" } else { "discoverable only when marked" }
+            );
         }
         AdminCommand::Community(CommunityCommand::Create { name, members }) => {
             let c = engine.create_community(None, &name, &members).await?;

@@ -22,6 +22,10 @@ pub struct IngestArgs {
     org: String,
     /// JSON Lines file, one report per line (`-` for standard input).
     file: PathBuf,
+    /// Make every report discoverable (hit/no-hit) unless its line says `"discoverable"`
+    /// itself. TLP:RED reports are never discoverable and are left as they are.
+    #[arg(long)]
+    discoverable: bool,
 }
 
 /// A file to read (or standard input for `-`), buffered, with its length when known.
@@ -47,6 +51,15 @@ pub(crate) fn bytes_bar(len: Option<u64>) -> ProgressBar {
     }
 }
 
+/// A report marked discoverable, unless it says otherwise or is TLP:RED.
+fn discoverable(mut r: ReportInput) -> ReportInput {
+    let red = model::Tlp::parse(&r.tlp).is_ok_and(|t| !model::discovery::may_be_discoverable(t));
+    if !red {
+        r.discoverable.get_or_insert(true);
+    }
+    r
+}
+
 pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<i32> {
     let engine = crate::open_configured(settings).await?;
     let author = engine.local_principal(&args.org)?;
@@ -67,6 +80,7 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<i32> {
             if !line.trim().is_empty() {
                 batch.push(
                     serde_json::from_str::<ReportInput>(line)
+                        .map(|r| if args.discoverable { discoverable(r) } else { r })
                         .map_err(|e| format!("invalid report json: {e}")),
                 );
                 batch_lines.push(line_no);

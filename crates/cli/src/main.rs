@@ -1,5 +1,6 @@
 //! `dragnet`: the cybercrime intelligence exchange in one binary.
 
+mod access;
 mod admin;
 mod config;
 mod demo;
@@ -82,8 +83,15 @@ enum Command {
     Lookup(query::LookupArgs),
     /// Check many selectors at once (one per line: `VALUE` or `KIND<TAB>VALUE`).
     ///
-    /// Prints one line per selector: index, kind, canonical value, visible report count.
+    /// Prints one line per selector: index, kind, canonical value, visible report count, and
+    /// `held-elsewhere` when a discoverable report you may not read holds it too.
     Check(query::CheckArgs),
+    /// Hit/no-hit access requests: `request KIND VALUE` for a selector held elsewhere, `list`
+    /// (addressed to you, or `--outgoing`), `grant ID`, `decline ID`.
+    ///
+    /// Against `--server URL --token T`, or the data directory as `--org NAME`.
+    #[command(subcommand, name = "access-requests")]
+    AccessRequests(access::AccessCommand),
     /// Extract indicators from free text: defanged, obfuscated, validated, canonicalised.
     ///
     /// Reads FILE (or standard input with `-` or no FILE) and prints every phone number,
@@ -154,6 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest(args) => ingest::run(&s, args).await,
         Command::Lookup(args) => query::lookup(&s, args).await.map(|()| 0),
         Command::Check(args) => query::check(&s, args).await.map(|()| 0),
+        Command::AccessRequests(cmd) => access::run(&s, cmd).await.map(|()| 0),
         Command::Extract(args) => extract::run(&s, args),
         Command::Hash(args) => hashes::hash(args),
         Command::Import(cmd) => import::run(&s, cmd).await,

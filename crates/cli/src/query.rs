@@ -36,7 +36,7 @@ pub struct CheckArgs {
     json: bool,
 }
 
-fn parse_kind(kind: &str) -> anyhow::Result<Option<ObservableKind>> {
+pub(crate) fn parse_kind(kind: &str) -> anyhow::Result<Option<ObservableKind>> {
     if kind.eq_ignore_ascii_case("auto") {
         return Ok(None);
     }
@@ -89,6 +89,12 @@ pub async fn lookup(settings: &Settings, args: LookupArgs) -> anyhow::Result<()>
         println!("flags: {}", serde_json::to_string(&view.flags)?);
     }
     println!("seen in {} visible report(s)", view.count);
+    if view.held_elsewhere {
+        println!(
+            "held elsewhere: reports you may not read hold it too (ask with `dragnet access-requests request {} {}`)",
+            view.kind, view.canonical
+        );
+    }
     if let (Some(f), Some(l)) = (view.first_seen, view.last_seen) {
         println!("first seen {f}, last seen {l}");
     }
@@ -179,14 +185,16 @@ pub async fn check(settings: &Settings, args: CheckArgs) -> anyhow::Result<()> {
         match &r.error {
             Some(e) => println!("{}\terror\t{}\t{}", r.index, e.code, e.message),
             None => println!(
-                "{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}{}",
                 r.index,
                 r.kind.map_or("-", ObservableKind::as_str),
                 r.canonical.as_deref().unwrap_or("-"),
-                r.count
+                r.count,
+                if r.held_elsewhere { "\theld-elsewhere" } else { "" }
             ),
         }
     }
-    eprintln!("{} selectors checked, {hits} hit(s)", results.len());
+    let held = results.iter().filter(|r| r.held_elsewhere).count();
+    eprintln!("{} selectors checked, {hits} hit(s), {held} held elsewhere", results.len());
     Ok(())
 }

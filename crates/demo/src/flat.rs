@@ -130,6 +130,7 @@ pub fn reports_with_observables(seed: u64, n: usize, per_report: usize) -> Vec<R
         out.push(ReportInput {
             scam: None,
             victim_pii: None,
+            discoverable: None,
             kind,
             title: format!("Synthetic {} report {r}", kind.as_str()),
             narrative: format!("Synthetic benchmark report {r} from seed {seed}."),

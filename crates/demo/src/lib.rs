@@ -647,6 +647,7 @@ fn render<R: Rng + ?Sized>(rng: &mut R, d: &Draft, start: DateTime<Utc>) -> Demo
             observables,
             scam: None,
             victim_pii: None,
+            discoverable: None,
         },
     }
 }

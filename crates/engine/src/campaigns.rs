@@ -17,7 +17,7 @@ use model::{ObservableKind, Report, Viewer};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::scams::{Aggregate, GroupView, MoneyView, ScamFacts, ScamTotals, series};
+use crate::scams::{Aggregate, GroupView, Interval, MoneyView, ScamFacts, ScamTotals, series};
 use crate::{Engine, EngineError, PAGE_MAX};
 
 /// Campaigns in memory: the index and the report slots it is keyed by.
@@ -448,7 +448,7 @@ impl Engine {
         Ok(CampaignView {
             summary,
             totals,
-            weekly: series(part_facts.iter(), true),
+            weekly: series(part_facts.iter(), Interval::Week),
             indicators,
             members: reports,
         })

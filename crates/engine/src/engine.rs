@@ -65,8 +65,8 @@ pub struct EngineOptions {
 /// See the crate docs.
 pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
-    index: RwLock<CorrelationIndex>,
-    directory: RwLock<Directory>,
+    pub(crate) index: RwLock<CorrelationIndex>,
+    pub(crate) directory: RwLock<Directory>,
     pub(crate) canon: CanonicalizeOptions,
     extractor: Extractor,
     /// Serialises writes so that the store and the index see them in the same order.
@@ -123,6 +123,9 @@ impl Engine {
             }
             scams.extend(crate::scams::facts_map(page.iter()));
             campaign_entries.extend(page.iter().map(crate::campaigns::Campaigns::entry));
+        }
+        for org in store.list_discoverable_orgs().await? {
+            index.set_org_discoverable(org, true);
         }
         let mut campaigns =
             crate::campaigns::Campaigns::build(options.warninglists.clone(), campaign_entries);
@@ -550,6 +553,9 @@ impl Engine {
             return Err(EngineError::invalid("narrative", "must not contain NUL characters"));
         }
         let tlp = Tlp::parse(&input.tlp).map_err(|e| EngineError::invalid("tlp", e.to_string()))?;
+        if input.discoverable == Some(true) && !model::discovery::may_be_discoverable(tlp) {
+            return Err(crate::discovery::red_is_never_discoverable());
+        }
         let audience = self.resolve_audience(&input.audience)?;
         let mut labels = Vec::with_capacity(input.labels.len());
         for (i, l) in input.labels.iter().enumerate() {
@@ -668,6 +674,7 @@ impl Engine {
             revoked_at: None,
             scam,
             victim_pii,
+            discoverable: input.discoverable,
         })
     }
 
@@ -750,7 +757,7 @@ impl Engine {
         report.id = Uuid::now_v7();
         self.insert_reports(std::slice::from_ref(&report)).await?;
         self.alert(std::slice::from_ref(&report)).await;
-        Ok(self.view(&report))
+        Ok(self.view(report.author, &report))
     }
 
     /// Stores reports with their `report.created` events in one transaction (under the write
@@ -926,9 +933,19 @@ impl Engine {
 
     // ---- reports: reads ---------------------------------------------------------------------
 
-    fn view(&self, r: &Report) -> ReportView {
+    /// A report as an organisation that may see it sees it (`reader`: the discoverable flag
+    /// is shown to the author organisation only).
+    pub(crate) fn view(&self, reader: OrgId, r: &Report) -> ReportView {
+        let discoverable = (reader == r.author).then(|| {
+            model::discovery::is_discoverable(
+                &r.access(),
+                r.discoverable,
+                self.index().org_discoverable(r.author),
+            )
+        });
         let dir = self.directory();
         ReportView {
+            discoverable,
             id: r.id,
             kind: r.kind,
             title: r.title.clone(),
@@ -971,7 +988,7 @@ impl Engine {
         let mut reports = self.store.get_reports(&[id]).await?;
         self.attach_pii(viewer, &mut reports).await?;
         let report = reports.pop().ok_or_else(|| EngineError::not_found("report"))?;
-        Ok(self.view(&report))
+        Ok(self.view(viewer.org, &report))
     }
 
     /// Fills in the victim data of the viewer's own organisation's reports: the only place
@@ -1034,7 +1051,7 @@ impl Engine {
         let mut reports = self.store.get_reports(&ids).await?;
         self.attach_pii(viewer, &mut reports).await?;
         let next_cursor = if more { ids.last().map(|id| id.to_string()) } else { None };
-        Ok(Page { items: reports.iter().map(|r| self.view(r)).collect(), next_cursor })
+        Ok(Page { items: reports.iter().map(|r| self.view(viewer.org, r)).collect(), next_cursor })
     }
 
     /// Looks an observable up: its canonical form, STIX id and visible occurrences.
@@ -1055,6 +1072,7 @@ impl Engine {
         let idx = self.index();
         let dir = self.directory();
         let summary = idx.summary(viewer, &obs);
+        let held_elsewhere = idx.held_elsewhere(viewer, &obs);
         let occurrences = idx
             .occurrences(viewer, &obs)
             .take(limit)
@@ -1079,6 +1097,7 @@ impl Engine {
             last_seen: summary.last_seen,
             organizations: summary.organizations.iter().map(|o| dir.org_name(*o)).collect(),
             occurrences,
+            held_elsewhere,
         })
     }
 
@@ -1108,6 +1127,7 @@ impl Engine {
             Ok(c) => {
                 let obs = c.observable;
                 let (count, report_ids) = idx.hits(viewer, &obs, CHECK_REPORT_IDS_LIMIT);
+                let held_elsewhere = idx.held_elsewhere(viewer, &obs);
                 CheckResult {
                     index,
                     kind: Some(obs.kind),
@@ -1115,6 +1135,7 @@ impl Engine {
                     hit: count > 0,
                     count,
                     report_ids,
+                    held_elsewhere,
                     error: None,
                 }
             }
@@ -1125,6 +1146,7 @@ impl Engine {
                 hit: false,
                 count: 0,
                 report_ids: vec![],
+                held_elsewhere: false,
                 error: Some(error_body(&e)),
             },
         };

@@ -16,6 +16,12 @@ mod campaigns;
 
 pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};
 mod directory;
+mod discovery;
+
+pub use discovery::{
+    ACCESS_REQUESTS_PENDING_MAX, AccessGrantView, DiscoverySettingView, IncomingAccessRequestView,
+    OutgoingAccessRequestView, RequestedAccess,
+};
 mod engine;
 pub mod events;
 mod graph_export;
@@ -38,7 +44,7 @@ pub use campaigns::{
     CampaignIndicatorView, CampaignQuery, CampaignReportView, CampaignSummaryView, CampaignView, HubView,
 };
 
-pub use scams::{GroupView, MoneyView, ScamStats, ScamStatsQuery, ScamTotals};
+pub use scams::{GroupView, Interval, MAX_PERIODS, MoneyView, ScamStats, ScamStatsQuery, ScamTotals};
 
 pub use hashlists::{
     HashEntryView, HashMatchView, HashQueryInput, HashSetInput, HashSetView, HashSightingView,

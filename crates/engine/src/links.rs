@@ -53,8 +53,6 @@ struct ViewerHubs {
 
 /// A snapshot of what a viewer's hub index is built from.
 struct HubInputs {
-    /// Reports in the graph when it was taken (visible or not).
-    seen: usize,
     ids: Vec<Uuid>,
     keys: Vec<Vec<IndicatorKey>>,
 }
@@ -115,6 +113,45 @@ impl Links {
         }
     }
 
+    /// A report's sharing changed (an access grant widened its audience): the graph takes its
+    /// new access facts, and every cached viewer that may now see it gets it in its hub index.
+    /// A viewer that no longer may (a narrower audience) loses its cached index, rebuilt on its
+    /// next query.
+    pub(crate) fn reshare(&mut self, report: &Report) {
+        let access = report.access();
+        if !self.graph.set_access(report.id, &access) {
+            return;
+        }
+        let mut keys = None;
+        let mut stale = Vec::new();
+        for (key, hubs) in self.viewers.iter_mut() {
+            let visible = can_see(&hubs.viewer, &access);
+            match hubs.slot_of.get(&report.id) {
+                Some(_) if !visible => stale.push(key.clone()),
+                None if visible => {
+                    let keys = keys.get_or_insert_with(|| {
+                        let mut k: Vec<IndicatorKey> = self
+                            .graph
+                            .report_values(report.id)
+                            .into_iter()
+                            .map(|(k, v)| IndicatorKey::new(k, v))
+                            .collect();
+                        k.sort();
+                        k.dedup();
+                        k
+                    });
+                    let slot = hubs.slot_of.len() as u32;
+                    hubs.index.insert(slot, keys);
+                    hubs.slot_of.insert(report.id, slot);
+                }
+                _ => {}
+            }
+        }
+        for key in stale {
+            self.viewers.remove(&key);
+        }
+    }
+
     pub(crate) fn set_mark(&mut self, kind: ObservableKind, value: &str, marked: bool) {
         let key = IndicatorKey::new(kind, value);
         for hubs in self.viewers.values_mut() {
@@ -137,9 +174,8 @@ impl Links {
 
     /// What building a viewer's hub index needs from the graph (taken under the read lock).
     fn hub_inputs(&self, viewer: &Viewer) -> HubInputs {
-        let mut inputs = HubInputs { seen: 0, ids: Vec::new(), keys: Vec::new() };
+        let mut inputs = HubInputs { ids: Vec::new(), keys: Vec::new() };
         for (id, access) in self.graph.reports() {
-            inputs.seen += 1;
             if can_see(viewer, access) {
                 inputs.ids.push(id);
                 inputs.keys.push(self.keys(id));
@@ -166,12 +202,13 @@ impl Links {
         let mut slot_of: HashMap<Uuid, u32> =
             inputs.ids.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
         let mut added = Vec::new();
-        for (i, (id, access)) in self.graph.reports().enumerate() {
+        for (id, access) in self.graph.reports() {
             let visible = can_see(viewer, access);
             match slot_of.get(&id) {
                 // Revoked since.
                 Some(&slot) if !visible => index.revoke(slot),
-                None if visible && i >= inputs.seen => added.push(id),
+                // Added since, or shared with the viewer since (an access grant).
+                None if visible => added.push(id),
                 _ => {}
             }
         }
@@ -294,6 +331,9 @@ pub struct PathView {
 pub struct ConnectionView {
     #[serde(flatten)]
     pub graph: SubgraphView,
+    /// The selectors as node ids (`report:<uuid>` or `<kind>:<canonical value>`), in the order
+    /// given, so that a caller can tell its selectors among the answer's nodes.
+    pub selectors: Vec<String>,
     /// Selectors no visible report holds.
     pub missing: Vec<String>,
     /// Pairs with no path within the limits.
@@ -810,6 +850,7 @@ impl Engine {
         };
         Ok(ConnectionView {
             graph: self.subgraph_view(&c.nodes, &c.edges, c.truncated).await?,
+            selectors: nodes.iter().map(node_id).collect(),
             missing: c.missing.iter().map(node_id).collect(),
             unconnected: c.unconnected.iter().map(|(a, b)| [node_id(a), node_id(b)]).collect(),
         })
@@ -927,7 +968,7 @@ impl Engine {
         drop(dir);
         let mut weeks: std::collections::BTreeMap<chrono::NaiveDate, usize> = Default::default();
         for t in &timeline {
-            *weeks.entry(crate::scams::period_start(t.time, true)).or_default() += 1;
+            *weeks.entry(crate::scams::period_start(t.time, crate::scams::Interval::Week)).or_default() += 1;
         }
         let weekly = weeks.into_iter().map(|(week, reports)| WeekCountView { week, reports }).collect();
         Ok(NetworkView {
@@ -983,6 +1024,7 @@ mod tests {
             revoked_at: None,
             scam: None,
             victim_pii: None,
+            discoverable: None,
         }
     }
 

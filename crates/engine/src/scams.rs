@@ -66,11 +66,38 @@ pub struct ScamTotals {
 pub struct ScamStats {
     #[serde(flatten)]
     pub totals: ScamTotals,
-    /// `week` (starting Mondays) or `month`.
+    /// `day`, `week` (starting Mondays) or `month`.
     pub interval: String,
-    /// Reports and losses per period, oldest first, empty periods included.
+    /// Reports and losses per period, oldest first, empty periods included; at most the newest
+    /// [`MAX_PERIODS`] periods.
     pub over_time: Vec<GroupView>,
 }
+
+/// The length of the periods of a series over time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Interval {
+    /// Calendar days (UTC).
+    Day,
+    /// Weeks starting on Mondays.
+    Week,
+    /// Calendar months.
+    #[default]
+    Month,
+}
+
+impl Interval {
+    /// The name the API uses: `day`, `week` or `month`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interval::Day => "day",
+            Interval::Week => "week",
+            Interval::Month => "month",
+        }
+    }
+}
+
+/// The most periods a series holds (the newest ones): 600 days, weeks or months.
+pub const MAX_PERIODS: u32 = 600;
 
 /// Filters of the statistics.
 #[derive(Clone, Debug, Default)]
@@ -78,8 +105,8 @@ pub struct ScamStatsQuery {
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub scam_type: Option<ScamType>,
-    /// Weekly periods instead of monthly ones.
-    pub weekly: bool,
+    /// The periods of `over_time`.
+    pub interval: Interval,
 }
 
 /// Money by currency: (lost, recovered).
@@ -173,37 +200,51 @@ impl Aggregate {
     }
 }
 
-/// The start of the period holding `t`: its Monday (weeks) or the 1st (months).
-pub(crate) fn period_start(t: DateTime<Utc>, weekly: bool) -> NaiveDate {
+/// The start of the period holding `t`: its day, its Monday (weeks) or the 1st (months).
+pub(crate) fn period_start(t: DateTime<Utc>, interval: Interval) -> NaiveDate {
     let d = t.date_naive();
-    if weekly {
-        d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
-    } else {
-        d.with_day(1).unwrap_or(d)
+    match interval {
+        Interval::Day => d,
+        Interval::Week => d - Duration::days(i64::from(d.weekday().num_days_from_monday())),
+        Interval::Month => d.with_day(1).unwrap_or(d),
     }
 }
 
-fn next_period(d: NaiveDate, weekly: bool) -> NaiveDate {
-    if weekly { d + Duration::days(7) } else { d.checked_add_months(chrono::Months::new(1)).unwrap_or(d) }
+/// The start of the period `n` periods after (`n` > 0) or before the one starting at `d`.
+fn shift_period(d: NaiveDate, interval: Interval, n: i32) -> NaiveDate {
+    let months = chrono::Months::new(n.unsigned_abs());
+    let shifted = match interval {
+        Interval::Day => d.checked_add_signed(Duration::days(i64::from(n))),
+        Interval::Week => d.checked_add_signed(Duration::days(7 * i64::from(n))),
+        Interval::Month if n >= 0 => d.checked_add_months(months),
+        Interval::Month => d.checked_sub_months(months),
+    };
+    shifted.unwrap_or(d)
 }
 
-/// Reports and losses per period, empty periods included (at most ~10 years of them).
-pub(crate) fn series<'a>(facts: impl Iterator<Item = &'a ScamFacts>, weekly: bool) -> Vec<GroupView> {
+/// Reports and losses per period, oldest first, empty periods included: from the period of the
+/// oldest fact to the period of the newest, at most the newest [`MAX_PERIODS`] of them.
+pub(crate) fn series<'a>(facts: impl Iterator<Item = &'a ScamFacts>, interval: Interval) -> Vec<GroupView> {
     let mut by: BTreeMap<NaiveDate, Group> = BTreeMap::new();
     for f in facts {
-        let g = by.entry(period_start(f.at, weekly)).or_default();
+        let g = by.entry(period_start(f.at, interval)).or_default();
         g.reports += 1;
         add_money(&mut g.money, &f.details, None);
     }
     let (Some(first), Some(last)) = (by.keys().next().copied(), by.keys().next_back().copied()) else {
         return Vec::new();
     };
+    let oldest_kept = shift_period(last, interval, 1 - MAX_PERIODS as i32);
     let mut out = Vec::new();
-    let mut d = first;
-    while d <= last && out.len() < 600 {
+    let mut d = first.max(oldest_kept);
+    while d <= last {
         let g = by.remove(&d).unwrap_or_default();
         out.push(GroupView { key: d.to_string(), reports: g.reports, losses: money_view(&g.money) });
-        d = next_period(d, weekly);
+        let next = shift_period(d, interval, 1);
+        if next <= d {
+            break;
+        }
+        d = next;
     }
     out
 }
@@ -233,8 +274,8 @@ impl Engine {
         }
         Ok(ScamStats {
             totals: agg.totals(),
-            interval: if q.weekly { "week" } else { "month" }.into(),
-            over_time: series(facts.into_iter(), q.weekly),
+            interval: q.interval.as_str().into(),
+            over_time: series(facts.into_iter(), q.interval),
         })
     }
 }
@@ -248,4 +289,80 @@ pub(crate) fn facts_of(r: &model::Report) -> Option<(Uuid, ScamFacts)> {
 /// Loads every report's intake facts into a map.
 pub(crate) fn facts_map<'a>(reports: impl Iterator<Item = &'a model::Report>) -> HashMap<Uuid, ScamFacts> {
     reports.filter_map(facts_of).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(at: &str, amount: &str, currency: &str) -> ScamFacts {
+        let details: ScamDetails = serde_json::from_value(serde_json::json!({
+            "source": "victim",
+            "incident": {"scam_type": "tech-support"},
+            "losses": [{"amount": amount, "currency": currency, "method": "gift-card"}],
+        }))
+        .unwrap();
+        ScamFacts { details, at: at.parse().unwrap() }
+    }
+
+    fn keys(s: &[GroupView]) -> Vec<(&str, usize)> {
+        s.iter().map(|g| (g.key.as_str(), g.reports)).collect()
+    }
+
+    fn lost(g: &GroupView) -> Vec<(&str, String)> {
+        g.losses.iter().map(|m| (m.currency.as_str(), m.amount.to_string())).collect()
+    }
+
+    #[test]
+    fn a_series_counts_reports_and_losses_per_day_week_and_month() {
+        let facts = [
+            fact("2026-03-01T23:59:59Z", "10.50", "USD"),
+            fact("2026-03-02T00:00:00Z", "1.25", "USD"),
+            fact("2026-03-02T12:00:00Z", "0.5", "BTC"),
+            fact("2026-03-04T08:00:00Z", "2.00", "USD"),
+            fact("2026-04-01T00:00:00Z", "7", "EUR"),
+        ];
+        let days = series(facts.iter(), Interval::Day);
+        assert_eq!(days.len(), 32, "2026-03-01 to 2026-04-01, empty days included");
+        assert_eq!(
+            keys(&days[..4]),
+            vec![("2026-03-01", 1), ("2026-03-02", 2), ("2026-03-03", 0), ("2026-03-04", 1)]
+        );
+        assert_eq!(lost(&days[1]), vec![("BTC", "0.50".to_string()), ("USD", "1.25".to_string())]);
+        assert!(days[2].losses.is_empty());
+        assert_eq!(keys(&days[31..]), vec![("2026-04-01", 1)]);
+
+        let weeks = series(facts.iter(), Interval::Week);
+        assert_eq!(weeks[0].key, "2026-02-23", "2026-03-01 is a Sunday: its week began on Monday the 23rd");
+        assert_eq!(keys(&weeks[..2]), vec![("2026-02-23", 1), ("2026-03-02", 3)]);
+        assert_eq!(lost(&weeks[1]), vec![("BTC", "0.50".to_string()), ("USD", "3.25".to_string())]);
+        assert_eq!(weeks.last().map(|g| g.key.as_str()), Some("2026-03-30"));
+
+        let months = series(facts.iter(), Interval::Month);
+        assert_eq!(keys(&months), vec![("2026-03-01", 4), ("2026-04-01", 1)]);
+        assert_eq!(lost(&months[0]), vec![("BTC", "0.50".to_string()), ("USD", "13.75".to_string())]);
+        assert_eq!(lost(&months[1]), vec![("EUR", "7.00".to_string())]);
+        assert!(series(std::iter::empty(), Interval::Day).is_empty());
+    }
+
+    #[test]
+    fn a_long_series_keeps_the_newest_periods() {
+        let facts = [
+            fact("2020-01-01T00:00:00Z", "1", "USD"),
+            fact("2024-06-30T10:00:00Z", "2", "USD"),
+            fact("2026-03-02T00:00:00Z", "3", "USD"),
+        ];
+        let days = series(facts.iter(), Interval::Day);
+        assert_eq!(days.len(), MAX_PERIODS as usize);
+        assert_eq!(days.last().map(|g| (g.key.as_str(), g.reports)), Some(("2026-03-02", 1)));
+        // 599 days before 2026-03-02.
+        assert_eq!(days[0].key, "2024-07-11");
+        assert_eq!(days.iter().map(|g| g.reports).sum::<usize>(), 1, "older days fall outside");
+        let weeks = series(facts.iter(), Interval::Week);
+        assert_eq!((weeks.len(), weeks[0].key.as_str()), (323, "2019-12-30"), "short enough: whole");
+        assert_eq!(weeks.iter().map(|g| g.reports).sum::<usize>(), 3);
+        let months = series(facts.iter(), Interval::Month);
+        assert_eq!((months.len(), months[0].key.as_str()), (75, "2020-01-01"));
+        assert_eq!(months.iter().map(|g| g.reports).sum::<usize>(), 3);
+    }
 }

@@ -162,6 +162,7 @@ impl Engine {
                     observables: obs,
                     scam: None,
                     victim_pii: None,
+                    discoverable: None,
                 }
             };
         // The value as received: `prepare` canonicalises it again and keeps it as the original.

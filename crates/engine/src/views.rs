@@ -42,6 +42,11 @@ pub struct ReportView {
     /// The victim's personal data: only in answers to the reporting organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub victim_pii: Option<model::scam::VictimPii>,
+    /// Whether organisations that may not read the report may learn that it holds a selector
+    /// and ask for access (hit/no-hit): its own flag, else the organisation's setting; never
+    /// for TLP:RED or revoked reports. Only in answers to the author organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
 }
 
 /// A report's audience by names.
@@ -108,6 +113,11 @@ pub struct LookupView {
     pub organizations: Vec<String>,
     /// Visible occurrences, newest first, at most the requested limit.
     pub occurrences: Vec<OccurrenceView>,
+    /// Hit/no-hit: present, and `true`, only when a report the caller may not read, whose
+    /// author made it discoverable, holds the value ("held by one or more organisations"; ask
+    /// with `POST /api/v1/access-requests`). Absent otherwise, exactly as for a value never seen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held_elsewhere: bool,
 }
 
 /// An observable implied by another.
@@ -150,6 +160,10 @@ pub struct CheckResult {
     pub count: usize,
     /// Visible report ids, newest first, at most [`crate::CHECK_REPORT_IDS_LIMIT`].
     pub report_ids: Vec<Uuid>,
+    /// Hit/no-hit: present, and `true`, only when a discoverable report the caller may not
+    /// read holds the value. Absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held_elsewhere: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
 }

@@ -14,12 +14,18 @@
 //! Architecture invariant: nothing leaves this module without passing [`model::can_see`] for the
 //! viewer asking. Counts, first/last seen and organisation lists are computed over visible
 //! reports only.
+//!
+//! Hit/no-hit: an access class also carries the reports' `discoverable` flag, so
+//! [`CorrelationIndex::held_elsewhere`] — whether a discoverable report the viewer may *not* see
+//! holds a value — is answered from the same tallies in O(classes of the value), and only ever
+//! as one boolean ([`model::discovery`]).
 
 use chrono::{DateTime, Utc};
+use model::discovery::is_discoverable;
 use model::{
     Observable, ObservableKind, OrgId, Report, ReportAccess, ReportKind, Viewer, can_see, visible_to_all,
 };
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use uuid::Uuid;
 
 /// What the index keeps of a report.
@@ -34,6 +40,8 @@ pub struct IndexedReport {
     pub first_seen: DateTime<Utc>,
     /// `last_seen`, else `first_seen`, else `created_at`.
     pub last_seen: DateTime<Utc>,
+    /// The report's own `discoverable` flag (`None`: its organisation's setting).
+    pub discoverable: Option<bool>,
 }
 
 /// One visible occurrence of a value.
@@ -91,15 +99,25 @@ impl Postings {
 
 static EMPTY: Postings = Postings { slots: Vec::new(), public: 0, classes: Vec::new() };
 
+/// The facts shared by the reports of one access class: who may see them and whether others
+/// may discover them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Class {
+    access: ReportAccess,
+    discoverable: Option<bool>,
+}
+
 /// The in-memory correlation index. See the module docs.
 #[derive(Default)]
 pub struct CorrelationIndex {
     reports: Vec<IndexedReport>,
     /// The access class of each report, by slot.
     report_class: Vec<u32>,
-    /// Distinct access facts, by class id.
-    classes: Vec<ReportAccess>,
-    class_ids: FxHashMap<ReportAccess, u32>,
+    /// Distinct access classes, by class id.
+    classes: Vec<Class>,
+    class_ids: FxHashMap<Class, u32>,
+    /// Organisations whose reports are all discoverable unless a report says otherwise.
+    discoverable_orgs: FxHashSet<OrgId>,
     slot_of: FxHashMap<Uuid, u32>,
     /// One map per observable kind, indexed by `kind as usize`.
     values: Vec<FxHashMap<Box<str>, Postings>>,
@@ -147,9 +165,10 @@ impl CorrelationIndex {
             created_at: report.created_at,
             first_seen,
             last_seen: report.last_seen.unwrap_or(first_seen).max(first_seen),
+            discoverable: report.discoverable,
         });
         self.slot_of.insert(report.id, slot);
-        let class = self.intern_class(&report.access());
+        let class = self.intern_class(Class { access: report.access(), discoverable: report.discoverable });
         self.report_class.push(class);
         let public = visible_to_all(&self.reports[slot as usize].access);
         for obs in &report.observables {
@@ -172,13 +191,13 @@ impl CorrelationIndex {
         }
     }
 
-    fn intern_class(&mut self, access: &ReportAccess) -> u32 {
-        if let Some(id) = self.class_ids.get(access) {
+    fn intern_class(&mut self, class: Class) -> u32 {
+        if let Some(id) = self.class_ids.get(&class) {
             return *id;
         }
         let id = u32::try_from(self.classes.len()).expect("more than u32::MAX access classes");
-        self.classes.push(access.clone());
-        self.class_ids.insert(access.clone(), id);
+        self.classes.push(class.clone());
+        self.class_ids.insert(class, id);
         id
     }
 
@@ -197,16 +216,40 @@ impl CorrelationIndex {
     /// report is not indexed.
     pub fn revoke(&mut self, report: &Report) -> bool {
         let Some(&slot) = self.slot_of.get(&report.id) else { return false };
-        let access = &mut self.reports[slot as usize].access;
-        if access.revoked {
+        let r = &self.reports[slot as usize];
+        if r.access.revoked {
             return true;
         }
-        let was_public = visible_to_all(access);
+        let mut access = r.access.clone();
         access.revoked = true;
-        let revoked = access.clone();
+        let discoverable = r.discoverable;
+        self.reclass(slot, report, access, discoverable);
+        true
+    }
+
+    /// Takes a report's sharing facts as they are now (audience, TLP, revocation and its
+    /// `discoverable` flag; its observables must be those indexed): the path of every change
+    /// to who may see or discover a report. Returns false when the report is not indexed.
+    pub fn update_sharing(&mut self, report: &Report) -> bool {
+        let Some(&slot) = self.slot_of.get(&report.id) else { return false };
+        self.reclass(slot, report, report.access(), report.discoverable);
+        true
+    }
+
+    /// Moves the report in `slot` to the class of `access` and `discoverable`, moving the
+    /// tallies of the values in `report` with it.
+    fn reclass(&mut self, slot: u32, report: &Report, access: ReportAccess, discoverable: Option<bool>) {
+        let was_public = visible_to_all(&self.reports[slot as usize].access);
+        let is_public = visible_to_all(&access);
         let old_class = self.report_class[slot as usize];
-        let new_class = self.intern_class(&revoked);
+        let new_class = self.intern_class(Class { access: access.clone(), discoverable });
+        let r = &mut self.reports[slot as usize];
+        r.access = access;
+        r.discoverable = discoverable;
         self.report_class[slot as usize] = new_class;
+        if old_class == new_class {
+            return;
+        }
         let mut done: Vec<(ObservableKind, &str)> = Vec::with_capacity(report.observables.len());
         for obs in &report.observables {
             if done.contains(&(obs.kind, obs.value.as_str())) {
@@ -222,9 +265,76 @@ impl CorrelationIndex {
             } else {
                 postings.remove_from_class(old_class);
             }
-            postings.add_to_class(new_class);
+            if is_public {
+                postings.public += 1;
+            } else {
+                postings.add_to_class(new_class);
+            }
         }
-        true
+    }
+
+    /// Sets an organisation's "all our reports are discoverable" setting (reports whose own
+    /// flag is `None` follow it).
+    pub fn set_org_discoverable(&mut self, org: OrgId, on: bool) {
+        if on {
+            self.discoverable_orgs.insert(org);
+        } else {
+            self.discoverable_orgs.remove(&org);
+        }
+    }
+
+    fn class_discoverable(&self, class: &Class) -> bool {
+        is_discoverable(
+            &class.access,
+            class.discoverable,
+            self.discoverable_orgs.contains(&class.access.author),
+        )
+    }
+
+    /// Whether a report is discoverable now (its flag, its organisation's setting, its TLP and
+    /// revocation; see [`model::discovery::is_discoverable`]).
+    pub fn is_discoverable(&self, report: &IndexedReport) -> bool {
+        is_discoverable(
+            &report.access,
+            report.discoverable,
+            self.discoverable_orgs.contains(&report.access.author),
+        )
+    }
+
+    /// Hit/no-hit: whether a discoverable report the viewer may **not** see holds the value.
+    /// Only a boolean ever leaves: no count, no organisation, no report. Computed from the
+    /// value's access classes (O(classes), every class examined whatever the answer); reports
+    /// every viewer may see never count, since the viewer reads them.
+    pub fn held_elsewhere(&self, viewer: &Viewer, obs: &Observable) -> bool {
+        let postings = self.postings(obs.kind, &obs.value);
+        let mut held = false;
+        for (class, _) in &postings.classes {
+            let class = &self.classes[*class as usize];
+            held |= self.class_discoverable(class) & !can_see(viewer, &class.access);
+        }
+        held
+    }
+
+    /// The author organisations of the discoverable reports holding the value that the viewer
+    /// may not see, sorted: where an access request about the value is routed. Never shown to
+    /// the viewer (it learns only [`CorrelationIndex::held_elsewhere`]).
+    pub fn held_elsewhere_by(&self, viewer: &Viewer, obs: &Observable) -> Vec<OrgId> {
+        let mut owners: Vec<OrgId> = self
+            .postings(obs.kind, &obs.value)
+            .classes
+            .iter()
+            .map(|(class, _)| &self.classes[*class as usize])
+            .filter(|class| self.class_discoverable(class) && !can_see(viewer, &class.access))
+            .map(|class| class.access.author)
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        owners
+    }
+
+    /// Whether an organisation's "all our reports are discoverable" setting is on.
+    pub fn org_discoverable(&self, org: OrgId) -> bool {
+        self.discoverable_orgs.contains(&org)
     }
 
     /// The indexed facts of a report, if the viewer may see it.
@@ -256,7 +366,7 @@ impl CorrelationIndex {
         let restricted: u32 = postings
             .classes
             .iter()
-            .filter(|(class, _)| can_see(viewer, &self.classes[*class as usize]))
+            .filter(|(class, _)| can_see(viewer, &self.classes[*class as usize].access))
             .map(|(_, n)| *n)
             .sum();
         (postings.public + restricted) as usize
@@ -377,6 +487,7 @@ mod tests {
             revoked_at: None,
             scam: None,
             victim_pii: None,
+            discoverable: None,
         }
     }
 
@@ -409,6 +520,63 @@ mod tests {
         assert!(!more);
     }
 
+    /// Hit/no-hit: only a discoverable report the viewer cannot see counts; RED and revoked
+    /// reports never do; the organisation setting applies to reports without a flag.
+    #[test]
+    fn held_elsewhere_only_for_discoverable_hidden_reports() {
+        let a = OrgId(Uuid::from_u128(1));
+        let b = OrgId(Uuid::from_u128(2));
+        let va = Viewer::new(a, Role::Reader, vec![]);
+        let vb = Viewer::new(b, Role::Reader, vec![]);
+        let phone = |v: &str| Observable { kind: ObservableKind::Phone, value: v.into() };
+        let mut idx = CorrelationIndex::new();
+        let mut amber = report(10, a, Tlp::Amber, &["+1", "+2"]);
+        idx.insert(&amber);
+        let mut red = report(11, a, Tlp::Red, &["+3"]);
+        red.discoverable = Some(true);
+        idx.insert(&red);
+        let mut green = report(12, a, Tlp::Green, &["+4"]);
+        green.discoverable = Some(true);
+        idx.insert(&green);
+        // Nothing is discoverable by default.
+        for v in ["+1", "+2", "+3", "+4", "+5"] {
+            assert!(!idx.held_elsewhere(&vb, &phone(v)), "{v}");
+            assert!(!idx.held_elsewhere(&va, &phone(v)), "{v}: the author reads its reports");
+        }
+        amber.discoverable = Some(true);
+        assert!(idx.update_sharing(&amber));
+        assert!(idx.held_elsewhere(&vb, &phone("+1")));
+        assert!(idx.held_elsewhere(&vb, &phone("+2")));
+        assert!(!idx.held_elsewhere(&va, &phone("+1")));
+        assert!(!idx.held_elsewhere(&vb, &phone("+3")), "RED is never discoverable");
+        assert!(!idx.held_elsewhere(&vb, &phone("+4")), "b reads the GREEN report itself");
+        assert_eq!(idx.count(&vb, &phone("+1")), 0);
+        // Granting: b joins the audience and reads the report; nothing is held elsewhere.
+        amber.audience.organizations.push(b);
+        assert!(idx.update_sharing(&amber));
+        assert_eq!(idx.count(&vb, &phone("+1")), 1);
+        assert!(!idx.held_elsewhere(&vb, &phone("+1")));
+        assert!(idx.report(&vb, amber.id).is_some());
+        // The organisation setting covers reports without a flag, never one that says no.
+        let mut other = report(13, a, Tlp::AmberStrict, &["+6"]);
+        idx.insert(&other);
+        assert!(!idx.held_elsewhere(&vb, &phone("+6")));
+        idx.set_org_discoverable(a, true);
+        assert!(idx.held_elsewhere(&vb, &phone("+6")));
+        assert!(idx.is_discoverable(idx.report(&va, other.id).unwrap()));
+        other.discoverable = Some(false);
+        assert!(idx.update_sharing(&other));
+        assert!(!idx.held_elsewhere(&vb, &phone("+6")));
+        other.discoverable = None;
+        assert!(idx.update_sharing(&other));
+        assert!(idx.held_elsewhere(&vb, &phone("+6")));
+        // A revoked report is never discoverable.
+        assert!(idx.revoke(&other));
+        assert!(!idx.held_elsewhere(&vb, &phone("+6")));
+        idx.set_org_discoverable(a, false);
+        assert!(!idx.update_sharing(&report(99, a, Tlp::Amber, &[])));
+    }
+
     /// The index agrees with a brute-force scan through `can_see` for every viewer and value,
     /// across random TLPs, audiences and revocations.
     #[test]
@@ -433,6 +601,7 @@ mod tests {
                 organizations: vec![orgs[next(5) as usize]],
                 communities: if next(2) == 0 { communities.to_vec() } else { vec![] },
             };
+            r.discoverable = [None, Some(true), Some(false)][next(3) as usize];
             idx.insert(&r);
             reports.push(r);
             if next(10) == 0 {
@@ -440,6 +609,18 @@ mod tests {
                 idx.revoke(&reports[victim]);
                 reports[victim].revoked_at = Some(reports[victim].created_at);
             }
+            // Sharing changes: a wider audience (an access grant), a new discoverable flag.
+            if next(8) == 0 {
+                let changed = next(reports.len() as u64) as usize;
+                let r = &mut reports[changed];
+                r.audience.organizations.push(orgs[next(5) as usize]);
+                r.discoverable = [None, Some(true), Some(false)][next(3) as usize];
+                assert!(idx.update_sharing(r));
+            }
+        }
+        let discoverable_orgs = [orgs[1], orgs[3]];
+        for o in discoverable_orgs {
+            idx.set_org_discoverable(o, true);
         }
         let viewers: Vec<Viewer> = orgs
             .iter()
@@ -464,6 +645,28 @@ mod tests {
                 assert_eq!((count, newest.as_slice()), (expected.len(), &expected[..expected.len().min(3)]));
                 let (page, _) = idx.list(v, Some(&obs), None, 1000, |_| true);
                 assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), expected, "list of {value}");
+                let held = reports.iter().any(|r| {
+                    r.observables.iter().any(|o| o.value == value)
+                        && is_discoverable(&r.access(), r.discoverable, discoverable_orgs.contains(&r.author))
+                        && !can_see(v, &r.access())
+                });
+                assert_eq!(idx.held_elsewhere(v, &obs), held, "held elsewhere of {value}");
+                let mut owners: Vec<OrgId> = reports
+                    .iter()
+                    .filter(|r| {
+                        r.observables.iter().any(|o| o.value == value)
+                            && is_discoverable(
+                                &r.access(),
+                                r.discoverable,
+                                discoverable_orgs.contains(&r.author),
+                            )
+                            && !can_see(v, &r.access())
+                    })
+                    .map(|r| r.author)
+                    .collect();
+                owners.sort_unstable();
+                owners.dedup();
+                assert_eq!(idx.held_elsewhere_by(v, &obs), owners, "owners of {value}");
             }
         }
     }

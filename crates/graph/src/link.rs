@@ -754,6 +754,15 @@ impl LinkGraph {
         true
     }
 
+    /// Gives a report new access facts (a wider audience after an access grant, a revocation):
+    /// from now on every query sees it as `can_see` decides on them. Returns false when the
+    /// report is not in the graph.
+    pub fn set_access(&mut self, id: Uuid, access: &ReportAccess) -> bool {
+        let Some(slot) = self.nodes.report_slot(&id) else { return false };
+        self.nodes.report_class[slot as usize] = self.nodes.intern_class(access);
+        true
+    }
+
     /// Merges the pending edges into the CSR arrays.
     pub fn compact(&mut self) {
         if self.pending.is_empty() {

@@ -47,6 +47,7 @@ fn report(n: u128, obs: &[(ObservableKind, &str, Option<&str>)]) -> Report {
         revoked_at: None,
         scam: None,
         victim_pii: None,
+        discoverable: None,
     }
 }
 
@@ -1118,4 +1119,32 @@ proptest! {
             }
         }
     }
+}
+
+/// A wider audience given after the fact (an access grant) answers like a graph built with it:
+/// the organisation added sees the report and its edges, an outsider still does not.
+#[test]
+fn set_access_widens_like_a_fresh_build() {
+    let mut reports = chain();
+    for rep in &mut reports {
+        rep.tlp = Tlp::Amber;
+    }
+    let nodes = all_nodes(&reports);
+    let mut graph = build(&reports);
+    let mut widened = reports.clone();
+    for rep in widened.iter_mut().take(2) {
+        rep.audience.organizations.push(org(2));
+        assert!(graph.set_access(rep.id, &rep.access()));
+    }
+    assert!(!graph.set_access(Uuid::from_u128(999), &reports[0].access()));
+    let fresh = build(&widened);
+    for who in [viewer(1), viewer(2), viewer(3)] {
+        assert_eq!(answers(&graph, &who, &nodes, &random_hub), answers(&fresh, &who, &nodes, &random_hub));
+    }
+    let (granted, outsider) = (viewer(2), viewer(3));
+    let scope = Scope::new(&granted, &no_hubs);
+    let seen = graph.expand(&scope, &o(Phone, P), &ExpandOptions::default()).expect("visible now");
+    assert_eq!(seen.total, 2, "both reports holding the phone were widened");
+    let outsider = Scope::new(&outsider, &no_hubs);
+    assert!(graph.expand(&outsider, &o(Phone, P), &ExpandOptions::default()).is_none());
 }

@@ -504,6 +504,7 @@ mod tests {
                 name: Some("Victim Name".into()),
                 ..Default::default()
             }),
+            discoverable: None,
         }
     }
 

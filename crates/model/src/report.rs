@@ -132,6 +132,11 @@ pub struct Report {
     /// The victim's personal data, on the way in only: the store keeps it apart and never
     /// returns it with a report (see `Store::get_victim_pii`).
     pub victim_pii: Option<crate::scam::VictimPii>,
+    /// Whether organisations that may not read the report may learn that it holds a selector
+    /// (hit/no-hit, see [`crate::discovery`]): `Some(true)` yes, `Some(false)` never, `None`
+    /// as the author organisation's setting says. A TLP:RED or revoked report never is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
 }
 
 impl Report {
@@ -170,6 +175,11 @@ pub struct ReportInput {
     /// reporting organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub victim_pii: Option<crate::scam::VictimPii>,
+    /// Whether organisations that may not read the report may learn that it holds a selector
+    /// and ask for access (hit/no-hit): `true`, `false` (never, whatever the organisation's
+    /// setting), or omitted for the organisation's setting. Refused for TLP:RED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
 }
 
 /// The audience of a submitted report, by organisation and community names.

@@ -524,6 +524,7 @@ impl IntakeInput {
             observables: self.observables,
             scam: Some(self.scam),
             victim_pii: self.victim_pii,
+            discoverable: None,
         }
     }
 }

@@ -17,6 +17,7 @@
 //! | `GET, POST /api/v1/communities` | list, create (operator admins) |
 //! | `PUT /api/v1/communities/{name}/members` | replace the members (operator admins) |
 //! | `GET, POST /api/v1/tokens`, `DELETE /api/v1/tokens/{id}` | tokens (admins) |
+//! | `GET /api/v1/whoami` | the organisation and role of the caller's token |
 //! | `GET, POST /api/v1/reports` | list visible reports (filters, cursor), submit one |
 //! | `POST /api/v1/reports/batch` | submit many; bad records are reported, good ones kept |
 //! | `GET /api/v1/reports/{id}`, `POST /api/v1/reports/{id}/revoke` | one report |

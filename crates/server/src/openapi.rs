@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
 use crate::routes::{
-    alerts, check, communities, extract, graph, hashes, intake, meta, observables, orgs, reports, scams,
-    stix, stream, tokens,
+    alerts, check, communities, discovery, extract, graph, hashes, intake, meta, observables, orgs, reports,
+    scams, stix, stream, tokens,
 };
 
 #[derive(OpenApi)]
@@ -31,13 +31,22 @@ use crate::routes::{
         tokens::list,
         tokens::create,
         tokens::revoke,
+        tokens::whoami,
         reports::list,
         reports::create,
         reports::batch,
         reports::get_one,
         reports::revoke,
+        discovery::set_report,
         observables::lookup,
         check::check,
+        discovery::create,
+        discovery::incoming,
+        discovery::outgoing,
+        discovery::grant,
+        discovery::decline,
+        discovery::setting,
+        discovery::set_setting,
         extract::extract,
         hashes::list,
         hashes::create,
@@ -75,6 +84,7 @@ use crate::routes::{
     tags(
         (name = "reports", description = "Submit, read, list and revoke reports"),
         (name = "observables", description = "Look observables up and screen selectors"),
+        (name = "access requests", description = "Hit/no-hit: discoverable reports, and asking their authors for access"),
         (name = "organizations", description = "Member organisations"),
         (name = "communities", description = "Sharing communities"),
         (name = "tokens", description = "API tokens"),

@@ -3,8 +3,9 @@
 //!
 //! Every answer of this module, a missing asset included, carries [`CSP`]: scripts, styles and
 //! connections from this origin only, no inline script or style, no framing. The pages are plain
-//! ES modules and one style sheet; no build step. The graph explorer's libraries are published
-//! npm files, unchanged, under `ui/vendor/` (listed, with the refresh commands, in its README).
+//! ES modules and one style sheet; no build step. The chart and graph libraries are published
+//! npm files, unchanged, under `ui/vendor/` (listed, with the refresh commands, in its README),
+//! loaded by `js/vendor.js` on the pages that use them.
 //! The scripts write every value from the API as text (`textContent`, attributes on created
 //! elements), never as markup: a test below rejects HTML sinks in the scripts and inline script,
 //! style or event handlers in the page.
@@ -55,12 +56,14 @@ static ASSETS: &[Asset] = assets! {
     "js/api.js" => JS,
     "js/format.js" => JS,
     "js/chart.js" => JS,
+    "js/vendor.js" => JS,
     "js/dashboard.js" => JS,
     "js/search.js" => JS,
     "js/report.js" => JS,
     "js/campaign.js" => JS,
     "js/intake.js" => JS,
     "js/hashes.js" => JS,
+    "js/admin.js" => JS,
     "js/graph.js" => JS,
     "js/fa2-worker.js" => JS,
     "vendor/graphology-0.26.0/graphology.umd.min.js" => JS,
@@ -69,6 +72,9 @@ static ASSETS: &[Asset] = assets! {
     "vendor/sigma-3.0.3/LICENSE.txt" => TEXT,
     "vendor/graphology-layout-forceatlas2-0.10.1/iterate.js" => JS,
     "vendor/graphology-layout-forceatlas2-0.10.1/LICENSE.txt" => TEXT,
+    "vendor/uplot-1.6.32/uPlot.iife.min.js" => JS,
+    "vendor/uplot-1.6.32/uPlot.min.css" => CSS,
+    "vendor/uplot-1.6.32/LICENSE" => TEXT,
     "vendor/README.md" => TEXT,
     "favicon.svg" => SVG,
 };
@@ -189,7 +195,9 @@ mod tests {
             assert_eq!(r.status(), StatusCode::OK, "{}", a.path);
             assert_secure(&r, a.path);
             let ct = r.headers()[header::CONTENT_TYPE].to_str().unwrap().to_string();
-            let want = match a.path.rsplit('.').next() {
+            let file = a.path.rsplit('/').next().unwrap_or(a.path);
+            let want = match file.rsplit_once('.').map(|(_, ext)| ext) {
+                None if file == "LICENSE" => TEXT,
                 Some("html") => HTML,
                 Some("css") => CSS,
                 Some("js") => JS,
@@ -301,10 +309,27 @@ mod tests {
     }
 
     #[test]
+    fn vendored_files_are_loaded_by_the_pages_that_need_them_and_exist() {
+        let index = text(ASSETS.iter().find(|a| a.path == "index.html").unwrap());
+        assert!(!index.contains("/ui/vendor/"), "index.html loads no library: js/vendor.js does, on demand");
+        let mut named = 0;
+        for a in ASSETS.iter().filter(|a| a.path.ends_with(".js") && !a.path.starts_with("vendor/")) {
+            let src = text(a);
+            for (i, _) in src.match_indices("'/ui/vendor/") {
+                let path = &src[i + 5..];
+                let path = &path[..path.find('\'').unwrap()];
+                assert!(ASSETS.iter().any(|b| b.path == path), "{}: names a missing asset {path}", a.path);
+                named += 1;
+            }
+        }
+        assert_eq!(named, 5, "uplot's script and style sheet, graphology, sigma, the forceatlas2 iteration");
+    }
+
+    #[test]
     fn the_vendored_scripts_need_no_eval() {
         let vendored: Vec<&Asset> =
             ASSETS.iter().filter(|a| a.path.starts_with("vendor/") && a.path.ends_with(".js")).collect();
-        assert_eq!(vendored.len(), 3, "graphology, sigma and the forceatlas2 iteration");
+        assert_eq!(vendored.len(), 4, "graphology, sigma, the forceatlas2 iteration and uplot");
         for a in vendored {
             let src = text(a).to_ascii_lowercase();
             for sink in ["eval(", "new function", "innerhtml", "document.write", "importscripts"] {

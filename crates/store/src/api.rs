@@ -4,10 +4,11 @@ use chrono::{DateTime, Utc};
 use model::ObservableKind;
 use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
+use model::discovery::{AccessRequest, AccessRequestStatus};
 use model::event::Event;
 use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
-use model::report::Report;
+use model::report::{Audience, Report};
 use model::scam::VictimPii;
 use uuid::Uuid;
 
@@ -194,6 +195,71 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every hub mark, by kind and value.
     async fn list_hub_marks(&self) -> Result<Vec<HubMark>, StoreError>;
+
+    // ----- hit/no-hit -----
+
+    /// Sets a report's `discoverable` flag (`None`: its organisation's setting). False when
+    /// the report is unknown.
+    async fn set_report_discoverable(&self, id: Uuid, discoverable: Option<bool>)
+    -> Result<bool, StoreError>;
+
+    /// Sets an organisation's "all our reports are discoverable" setting. False when the
+    /// organisation is unknown.
+    async fn set_org_reports_discoverable(&self, org: OrgId, on: bool) -> Result<bool, StoreError>;
+
+    /// The organisations whose setting is on, in id order.
+    async fn list_discoverable_orgs(&self) -> Result<Vec<OrgId>, StoreError>;
+
+    /// Stores access request records in one transaction: all of them or none. Conflict when an
+    /// id is taken, or a record for the same requester, owner, kind and value is pending (also
+    /// within the batch); not found when the requester organisation does not exist.
+    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError>;
+
+    /// The access request record with this id.
+    async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
+
+    /// Up to `limit` records addressed to `owner` with ids greater than `after`, in id order;
+    /// only those with `status` when given.
+    async fn list_access_requests_to(
+        &self,
+        owner: OrgId,
+        status: Option<AccessRequestStatus>,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<AccessRequest>, StoreError>;
+
+    /// Every record of the first `limit` requests sent by `requester` whose request ids are
+    /// greater than `after`, in (request id, id) order: a page of whole requests.
+    async fn list_access_requests_from(
+        &self,
+        requester: OrgId,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<AccessRequest>, StoreError>;
+
+    /// The records sent by `requester` about one selector, in id order.
+    async fn access_requests_for_selector(
+        &self,
+        requester: OrgId,
+        kind: ObservableKind,
+        value: &str,
+    ) -> Result<Vec<AccessRequest>, StoreError>;
+
+    /// How many requests (distinct request ids) `requester` has with a pending record.
+    async fn count_pending_access_requests_from(&self, requester: OrgId) -> Result<u64, StoreError>;
+
+    /// Decides a pending record, in one transaction: `Declined`, or `Granted` together with the
+    /// new audiences of the reports the grant opens (each replacing that report's audience).
+    /// False, and nothing changed, when the record is unknown or no longer pending; not found
+    /// (nothing changed) when a report is unknown; invalid for `Pending`.
+    async fn decide_access_request(
+        &self,
+        id: Uuid,
+        status: AccessRequestStatus,
+        at: DateTime<Utc>,
+        by: Option<Uuid>,
+        audiences: &[(Uuid, Audience)],
+    ) -> Result<bool, StoreError>;
 
     // ----- alerts -----
 

@@ -10,9 +10,11 @@
 //! # Stored forms
 //!
 //! Both backends have the same tables: `organizations`, `communities`, `community_members`,
-//! `tokens`, `reports` and `report_observables`, `stix_objects` (STIX objects as received, one
-//! row per collection, id and version, with their access facts) and the TAXII tables (keyed by `(report_id, position)`; value
-//! look-ups are the engine's in-memory index, so there is no `(kind, value)` index). In SQLite:
+//! `tokens`, `reports` and `report_observables` (keyed by `(report_id, position)`; value
+//! look-ups are the engine's in-memory index, so there is no `(kind, value)` index),
+//! `stix_objects` (STIX objects as received, one row per collection, id and version, with their
+//! access facts), the TAXII tables and `access_requests` (hit/no-hit: one row per request and
+//! owner organisation, at most one pending per requester, owner and selector). In SQLite:
 //!
 //! - **Ids** (uuids) are 16-byte BLOBs in RFC 9562 (big-endian) byte order, so byte order is
 //!   uuid order and UUIDv7 ids sort by creation time; scans page by id.
@@ -42,8 +44,11 @@ mod error;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
+mod postgres_discovery;
+#[cfg(feature = "postgres")]
 mod postgres_taxii;
 mod sqlite;
+mod sqlite_discovery;
 mod sqlite_taxii;
 pub mod taxii;
 pub mod testsuite;

@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
+use model::discovery::{AccessRequest, AccessRequestStatus};
 use model::event::Event;
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
-use model::report::{Report, ReportObservable};
+use model::report::{Audience, Report, ReportObservable};
 use model::scam::VictimPii;
 use model::{ObservableKind, Tlp};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -124,7 +125,7 @@ fn token_from_row(row: &PgRow) -> Result<TokenRecord, StoreError> {
 macro_rules! report_columns {
     () => {
         "id, kind, title, narrative, tlp, author_org, audience::text, labels::text, created_at, \
-         first_seen, last_seen, revoked_at, scam::text"
+         first_seen, last_seen, revoked_at, scam::text, discoverable"
     };
 }
 
@@ -152,6 +153,7 @@ fn report_from_row(row: &PgRow) -> Result<Report, StoreError> {
         revoked_at: row.try_get(11)?,
         scam: scam.map(serde_json::from_str).transpose().map_err(|e| bad("scam", &e))?,
         victim_pii: None,
+        discoverable: row.try_get(13)?,
     })
 }
 
@@ -205,7 +207,9 @@ async fn insert_batch(
     let mut last_seen = Vec::with_capacity(n);
     let mut revoked = Vec::with_capacity(n);
     let mut scams = Vec::with_capacity(n);
+    let mut discoverable = Vec::with_capacity(n);
     for r in reports {
+        discoverable.push(r.discoverable);
         scams.push(scam_json(r));
         ids.push(r.id);
         kinds.push(r.kind.as_str());
@@ -222,14 +226,14 @@ async fn insert_batch(
     }
     sqlx::query(
         "INSERT INTO reports (id, kind, title, narrative, tlp, author_org, audience, labels, created_at, \
-                              first_seen, last_seen, revoked_at, scam) \
+                              first_seen, last_seen, revoked_at, scam, discoverable) \
          SELECT id, kind, title, narrative, tlp, author_org, audience::jsonb, labels::jsonb, created_at, \
-                first_seen, last_seen, revoked_at, scam::jsonb \
+                first_seen, last_seen, revoked_at, scam::jsonb, discoverable \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], \
                      $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], \
-                     $12::timestamptz[], $13::text[]) \
+                     $12::timestamptz[], $13::text[], $14::bool[]) \
               AS t (id, kind, title, narrative, tlp, author_org, audience, labels, created_at, first_seen, \
-                    last_seen, revoked_at, scam)",
+                    last_seen, revoked_at, scam, discoverable)",
     )
     .bind(ids)
     .bind(kinds)
@@ -244,6 +248,7 @@ async fn insert_batch(
     .bind(last_seen)
     .bind(revoked)
     .bind(scams)
+    .bind(discoverable)
     .execute(&mut **tx)
     .await?;
 
@@ -763,6 +768,73 @@ impl Store for PgStore {
     }
 
     // ----- alerts -----
+
+    async fn set_report_discoverable(
+        &self,
+        id: Uuid,
+        discoverable: Option<bool>,
+    ) -> Result<bool, StoreError> {
+        self.pg_set_report_discoverable(id, discoverable).await
+    }
+
+    async fn set_org_reports_discoverable(&self, org: OrgId, on: bool) -> Result<bool, StoreError> {
+        self.pg_set_org_reports_discoverable(org, on).await
+    }
+
+    async fn list_discoverable_orgs(&self) -> Result<Vec<OrgId>, StoreError> {
+        self.pg_list_discoverable_orgs().await
+    }
+
+    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError> {
+        self.pg_insert_access_requests(requests).await
+    }
+
+    async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
+        self.pg_get_access_request(id).await
+    }
+
+    async fn list_access_requests_to(
+        &self,
+        owner: OrgId,
+        status: Option<AccessRequestStatus>,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<AccessRequest>, StoreError> {
+        self.pg_list_access_requests_to(owner, status, after, limit).await
+    }
+
+    async fn list_access_requests_from(
+        &self,
+        requester: OrgId,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<AccessRequest>, StoreError> {
+        self.pg_list_access_requests_from(requester, after, limit).await
+    }
+
+    async fn access_requests_for_selector(
+        &self,
+        requester: OrgId,
+        kind: ObservableKind,
+        value: &str,
+    ) -> Result<Vec<AccessRequest>, StoreError> {
+        self.pg_access_requests_for_selector(requester, kind, value).await
+    }
+
+    async fn count_pending_access_requests_from(&self, requester: OrgId) -> Result<u64, StoreError> {
+        self.pg_count_pending_access_requests_from(requester).await
+    }
+
+    async fn decide_access_request(
+        &self,
+        id: Uuid,
+        status: AccessRequestStatus,
+        at: DateTime<Utc>,
+        by: Option<Uuid>,
+        audiences: &[(Uuid, Audience)],
+    ) -> Result<bool, StoreError> {
+        self.pg_decide_access_request(id, status, at, by, audiences).await
+    }
 
     async fn create_alert_rule(&self, rule: &AlertRule) -> Result<(), StoreError> {
         check_text(|| format!("name of alert rule {}", rule.id), &rule.name)?;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
+use model::discovery::{AccessRequest, AccessRequestStatus};
 use model::event::Event;
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
@@ -197,8 +198,8 @@ impl MultiInsert {
 
 static INSERT_REPORTS: MultiInsert = MultiInsert::new(
     "INSERT INTO reports (id, kind, title, narrative, tlp, author_org, audience, labels, \
-     created_at, first_seen, last_seen, revoked_at, scam) VALUES ",
-    "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+     created_at, first_seen, last_seen, revoked_at, scam, discoverable) VALUES ",
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 );
 
 static INSERT_OBSERVABLES: MultiInsert = MultiInsert::new(
@@ -229,7 +230,8 @@ async fn insert_report_rows(
                 .bind(opt_micros(r.first_seen))
                 .bind(opt_micros(r.last_seen))
                 .bind(opt_micros(r.revoked_at))
-                .bind(scam_json(r));
+                .bind(scam_json(r))
+                .bind(r.discoverable);
         }
         query.execute(&mut **tx).await?;
         rest = tail;
@@ -399,7 +401,7 @@ macro_rules! reports_json {
         "json_group_array(json_array(\
             hex(r.id), r.kind, r.title, r.narrative, r.tlp, hex(r.author_org), \
             json(r.audience), json(r.labels), r.created_at, r.first_seen, r.last_seen, \
-            r.revoked_at, json(r.scam), \
+            r.revoked_at, json(r.scam), r.discoverable, \
             json((SELECT json_group_array(json_array(o.position, o.kind, o.value, o.original, \
                                                      o.role)) \
                   FROM report_observables o WHERE o.report_id = r.id))))"
@@ -422,6 +424,7 @@ struct ReportJson(
     Option<i64>,
     Option<i64>,
     Option<model::scam::ScamDetails>,
+    Option<i64>,
     Vec<ObservableJson>,
 );
 
@@ -456,6 +459,7 @@ fn report_from_json(row: ReportJson) -> Result<Report, StoreError> {
         last_seen,
         revoked_at,
         scam,
+        discoverable,
         mut observables,
     ) = row;
     if !observables.is_sorted_by_key(|o| o.0) {
@@ -497,6 +501,7 @@ fn report_from_json(row: ReportJson) -> Result<Report, StoreError> {
         revoked_at,
         scam,
         victim_pii: None,
+        discoverable: discoverable.map(|d| d != 0),
     })
 }
 
@@ -970,6 +975,75 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    // ----- hit/no-hit -----
+
+    async fn set_report_discoverable(
+        &self,
+        id: Uuid,
+        discoverable: Option<bool>,
+    ) -> Result<bool, StoreError> {
+        self.sqlite_set_report_discoverable(id, discoverable).await
+    }
+
+    async fn set_org_reports_discoverable(&self, org: OrgId, on: bool) -> Result<bool, StoreError> {
+        self.sqlite_set_org_reports_discoverable(org, on).await
+    }
+
+    async fn list_discoverable_orgs(&self) -> Result<Vec<OrgId>, StoreError> {
+        self.sqlite_list_discoverable_orgs().await
+    }
+
+    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError> {
+        self.sqlite_insert_access_requests(requests).await
+    }
+
+    async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
+        self.sqlite_get_access_request(id).await
+    }
+
+    async fn list_access_requests_to(
+        &self,
+        owner: OrgId,
+        status: Option<AccessRequestStatus>,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<AccessRequest>, StoreError> {
+        self.sqlite_list_access_requests_to(owner, status, after, limit).await
+    }
+
+    async fn list_access_requests_from(
+        &self,
+        requester: OrgId,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<AccessRequest>, StoreError> {
+        self.sqlite_list_access_requests_from(requester, after, limit).await
+    }
+
+    async fn access_requests_for_selector(
+        &self,
+        requester: OrgId,
+        kind: ObservableKind,
+        value: &str,
+    ) -> Result<Vec<AccessRequest>, StoreError> {
+        self.sqlite_access_requests_for_selector(requester, kind, value).await
+    }
+
+    async fn count_pending_access_requests_from(&self, requester: OrgId) -> Result<u64, StoreError> {
+        self.sqlite_count_pending_access_requests_from(requester).await
+    }
+
+    async fn decide_access_request(
+        &self,
+        id: Uuid,
+        status: AccessRequestStatus,
+        at: DateTime<Utc>,
+        by: Option<Uuid>,
+        audiences: &[(Uuid, Audience)],
+    ) -> Result<bool, StoreError> {
+        self.sqlite_decide_access_request(id, status, at, by, audiences).await
     }
 
     // ----- alerts -----

@@ -26,6 +26,7 @@
 //! by hand.
 
 use chrono::{DateTime, Duration, Utc};
+use model::discovery::{AccessRequest, AccessRequestStatus};
 use model::event::Event;
 use model::hashlist::{HashCategory, HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
@@ -109,6 +110,11 @@ macro_rules! __store_test_suite {
                 hash_sightings_round_trip,
                 alerts_round_trip,
                 hub_marks_round_trip,
+                reports_discoverable_flag,
+                orgs_discoverable_setting,
+                access_requests_round_trip_and_pages,
+                access_requests_one_pending_per_owner_and_selector,
+                access_requests_decide,
                 stix_objects_insert_skip_duplicates_and_page,
                 stix_objects_filters_and_scopes,
                 stix_objects_delete,
@@ -202,6 +208,7 @@ pub fn report(author: OrgId, seed: usize, observables: usize) -> Report {
         revoked_at: None,
         scam: None,
         victim_pii: None,
+        discoverable: None,
     }
 }
 
@@ -499,6 +506,7 @@ pub async fn reports_round_trip_every_field(store: &dyn Store) {
         revoked_at: Some(base_time() + Duration::days(3)),
         scam: Some(scam_details()),
         victim_pii: None,
+        discoverable: Some(true),
     };
     let mut full = full;
     full.observables.push(ReportObservable {
@@ -1093,6 +1101,281 @@ pub async fn hub_marks_round_trip(store: &dyn Store) {
     assert!(store.delete_hub_mark(ObservableKind::Phone, "+18005550100").await.expect("delete"));
     assert!(!store.delete_hub_mark(ObservableKind::Phone, "+18005550100").await.expect("again"));
     assert_eq!(store.list_hub_marks().await.expect("list"), vec![b]);
+}
+
+// ----- hit/no-hit -----
+
+/// A report's `discoverable` flag round-trips (set, never, unset) and can be changed later.
+pub async fn reports_discoverable_flag(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let mut reports: Vec<Report> = (0..3).map(|i| report(author, i, 1)).collect();
+    reports[0].discoverable = Some(true);
+    reports[1].discoverable = Some(false);
+    store.insert_reports(&reports, &[]).await.expect("insert");
+    let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+    let flags = |rs: Vec<Report>| rs.into_iter().map(|r| r.discoverable).collect::<Vec<_>>();
+    assert_eq!(flags(store.get_reports(&ids).await.expect("get")), vec![Some(true), Some(false), None]);
+    assert_eq!(flags(all_reports(store, 2).await), vec![Some(true), Some(false), None]);
+
+    assert!(store.set_report_discoverable(ids[0], None).await.expect("set"));
+    assert!(store.set_report_discoverable(ids[1], Some(true)).await.expect("set"));
+    assert!(store.set_report_discoverable(ids[2], Some(false)).await.expect("set"));
+    assert!(!store.set_report_discoverable(Uuid::now_v7(), Some(true)).await.expect("unknown"));
+    assert_eq!(flags(store.get_reports(&ids).await.expect("get")), vec![None, Some(true), Some(false)]);
+    // Nothing else of the reports changed.
+    let mut expected = reports.clone();
+    for (r, flag) in expected.iter_mut().zip([None, Some(true), Some(false)]) {
+        r.discoverable = flag;
+    }
+    assert_eq!(store.get_reports(&ids).await.expect("get"), expected);
+}
+
+/// An organisation's "all our reports are discoverable" setting: off by default, listed in id
+/// order when on.
+pub async fn orgs_discoverable_setting(store: &dyn Store) {
+    let orgs: Vec<Organization> = (0..3).map(|i| org(&format!("org {i}"))).collect();
+    for o in &orgs {
+        store.create_org(o).await.expect("org");
+    }
+    assert!(store.list_discoverable_orgs().await.expect("list").is_empty());
+    assert!(store.set_org_reports_discoverable(orgs[2].id, true).await.expect("on"));
+    assert!(store.set_org_reports_discoverable(orgs[0].id, true).await.expect("on"));
+    assert!(store.set_org_reports_discoverable(orgs[0].id, true).await.expect("on again"));
+    assert_eq!(store.list_discoverable_orgs().await.expect("list"), vec![orgs[0].id, orgs[2].id]);
+    assert!(store.set_org_reports_discoverable(orgs[0].id, false).await.expect("off"));
+    assert_eq!(store.list_discoverable_orgs().await.expect("list"), vec![orgs[2].id]);
+    assert!(!store.set_org_reports_discoverable(OrgId(Uuid::now_v7()), true).await.expect("unknown"));
+    // The setting is not part of the organisation's record.
+    assert_eq!(store.list_orgs().await.expect("orgs"), orgs);
+}
+
+/// A pending access request record from `requester` to `owner` about a phone number.
+pub fn access_request(request_id: Uuid, requester: OrgId, owner: OrgId, value: &str) -> AccessRequest {
+    AccessRequest {
+        id: Uuid::now_v7(),
+        request_id,
+        requester,
+        requester_token: Some(Uuid::now_v7()),
+        kind: ObservableKind::Phone,
+        value: value.to_string(),
+        owner,
+        status: AccessRequestStatus::Pending,
+        created_at: base_time(),
+        decided_at: None,
+        decided_by: None,
+    }
+}
+
+async fn three_orgs(store: &dyn Store) -> [OrgId; 3] {
+    let orgs = [org("requester"), org("owner a"), org("owner b")];
+    for o in &orgs {
+        store.create_org(o).await.expect("org");
+    }
+    [orgs[0].id, orgs[1].id, orgs[2].id]
+}
+
+/// Access requests round-trip; owners page through theirs by id (optionally by status),
+/// requesters through whole requests; lookups by selector and pending counts.
+pub async fn access_requests_round_trip_and_pages(store: &dyn Store) {
+    let [requester, a, b] = three_orgs(store).await;
+    let mut all = Vec::new();
+    for i in 0..5 {
+        let request_id = Uuid::now_v7();
+        let value = format!("+1888839121{i}");
+        let mut records = vec![access_request(request_id, requester, a, &value)];
+        if i % 2 == 0 {
+            records.push(access_request(request_id, requester, b, &value));
+        }
+        store.insert_access_requests(&records).await.expect("insert");
+        all.extend(records);
+    }
+    // Every field, a local request (no token) and a decided one.
+    let mut full = access_request(Uuid::now_v7(), requester, b, "+447400123456");
+    full.requester_token = None;
+    full.kind = ObservableKind::Iban;
+    full.value = "GB82WEST12345698765432 ünïcode".into();
+    full.status = AccessRequestStatus::Declined;
+    full.decided_at = Some(base_time() + Duration::microseconds(7));
+    full.decided_by = Some(Uuid::now_v7());
+    store.insert_access_requests(std::slice::from_ref(&full)).await.expect("insert");
+    all.push(full.clone());
+    store.insert_access_requests(&[]).await.expect("empty batch");
+
+    for r in &all {
+        assert_eq!(store.get_access_request(r.id).await.expect("get").as_ref(), Some(r));
+    }
+    assert_eq!(store.get_access_request(Uuid::now_v7()).await.expect("get"), None);
+
+    // The owner's view, by id, in pages.
+    let to_b: Vec<AccessRequest> = all.iter().filter(|r| r.owner == b).cloned().collect();
+    assert_eq!(to_b.len(), 4);
+    let page = store.list_access_requests_to(b, None, None, 3).await.expect("page");
+    assert_eq!(page, to_b[..3]);
+    let rest = store.list_access_requests_to(b, None, Some(page[2].id), 3).await.expect("page");
+    assert_eq!(rest, to_b[3..]);
+    let pending = store
+        .list_access_requests_to(b, Some(AccessRequestStatus::Pending), None, 10)
+        .await
+        .expect("pending");
+    assert_eq!(pending, to_b[..3]);
+    let declined = store
+        .list_access_requests_to(b, Some(AccessRequestStatus::Declined), None, 10)
+        .await
+        .expect("declined");
+    assert_eq!(declined, vec![full.clone()]);
+    assert!(store.list_access_requests_to(requester, None, None, 10).await.expect("none").is_empty());
+
+    // The requester's view: whole requests, by request id then id.
+    let mut from = all.clone();
+    from.sort_by_key(|r| (r.request_id, r.id));
+    let first = store.list_access_requests_from(requester, None, 2).await.expect("page");
+    let ids: std::collections::BTreeSet<Uuid> = first.iter().map(|r| r.request_id).collect();
+    assert_eq!(ids.len(), 2, "two requests");
+    assert_eq!(first, from[..3], "the first request has two records, the second one");
+    let last = first.last().unwrap().request_id;
+    let second = store.list_access_requests_from(requester, Some(last), 100).await.expect("page");
+    assert_eq!(second, from[3..]);
+    assert!(store.list_access_requests_from(a, None, 10).await.expect("none").is_empty());
+
+    let about = store
+        .access_requests_for_selector(requester, ObservableKind::Phone, "+18888391210")
+        .await
+        .expect("selector");
+    assert_eq!(about, all[..2]);
+    let none = store
+        .access_requests_for_selector(requester, ObservableKind::Iban, "+18888391210")
+        .await
+        .expect("selector");
+    assert!(none.is_empty(), "the kind is part of the selector");
+    assert_eq!(store.count_pending_access_requests_from(requester).await.expect("count"), 5);
+    assert_eq!(store.count_pending_access_requests_from(a).await.expect("count"), 0);
+}
+
+/// One pending record per requester, owner and selector: a second is a conflict and its whole
+/// batch is refused; once decided, a new one may be sent. Unknown requesters are not found.
+pub async fn access_requests_one_pending_per_owner_and_selector(store: &dyn Store) {
+    let [requester, a, b] = three_orgs(store).await;
+    let first = access_request(Uuid::now_v7(), requester, a, "+18888391214");
+    store.insert_access_requests(std::slice::from_ref(&first)).await.expect("insert");
+    let again = Uuid::now_v7();
+    let batch = [
+        access_request(again, requester, b, "+18888391214"),
+        access_request(again, requester, a, "+18888391214"),
+    ];
+    assert_conflict(store.insert_access_requests(&batch).await);
+    assert_eq!(store.get_access_request(batch[0].id).await.expect("get"), None, "atomic");
+    // Within one batch too.
+    let twice = [
+        access_request(again, requester, b, "+18888391215"),
+        access_request(again, requester, b, "+18888391215"),
+    ];
+    assert_conflict(store.insert_access_requests(&twice).await);
+    assert_eq!(store.get_access_request(twice[0].id).await.expect("get"), None, "atomic");
+    // The same id twice.
+    assert_conflict(store.insert_access_requests(std::slice::from_ref(&first)).await);
+    // Another owner, another selector, another requester: fine.
+    store.insert_access_requests(&batch[..1]).await.expect("other owner");
+    store
+        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391216")])
+        .await
+        .expect("other selector");
+    store.insert_access_requests(&[access_request(Uuid::now_v7(), b, a, "+18888391214")]).await.expect("b");
+    assert_not_found(
+        store.insert_access_requests(&[access_request(Uuid::now_v7(), OrgId(Uuid::now_v7()), a, "+1")]).await,
+    );
+    // Declined, it may be asked again.
+    assert!(
+        store
+            .decide_access_request(first.id, AccessRequestStatus::Declined, base_time(), None, &[])
+            .await
+            .expect("decline")
+    );
+    store
+        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391214")])
+        .await
+        .expect("asked again");
+}
+
+/// Declining and granting: only pending records are decided; a grant replaces the audiences of
+/// the reports it opens in the same transaction, and nothing changes when a report is unknown.
+pub async fn access_requests_decide(store: &dyn Store) {
+    let [requester, a, b] = three_orgs(store).await;
+    let mut opened = report(a, 2, 1);
+    opened.tlp = Tlp::Amber;
+    opened.audience = Audience { organizations: vec![b], communities: vec![CommunityId(Uuid::now_v7())] };
+    let untouched = report(a, 3, 1);
+    store.insert_reports(&[opened.clone(), untouched.clone()], &[]).await.expect("reports");
+    let to_decline = access_request(Uuid::now_v7(), requester, a, "+18888391214");
+    let to_grant = access_request(Uuid::now_v7(), requester, a, "+18888391215");
+    store.insert_access_requests(&[to_decline.clone(), to_grant.clone()]).await.expect("insert");
+
+    let by = Some(Uuid::now_v7());
+    let when = base_time() + Duration::seconds(60);
+    let invalid =
+        store.decide_access_request(to_decline.id, AccessRequestStatus::Pending, when, by, &[]).await;
+    assert!(matches!(invalid, Err(StoreError::Invalid(_))), "{invalid:?}");
+    assert!(
+        store
+            .decide_access_request(to_decline.id, AccessRequestStatus::Declined, when, by, &[])
+            .await
+            .expect("decline")
+    );
+    let declined = store.get_access_request(to_decline.id).await.expect("get").expect("there");
+    assert_eq!(
+        declined,
+        AccessRequest {
+            status: AccessRequestStatus::Declined,
+            decided_at: Some(when),
+            decided_by: by,
+            ..to_decline.clone()
+        }
+    );
+    for status in [AccessRequestStatus::Declined, AccessRequestStatus::Granted] {
+        let again = store.decide_access_request(to_decline.id, status, when, by, &[]).await.expect("again");
+        assert!(!again, "decided once");
+    }
+    assert!(
+        !store
+            .decide_access_request(Uuid::now_v7(), AccessRequestStatus::Granted, when, by, &[])
+            .await
+            .expect("unknown")
+    );
+
+    // A grant naming an unknown report changes nothing.
+    let mut wider = opened.audience.clone();
+    wider.organizations.push(requester);
+    let missing = store
+        .decide_access_request(
+            to_grant.id,
+            AccessRequestStatus::Granted,
+            when,
+            None,
+            &[(opened.id, wider.clone()), (Uuid::now_v7(), wider.clone())],
+        )
+        .await;
+    assert_not_found(missing.map(|_| ()));
+    assert_eq!(store.get_access_request(to_grant.id).await.expect("get"), Some(to_grant.clone()));
+    assert_eq!(store.get_reports(&[opened.id]).await.expect("get"), vec![opened.clone()]);
+
+    assert!(
+        store
+            .decide_access_request(
+                to_grant.id,
+                AccessRequestStatus::Granted,
+                when,
+                None,
+                &[(opened.id, wider.clone())]
+            )
+            .await
+            .expect("grant")
+    );
+    let granted = store.get_access_request(to_grant.id).await.expect("get").expect("there");
+    assert_eq!(
+        (granted.status, granted.decided_at, granted.decided_by),
+        (AccessRequestStatus::Granted, Some(when), None)
+    );
+    let expected = Report { audience: wider, ..opened.clone() };
+    assert_eq!(store.get_reports(&[opened.id, untouched.id]).await.expect("get"), vec![expected, untouched]);
 }
 
 // ----- STIX objects and TAXII resources -----

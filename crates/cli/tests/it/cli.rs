@@ -248,7 +248,7 @@ fn extract_prints_findings_as_a_table_or_json_lines() {
 }
 
 fn pdq_testdata(file: &str) -> String {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/pdq")).join(file);
+    let p = shared().join("testdata/pdq").join(file);
     assert!(p.exists(), "shared pdq test data missing: {}", p.display());
     p.to_str().unwrap().to_string()
 }
@@ -394,7 +394,7 @@ fn import_stix_and_medallion() {
     let data = tmp.0.join("data");
     let data = data.to_str().unwrap();
     ok(dragnet(&tmp.0, &["admin", "org", "create", "CSIRT", "--data", data], &[]));
-    let shared = Path::new("/tmp/shared/testdata/stix");
+    let shared = shared().join("testdata/stix");
     let apt1 = shared.join("oasis-examples/threat-reports/apt1.json");
     let bad = tmp.0.join("bad.json");
     std::fs::write(
@@ -568,4 +568,95 @@ fn tail_follows_the_stream_and_resumes_after_the_server_restarts() {
     assert!(status.success(), "{stderr}");
     assert!(stderr.contains("resuming"), "tail said it reconnected: {stderr}");
     drop(server);
+}
+
+#[test]
+fn hit_no_hit_on_a_data_dir() {
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    for org in ["Owner", "Asker"] {
+        ok(dragnet(&tmp.0, &["admin", "org", "create", org, "--data", data], &[]));
+    }
+    let jsonl = tmp.0.join("reports.jsonl");
+    std::fs::write(
+        &jsonl,
+        [
+            r#"{"kind":"scam","title":"mule","tlp":"AMBER","observables":[{"kind":"iban","value":"GB82 WEST 1234 5698 7654 32"}]}"#,
+            r#"{"kind":"scam","title":"kept back","tlp":"AMBER","discoverable":false,"observables":[{"kind":"phone","value":"+1 888 839 1214"}]}"#,
+            r#"{"kind":"intel","title":"red","tlp":"RED","observables":[{"kind":"phone","value":"+1 888 839 1215"}]}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = ok(dragnet(
+        &tmp.0,
+        &["ingest", "--org", "Owner", "--discoverable", "--data", data, jsonl.to_str().unwrap()],
+        &[],
+    ));
+    assert!(out.contains("3 accepted, 0 rejected"), "{out}");
+
+    // Only the line that did not say otherwise, and is not RED, is discoverable.
+    let selectors = tmp.0.join("selectors.txt");
+    std::fs::write(&selectors, "GB82WEST12345698765432\n+18888391214\n+18888391215\n").unwrap();
+    let out =
+        ok(dragnet(&tmp.0, &["check", selectors.to_str().unwrap(), "--org", "Asker", "--data", data], &[]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].ends_with("\t0\theld-elsewhere"), "{out}");
+    assert!(lines[1].ends_with("\t0") && lines[2].ends_with("\t0"), "{out}");
+    let lookup = ok(dragnet(
+        &tmp.0,
+        &["lookup", "iban", "GB82 WEST 1234 5698 7654 32", "--org", "Asker", "--data", data],
+        &[],
+    ));
+    assert!(lookup.contains("held elsewhere"), "{lookup}");
+
+    // Ask, see it as the owner, grant, read.
+    let asked = ok(dragnet(
+        &tmp.0,
+        &["access-requests", "request", "iban", "GB82WEST12345698765432", "--org", "Asker", "--data", data],
+        &[],
+    ));
+    assert!(asked.contains(": pending (iban GB82WEST12345698765432)"), "{asked}");
+    let refused = dragnet(
+        &tmp.0,
+        &["access-requests", "request", "phone", "+18888391214", "--org", "Asker", "--data", data],
+        &[],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not found"), "{refused:?}");
+    let incoming = ok(dragnet(&tmp.0, &["access-requests", "list", "--org", "Owner", "--data", data], &[]));
+    let fields: Vec<&str> = incoming.trim().split('\t').collect();
+    assert_eq!(fields.len(), 5, "{incoming}");
+    assert_eq!((fields[1], fields[3], fields[4]), ("pending", "Asker", "iban:GB82WEST12345698765432"));
+    let granted =
+        ok(dragnet(&tmp.0, &["access-requests", "grant", fields[0], "--org", "Owner", "--data", data], &[]));
+    assert!(granted.contains("Asker now reads 1 report(s)"), "{granted}");
+    let outgoing = ok(dragnet(
+        &tmp.0,
+        &["access-requests", "list", "--outgoing", "--org", "Asker", "--data", data, "--json"],
+        &[],
+    ));
+    let outgoing: serde_json::Value = serde_json::from_str(&outgoing).unwrap();
+    assert_eq!(outgoing[0]["status"], "granted");
+    let lookup = ok(dragnet(
+        &tmp.0,
+        &["lookup", "iban", "GB82WEST12345698765432", "--org", "Asker", "--data", data, "--json"],
+        &[],
+    ));
+    let lookup: serde_json::Value = serde_json::from_str(&lookup).unwrap();
+    assert_eq!(lookup["count"], 1);
+
+    // The organisation setting: the phone report said no; it stays hidden and undiscoverable.
+    ok(dragnet(&tmp.0, &["admin", "org", "discoverable", "Owner", "on", "--data", data], &[]));
+    let out =
+        ok(dragnet(&tmp.0, &["check", selectors.to_str().unwrap(), "--org", "Asker", "--data", data], &[]));
+    assert!(!out.contains("held-elsewhere"), "{out}");
+}
+
+/// The shared test data: `shared/` beside the workspace, else `/tmp/shared` (which `.ci/run` links).
+fn shared() -> std::path::PathBuf {
+    let beside = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
+    if beside.is_dir() { beside.to_path_buf() } else { std::path::PathBuf::from("/tmp/shared") }
 }

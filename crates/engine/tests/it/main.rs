@@ -9,6 +9,7 @@ use model::{ObservableKind, ReportInput, ReportKind, Role};
 use store::SqliteStore;
 
 mod campaigns;
+mod discovery;
 mod events;
 mod graph;
 mod hashlists;

@@ -10,6 +10,7 @@ use crate::{AppState, ServerOptions};
 pub(crate) mod alerts;
 pub(crate) mod check;
 pub(crate) mod communities;
+pub(crate) mod discovery;
 pub(crate) mod extract;
 pub(crate) mod graph;
 pub(crate) mod hashes;
@@ -35,6 +36,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(reports::routes(options))
         .merge(observables::routes())
         .merge(check::routes())
+        .merge(discovery::routes())
         .merge(extract::routes())
         .merge(hashes::routes(options))
         .merge(intake::routes())

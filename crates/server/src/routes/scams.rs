@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use engine::{
-    CampaignQuery, CampaignSummaryView, CampaignView, HubView, Principal, ScamStats, ScamStatsQuery,
+    CampaignQuery, CampaignSummaryView, CampaignView, HubView, Interval, Principal, ScamStats, ScamStatsQuery,
 };
 use model::ObservableKind;
 use model::scam::ScamType;
@@ -39,13 +39,13 @@ pub struct StatsParams {
     /// Only this scam type (e.g. `tech-support`).
     #[param(value_type = Option<ScamType>)]
     pub scam_type: Option<String>,
-    /// `month` (default) or `week`.
+    /// The periods of `over_time`: `month` (default), `week` (starting Mondays) or `day`.
     pub interval: Option<String>,
 }
 
 /// Scam statistics over the reports the caller may see: report count, victims 60 and over,
 /// losses by currency (exact decimals, recovered amounts apart), by scam type, age bracket and
-/// payment method, and reports and losses per month or week.
+/// payment method, and reports and losses per month, week or day (the newest 600 periods).
 #[utoipa::path(
     get, path = "/api/v1/stats/scams", tag = "scams",
     security(("bearer" = [])),
@@ -61,18 +61,19 @@ pub(crate) async fn stats(
     who: Principal,
     Query(p): Query<StatsParams>,
 ) -> Result<Json<ScamStats>, ApiError> {
-    let weekly = match p.interval.as_deref().map(str::trim) {
-        None | Some("month") => false,
-        Some("week") => true,
+    let interval = match p.interval.as_deref().map(str::trim) {
+        None | Some("month") => Interval::Month,
+        Some("week") => Interval::Week,
+        Some("day") => Interval::Day,
         Some(other) => {
-            return Err(ApiError::invalid("interval", format!("expected month or week, got {other:?}")));
+            return Err(ApiError::invalid("interval", format!("expected month, week or day, got {other:?}")));
         }
     };
     let q = ScamStatsQuery {
         since: parse_time("since", p.since.as_deref())?,
         until: parse_time("until", p.until.as_deref())?,
         scam_type: parse_param::<ScamType>("scam_type", p.scam_type.as_deref())?,
-        weekly,
+        interval,
     };
     Ok(Json(state.engine.scam_stats(&who.viewer, &q)?))
 }

@@ -1,4 +1,5 @@
 //! `/api/v1/tokens`: API tokens of organisations. Secrets are shown once, at creation.
+//! `/api/v1/whoami`: the organisation and role the caller's token acts as.
 
 use axum::Router;
 use axum::extract::State;
@@ -7,8 +8,9 @@ use axum::routing::{delete, get};
 use chrono::{DateTime, Utc};
 use engine::{CreatedToken, Principal, TokenView};
 use model::Role;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorResponse};
@@ -17,7 +19,42 @@ use crate::json::Json;
 use crate::routes::Items;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/tokens", get(list).post(create)).route("/api/v1/tokens/{id}", delete(revoke))
+    Router::new()
+        .route("/api/v1/tokens", get(list).post(create))
+        .route("/api/v1/tokens/{id}", delete(revoke))
+        .route("/api/v1/whoami", get(whoami))
+}
+
+/// The answer of `GET /api/v1/whoami`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    /// The organisation the token acts for.
+    pub organization: String,
+    /// Whether that organisation operates the instance.
+    pub operator: bool,
+    /// The token's role.
+    #[schema(value_type = String, example = "analyst")]
+    pub role: Role,
+    /// The token's id (as in `GET /api/v1/tokens`).
+    pub token_id: Option<Uuid>,
+}
+
+/// The organisation and role the caller's token acts as (any valid token may ask).
+#[utoipa::path(
+    get, path = "/api/v1/whoami", tag = "tokens",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = WhoAmI),
+        (status = 401, body = ErrorResponse),
+    )
+)]
+pub(crate) async fn whoami(who: Principal) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        organization: who.org_name,
+        operator: who.operator,
+        role: who.viewer.role,
+        token_id: who.token_id,
+    })
 }
 
 /// The body of `POST /api/v1/tokens`.

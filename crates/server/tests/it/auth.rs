@@ -107,6 +107,13 @@ async fn tokens_lifecycle() {
     let id = created["id"].as_str().unwrap().to_string();
     assert_eq!(created["role"], "reader");
     env.get("/api/v1/reports", &secret).await.expect(StatusCode::OK);
+    let me = env.get("/api/v1/whoami", &secret).await.expect(StatusCode::OK).json();
+    assert_eq!(me, json!({"organization": AUTHOR, "operator": false, "role": "reader", "token_id": id}));
+    let op = env.get("/api/v1/whoami", env.token(OPERATOR, Role::Admin)).await.expect(StatusCode::OK).json();
+    assert_eq!(
+        (&op["organization"], &op["operator"], &op["role"]),
+        (&json!(OPERATOR), &json!(true), &json!("admin"))
+    );
 
     // Listed without secrets.
     let list = env.get("/api/v1/tokens", admin).await.expect(StatusCode::OK);
@@ -142,6 +149,7 @@ async fn tokens_lifecycle() {
     let r = env.call(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(admin), None).await;
     assert!(r.expect(StatusCode::NO_CONTENT).body.is_empty());
     env.get("/api/v1/reports", &secret).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    env.get("/api/v1/whoami", &secret).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let r = env.call(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(admin), None).await;
     r.expect_error(StatusCode::NOT_FOUND, "not_found");
     let r = env.call(Method::DELETE, "/api/v1/tokens/not-a-uuid", Some(admin), None).await;

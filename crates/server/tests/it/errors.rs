@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 49] = [
+const ROUTES: [(&str, &str); 58] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -22,13 +22,22 @@ const ROUTES: [(&str, &str); 49] = [
     ("get", "/api/v1/tokens"),
     ("post", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
+    ("get", "/api/v1/whoami"),
     ("get", "/api/v1/reports"),
     ("post", "/api/v1/reports"),
     ("post", "/api/v1/reports/batch"),
     ("get", "/api/v1/reports/{id}"),
     ("post", "/api/v1/reports/{id}/revoke"),
+    ("post", "/api/v1/reports/{id}/discoverable"),
     ("get", "/api/v1/observables/{kind}/{value}"),
     ("post", "/api/v1/check"),
+    ("post", "/api/v1/access-requests"),
+    ("get", "/api/v1/access-requests/incoming"),
+    ("get", "/api/v1/access-requests/outgoing"),
+    ("post", "/api/v1/access-requests/{id}/grant"),
+    ("post", "/api/v1/access-requests/{id}/decline"),
+    ("get", "/api/v1/discovery"),
+    ("put", "/api/v1/discovery"),
     ("post", "/api/v1/extract"),
     ("get", "/api/v1/hashsets"),
     ("post", "/api/v1/hashsets"),

@@ -141,3 +141,98 @@ async fn bad_parameters_name_what_is_wrong() {
     let unauthenticated = env.call(axum::http::Method::GET, "/api/v1/graph/networks", None, None).await;
     let _: Value = unauthenticated.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated").json();
 }
+
+#[tokio::test]
+async fn report_nodes_carry_their_own_time_and_connect_names_its_selectors() {
+    let env = Env::new().await;
+    let token = env.analyst(OUTSIDER);
+    // One report observed on a given day, one with no observation time (its creation counts).
+    let observed = env
+        .submit(
+            AUTHOR,
+            &json!({"kind": "scam", "title": "observed", "tlp": "GREEN", "first_seen": "2026-02-01T10:00:00Z",
+                "observables": [{"kind": "phone", "value": "+1 888 839 1214"}, {"kind": "iban", "value": "GB82 WEST 1234 5698 7654 32"}]}),
+        )
+        .await;
+    let created = env
+        .submit(
+            AUTHOR,
+            &json!({"kind": "scam", "title": "created", "tlp": "GREEN",
+                "observables": [{"kind": "phone", "value": "+1 888 839 1214"}]}),
+        )
+        .await;
+    let created_at = env
+        .get(&format!("/api/v1/reports/{created}"), token)
+        .await
+        .expect(StatusCode::OK)
+        .json()["created_at"]
+        .clone();
+    let expected = |id: &str| -> Value {
+        match id.strip_prefix("report:") {
+            Some(r) if r == observed => json!("2026-02-01T10:00:00Z"),
+            Some(r) if r == created => created_at.clone(),
+            Some(r) => panic!("unexpected report {r}"),
+            None => Value::Null,
+        }
+    };
+    let answers = [
+        env.get("/api/v1/graph/expand?node=%2B18888391214", token).await.expect(StatusCode::OK).json()["neighbours"]
+            .clone(),
+        env.get("/api/v1/graph/neighbourhood?node=%2B18888391214", token).await.expect(StatusCode::OK).json()
+            ["nodes"]
+            .clone(),
+        env.get(&format!("/api/v1/graph/networks/{observed}"), token).await.expect(StatusCode::OK).json()["nodes"]
+            .clone(),
+        env.post(
+            "/api/v1/graph/connect",
+            token,
+            &json!({"selectors": [format!("report:{created}"), "GB82 WEST 1234 5698 7654 32"]}),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json()["nodes"]
+            .clone(),
+    ];
+    for nodes in answers {
+        let nodes = nodes.as_array().unwrap();
+        assert!(nodes.iter().any(|n| n["type"] == "report"), "{nodes:?}");
+        for n in nodes {
+            assert_eq!(
+                n.get("time").cloned().unwrap_or(Value::Null),
+                expected(n["id"].as_str().unwrap()),
+                "{n}"
+            );
+        }
+    }
+    // The time is the one the server's windows use: until the day after the observation, only
+    // the observed report is in the neighbourhood.
+    let nb = env
+        .get("/api/v1/graph/neighbourhood?node=%2B18888391214&until=2026-02-02", token)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let reports: Vec<&str> = nb["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["type"] == "report")
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(reports, [format!("report:{observed}")]);
+    // The connecting network names its selectors as node ids, canonical, in the order given.
+    let c = env
+        .post(
+            "/api/v1/graph/connect",
+            token,
+            &json!({"selectors": ["iban:gb82 west 1234 5698 7654 32", "+1 (888) 839-1214", "+1 202 555 0143"]}),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(
+        c["selectors"],
+        json!(["iban:GB82WEST12345698765432", "phone:+18888391214", "phone:+12025550143"]),
+        "{c}"
+    );
+    assert_eq!(c["missing"], json!(["phone:+12025550143"]));
+}

@@ -165,9 +165,32 @@ async fn scam_stats_count_only_visible_reports() {
     assert_eq!(named["reports"], 2, "the RED report is counted for the organisation it names");
     assert_eq!(named["interval"], "week");
     assert_eq!(named["over_time"][0]["key"], "2026-03-02", "weeks start on Mondays");
-    env.get("/api/v1/stats/scams?interval=day", t)
+    // Days, with the losses of each day; the RED report's day is a day without reports for
+    // the outsider, not a day it may not see.
+    let days = env
+        .get("/api/v1/stats/scams?interval=day", env.analyst(OUTSIDER))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(days["interval"], "day");
+    let over = days["over_time"].as_array().unwrap();
+    assert_eq!(over.len(), 80, "2026-03-02 to 2026-05-20, every day");
+    assert_eq!((over[0]["key"].as_str(), over[0]["reports"].as_u64()), (Some("2026-03-02"), Some(1)));
+    let april_10 = over.iter().find(|g| g["key"] == "2026-04-10").unwrap();
+    assert_eq!(
+        (april_10["reports"].as_u64(), april_10["losses"].as_array().map(Vec::len)),
+        (Some(0), Some(0))
+    );
+    let last = &over[79];
+    assert_eq!((last["key"].as_str(), last["reports"].as_u64()), (Some("2026-05-20"), Some(1)));
+    assert_eq!(last["losses"], json!([{"currency": "GBP", "amount": "0.10", "recovered": "0.00"}]));
+    let per_day: u64 = over.iter().map(|g| g["reports"].as_u64().unwrap()).sum();
+    assert_eq!(per_day, 2);
+    let e = env
+        .get("/api/v1/stats/scams?interval=hour", t)
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert!(e.message().starts_with("interval: "), "{}", e.message());
     env.get("/api/v1/stats/scams?scam_type=ponzi", t)
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");

@@ -4,6 +4,7 @@
 mod auth;
 mod batch;
 mod check;
+mod discovery;
 mod errors;
 mod extract;
 mod graph;

@@ -32,6 +32,9 @@ async fn submit_read_and_look_up() {
 
     let got =
         env.get(&format!("/api/v1/reports/{id}"), env.analyst(NAMED)).await.expect(StatusCode::OK).json();
+    // Whether the report is discoverable (hit/no-hit) is shown to its author only.
+    let mut view = view.clone();
+    assert_eq!(view.as_object_mut().unwrap().remove("discoverable"), Some(json!(false)));
     assert_eq!(got, view);
 
     // A URL as a path segment: percent-encoded, with `auto` or its kind, written any way.

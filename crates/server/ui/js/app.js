@@ -1,6 +1,6 @@
 // dragnet's web interface: the shell (sign-in, navigation, error banner) and a hash router.
 // Routes: #/dashboard, #/search[/<selector>[/<kind>]], #/report/<id>, #/campaign/<id>, #/intake,
-// #/hashes, #/graph[/<node> | /network/<id>]. Each page module exports `title` and `render(app, ...params)`, which returns the
+// #/hashes, #/graph[/<node> | /network/<id>], #/admin. Each page module exports `title` and `render(app, ...params)`, which returns the
 // page's content as a node; the router mounts it, sets the document title and moves focus to
 // the page's heading so that screen-reader and keyboard users land on the new content.
 
@@ -13,8 +13,9 @@ import * as campaign from './campaign.js';
 import * as intake from './intake.js';
 import * as hashes from './hashes.js';
 import * as graph from './graph.js';
+import * as admin from './admin.js';
 
-const pages = { dashboard, search, report, campaign, intake, hashes, graph };
+const pages = { dashboard, search, report, campaign, intake, hashes, graph, admin };
 
 const $ = (id) => document.getElementById(id);
 

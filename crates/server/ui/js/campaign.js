@@ -3,7 +3,7 @@
 
 import { h } from './h.js';
 import { api, enc } from './api.js';
-import { barChart } from './chart.js';
+import { figures, periodChart } from './chart.js';
 import { cards, date, facts, money, number, reportLink, searchLink, table, tlp } from './format.js';
 
 export function title() {
@@ -19,6 +19,34 @@ function groups(caption, key, list) {
       ['Losses', (g) => money(g.losses)],
     ],
     list || [],
+  );
+}
+
+function weeklyTrend(weekly) {
+  if (weekly.length === 0) return h('p', { class: 'muted' }, 'No scam report in this campaign.');
+  const chart = periodChart({
+    title: 'Scam reports in this campaign per week',
+    testid: 'chart-weekly',
+    period: 'week',
+    periodLabel: 'Week of',
+    seriesLabel: 'Reports',
+    keys: weekly.map((g) => g.key),
+    values: weekly.map((g) => g.reports),
+    unit: 'reports',
+  });
+  return h(
+    'figure',
+    { class: 'chart', 'aria-labelledby': 'weekly-heading' },
+    chart.node,
+    figures(
+      'Scam reports per week',
+      [
+        ['Week of', (g) => g.key],
+        ['Reports', (g) => number(g.reports), { num: true }],
+        ['Losses', (g) => money(g.losses)],
+      ],
+      weekly,
+    ),
   );
 }
 
@@ -44,8 +72,8 @@ export async function render(app, id) {
       ['Last seen', date(c.last_seen)],
       ['Organisations', (c.organizations || []).join(', ')],
     ]),
-    h('h2', null, 'Weekly trend'),
-    barChart('Reports per week', (c.weekly || []).map((g) => ({ label: g.key, value: g.reports }))),
+    h('h2', { id: 'weekly-heading' }, 'Weekly trend'),
+    weeklyTrend(c.weekly || []),
     h('h2', null, 'Victims and payments'),
     groups('Age brackets', 'Age bracket', t.by_age_bracket),
     groups('Payment methods', 'Payment method', t.by_payment_method),

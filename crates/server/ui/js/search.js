@@ -39,6 +39,39 @@ function form(app, value, kind) {
   );
 }
 
+// Hit/no-hit: the selector is in reports one or more organisations made discoverable and you
+// cannot read. That is all the server says; the button asks their owners for access.
+function heldElsewhere(found) {
+  const status = h('p', { role: 'status', 'data-testid': 'access-request-status' });
+  const ask = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button',
+      on: {
+        click: async () => {
+          ask.disabled = true;
+          try {
+            const sent = await api('/access-requests', { method: 'POST', body: { kind: found.kind, value: found.canonical } });
+            status.textContent = `Access requested (${sent.status}). The owners see your organisation's name and this selector, nothing more.`;
+          } catch (e) {
+            ask.disabled = false;
+            status.textContent = `The request was not sent: ${e.message}`;
+          }
+        },
+      },
+    },
+    'Request access',
+  );
+  return h(
+    'div',
+    { class: 'notice', 'data-testid': 'held-elsewhere' },
+    h('p', null, 'Held by one or more organisations in reports you cannot read.'),
+    ask,
+    status,
+  );
+}
+
 async function campaignsOf(value, kind) {
   try {
     return await api(`/campaigns?selector=${enc(value)}${kind ? `&kind=${enc(kind)}` : ''}&min_reports=1`);
@@ -66,6 +99,7 @@ export async function render(app, value, kind) {
       ['Related', found.related && found.related.length ? found.related.map((r, i) => [i ? ', ' : '', searchLink(r.value, `${r.kind}: ${r.value}`, r.kind)]) : null],
     ]),
   );
+  if (found.held_elsewhere) results.append(heldElsewhere(found));
   if (found.occurrences && found.occurrences.length) {
     results.append(
       table(

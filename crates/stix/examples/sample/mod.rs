@@ -84,6 +84,7 @@ pub fn every_kind_report() -> Report {
             address: Some("17 Lindenweg, 10115 Berlin".into()),
             notes: Some("Hard of hearing; call her daughter first".into()),
         }),
+        discoverable: None,
     }
 }
 
@@ -108,6 +109,7 @@ pub fn intel_report() -> Report {
         revoked_at: None,
         scam: None,
         victim_pii: None,
+        discoverable: None,
     }
 }
 
@@ -162,5 +164,6 @@ fn from_input(input: &ReportInput, author: OrgId, i: usize) -> Report {
         revoked_at: None,
         scam: input.scam.clone(),
         victim_pii: input.victim_pii.clone(),
+        discoverable: None,
     }
 }
