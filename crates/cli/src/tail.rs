@@ -134,13 +134,21 @@ fn human(v: &EventView) -> String {
             let sets: Vec<String> = m.matches.iter().map(|x| format!("{:?}", x.set_name)).collect();
             format!("{} match(es) in {}", m.matches.len(), sets.join(", "))
         }
-        EventPayload::AccessRequested(a) => format!(
-            "{:?} asks {:?} for access about {}:{:?}",
-            a.requester,
-            a.owner,
-            a.selector_kind.as_str(),
-            a.selector_value
-        ),
+        EventPayload::AccessRequested(a) => match &a.owner {
+            Some(owner) => format!(
+                "{:?} asks {owner:?} for access about {}:{:?} (request {})",
+                a.requester,
+                a.selector_kind.as_str(),
+                a.selector_value,
+                a.id
+            ),
+            None => format!(
+                "request {} sent: access about {}:{:?}",
+                a.id,
+                a.selector_kind.as_str(),
+                a.selector_value
+            ),
+        },
     };
     format!("{at} {:<17} {what}", v.event_type().as_str())
 }

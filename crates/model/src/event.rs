@@ -20,7 +20,7 @@
 //! | `sighting.recorded` | the hash set's owner only (`RED` to it), analysts and admins |
 //! | `alert.raised` | the alert's organisation only |
 //! | `hash.matched` | the organisation whose query matched only |
-//! | `access.requested` | the owner organisation and the requester only |
+//! | `access.requested` | to an owner: that owner only (who asked, which selector); to the requester: the requester only, never naming the owners |
 //!
 //! # JSON
 //!
@@ -273,16 +273,18 @@ pub struct HashMatchItem {
     pub distance: u32,
 }
 
-/// An access request (hit/no-hit): who asked the owner, about which selector. Never more: the
-/// requester learns nothing of the report from it.
+/// An access request (hit/no-hit): who asked, about which selector. Never more: the requester
+/// learns nothing of the reports, nor which organisations hold the selector.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessRequestEvent {
-    /// The request's id.
+    /// To an owner: the id of the request's record it grants or declines; to the requester:
+    /// the request's id.
     pub id: Uuid,
     /// The requesting organisation's name.
     pub requester: String,
-    /// The owner organisation's name.
-    pub owner: String,
+    /// The owner organisation's name, in the event to that owner only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     pub selector_kind: ObservableKind,
     /// The canonical selector value.
     pub selector_value: String,
@@ -423,21 +425,23 @@ impl Event {
             .with_kinds(kinds.into_iter().map(hash_observable_kind))
     }
 
-    /// `access.requested`: readable by the owner organisation and the requester only.
-    pub fn access_requested(
-        owner: OrgId,
+    /// `access.requested` for one owner organisation (readable by it only): a request routed
+    /// to it.
+    pub fn access_requested_to(owner: OrgId, request: AccessRequestEvent, at: DateTime<Utc>) -> Event {
+        let kind = request.selector_kind;
+        Event::new(at, org_only(owner), EventPayload::AccessRequested(request)).with_kinds([kind])
+    }
+
+    /// `access.requested` for the requesting organisation (readable by it only), without the
+    /// owners: a request it sent.
+    pub fn access_requested_by(
         requester: OrgId,
-        request: AccessRequestEvent,
+        mut request: AccessRequestEvent,
         at: DateTime<Utc>,
     ) -> Event {
-        let audience = Audience { organizations: vec![requester], communities: vec![] };
+        request.owner = None;
         let kind = request.selector_kind;
-        Event::new(
-            at,
-            ReportAccess::new(owner, Tlp::Red, &audience, false),
-            EventPayload::AccessRequested(request),
-        )
-        .with_kinds([kind])
+        Event::new(at, org_only(requester), EventPayload::AccessRequested(request)).with_kinds([kind])
     }
 
     pub fn event_type(&self) -> EventType {
@@ -605,13 +609,12 @@ mod tests {
                 [HashKind::Md5, HashKind::Md5],
                 at,
             ),
-            Event::access_requested(
+            Event::access_requested_to(
                 org(1),
-                org(2),
                 AccessRequestEvent {
                     id: Uuid::from_u128(11),
                     requester: "B".into(),
-                    owner: "A".into(),
+                    owner: Some("A".into()),
                     selector_kind: ObservableKind::Iban,
                     selector_value: "GB82WEST12345698765432".into(),
                 },
@@ -662,20 +665,20 @@ mod tests {
         assert!(s.visible_to(&Viewer::new(org(1), Role::Analyst, vec![])));
         assert!(!s.visible_to(&Viewer::new(org(2), Role::Admin, vec![])));
 
-        // Access requests: the owner and the requester only; intake tokens never.
-        let a = Event::access_requested(
-            org(1),
-            org(2),
-            AccessRequestEvent {
-                id: Uuid::nil(),
-                requester: "B".into(),
-                owner: "A".into(),
-                selector_kind: ObservableKind::Phone,
-                selector_value: "+18443905364".into(),
-            },
-            red.created_at,
-        );
-        assert!(a.visible_to(&author) && a.visible_to(&named) && !a.visible_to(&outsider));
-        assert!(!a.visible_to(&Viewer::new(org(1), Role::Intake, vec![])));
+        // Access requests: the owner's event for the owner only, the requester's for the
+        // requester only and without the owner; intake tokens never.
+        let request = AccessRequestEvent {
+            id: Uuid::nil(),
+            requester: "B".into(),
+            owner: Some("A".into()),
+            selector_kind: ObservableKind::Phone,
+            selector_value: "+18443905364".into(),
+        };
+        let to = Event::access_requested_to(org(1), request.clone(), red.created_at);
+        assert!(to.visible_to(&author) && !to.visible_to(&named) && !to.visible_to(&outsider));
+        assert!(!to.visible_to(&Viewer::new(org(1), Role::Intake, vec![])));
+        let by = Event::access_requested_by(org(2), request, red.created_at);
+        assert!(by.visible_to(&named) && !by.visible_to(&author) && !by.visible_to(&outsider));
+        assert!(!serde_json::to_string(&by).unwrap().contains("\"owner\""));
     }
 }

@@ -210,10 +210,15 @@ pub trait Store: Send + Sync + 'static {
     /// The organisations whose setting is on, in id order.
     async fn list_discoverable_orgs(&self) -> Result<Vec<OrgId>, StoreError>;
 
-    /// Stores access request records in one transaction: all of them or none. Conflict when an
-    /// id is taken, or a record for the same requester, owner, kind and value is pending (also
-    /// within the batch); not found when the requester organisation does not exist.
-    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError>;
+    /// Stores access request records and their events in one transaction: all of them or
+    /// none; returns the events with their `seq`. Conflict when an id is taken, or a record for
+    /// the same requester, owner, kind and value is pending (also within the batch); not found
+    /// when the requester organisation does not exist.
+    async fn insert_access_requests(
+        &self,
+        requests: &[AccessRequest],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError>;
 
     /// The access request record with this id.
     async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
@@ -248,10 +253,11 @@ pub trait Store: Send + Sync + 'static {
     /// How many requests (distinct request ids) `requester` has with a pending record.
     async fn count_pending_access_requests_from(&self, requester: OrgId) -> Result<u64, StoreError>;
 
-    /// Decides a pending record, in one transaction: `Declined`, or `Granted` together with the
-    /// new audiences of the reports the grant opens (each replacing that report's audience).
-    /// False, and nothing changed, when the record is unknown or no longer pending; not found
-    /// (nothing changed) when a report is unknown; invalid for `Pending`.
+    /// Decides a pending record, in one transaction with `events`: `Declined`, or `Granted`
+    /// together with the new audiences of the reports the grant opens (each replacing that
+    /// report's audience). Returns the events with their `seq`; `None`, and nothing changed,
+    /// when the record is unknown or no longer pending; not found (nothing changed) when a
+    /// report is unknown; invalid for `Pending`.
     async fn decide_access_request(
         &self,
         id: Uuid,
@@ -259,7 +265,8 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError>;
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError>;
 
     // ----- alerts -----
 

@@ -307,7 +307,7 @@ const EVENTS_LOCK: i64 = 0x6472_6167_6e65_7476;
 /// appends are serialised: the transaction that takes `seq` N commits (or rolls back, and N is
 /// taken again) before another can read the largest `seq`. Hence `seq` order is commit order
 /// and there are no gaps. Callers append last, so the lock is held only for the commit.
-async fn append_events_in(
+pub(crate) async fn append_events_in(
     tx: &mut Transaction<'static, Postgres>,
     events: &[Event],
     data: Vec<String>,
@@ -785,8 +785,12 @@ impl Store for PgStore {
         self.pg_list_discoverable_orgs().await
     }
 
-    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError> {
-        self.pg_insert_access_requests(requests).await
+    async fn insert_access_requests(
+        &self,
+        requests: &[AccessRequest],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
+        self.pg_insert_access_requests(requests, events).await
     }
 
     async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
@@ -832,8 +836,9 @@ impl Store for PgStore {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError> {
-        self.pg_decide_access_request(id, status, at, by, audiences).await
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
+        self.pg_decide_access_request(id, status, at, by, audiences, events).await
     }
 
     async fn create_alert_rule(&self, rule: &AlertRule) -> Result<(), StoreError> {

@@ -336,7 +336,7 @@ static INSERT_EVENTS: MultiInsert =
 /// Appends events (their JSON already checked, `data[i]` for `events[i]`) inside a write
 /// transaction: `seq`s follow the largest stored one. The one writer connection serialises
 /// writes, so `seq` order is commit order and no `seq` is skipped.
-async fn append_events_in(
+pub(crate) async fn append_events_in(
     tx: &mut Transaction<'static, Sqlite>,
     events: &[Event],
     data: &[String],
@@ -995,8 +995,12 @@ impl Store for SqliteStore {
         self.sqlite_list_discoverable_orgs().await
     }
 
-    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError> {
-        self.sqlite_insert_access_requests(requests).await
+    async fn insert_access_requests(
+        &self,
+        requests: &[AccessRequest],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
+        self.sqlite_insert_access_requests(requests, events).await
     }
 
     async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
@@ -1042,8 +1046,9 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError> {
-        self.sqlite_decide_access_request(id, status, at, by, audiences).await
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
+        self.sqlite_decide_access_request(id, status, at, by, audiences, events).await
     }
 
     // ----- alerts -----

@@ -1186,7 +1186,7 @@ pub async fn access_requests_round_trip_and_pages(store: &dyn Store) {
         if i % 2 == 0 {
             records.push(access_request(request_id, requester, b, &value));
         }
-        store.insert_access_requests(&records).await.expect("insert");
+        store.insert_access_requests(&records, &[]).await.expect("insert");
         all.extend(records);
     }
     // Every field, a local request (no token) and a decided one.
@@ -1197,9 +1197,9 @@ pub async fn access_requests_round_trip_and_pages(store: &dyn Store) {
     full.status = AccessRequestStatus::Declined;
     full.decided_at = Some(base_time() + Duration::microseconds(7));
     full.decided_by = Some(Uuid::now_v7());
-    store.insert_access_requests(std::slice::from_ref(&full)).await.expect("insert");
+    store.insert_access_requests(std::slice::from_ref(&full), &[]).await.expect("insert");
     all.push(full.clone());
-    store.insert_access_requests(&[]).await.expect("empty batch");
+    store.insert_access_requests(&[], &[]).await.expect("empty batch");
 
     for r in &all {
         assert_eq!(store.get_access_request(r.id).await.expect("get").as_ref(), Some(r));
@@ -1256,42 +1256,48 @@ pub async fn access_requests_round_trip_and_pages(store: &dyn Store) {
 pub async fn access_requests_one_pending_per_owner_and_selector(store: &dyn Store) {
     let [requester, a, b] = three_orgs(store).await;
     let first = access_request(Uuid::now_v7(), requester, a, "+18888391214");
-    store.insert_access_requests(std::slice::from_ref(&first)).await.expect("insert");
+    store.insert_access_requests(std::slice::from_ref(&first), &[]).await.expect("insert");
     let again = Uuid::now_v7();
     let batch = [
         access_request(again, requester, b, "+18888391214"),
         access_request(again, requester, a, "+18888391214"),
     ];
-    assert_conflict(store.insert_access_requests(&batch).await);
+    assert_conflict(store.insert_access_requests(&batch, &[]).await);
     assert_eq!(store.get_access_request(batch[0].id).await.expect("get"), None, "atomic");
     // Within one batch too.
     let twice = [
         access_request(again, requester, b, "+18888391215"),
         access_request(again, requester, b, "+18888391215"),
     ];
-    assert_conflict(store.insert_access_requests(&twice).await);
+    assert_conflict(store.insert_access_requests(&twice, &[]).await);
     assert_eq!(store.get_access_request(twice[0].id).await.expect("get"), None, "atomic");
     // The same id twice.
-    assert_conflict(store.insert_access_requests(std::slice::from_ref(&first)).await);
+    assert_conflict(store.insert_access_requests(std::slice::from_ref(&first), &[]).await);
     // Another owner, another selector, another requester: fine.
-    store.insert_access_requests(&batch[..1]).await.expect("other owner");
+    store.insert_access_requests(&batch[..1], &[]).await.expect("other owner");
     store
-        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391216")])
+        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391216")], &[])
         .await
         .expect("other selector");
-    store.insert_access_requests(&[access_request(Uuid::now_v7(), b, a, "+18888391214")]).await.expect("b");
+    store
+        .insert_access_requests(&[access_request(Uuid::now_v7(), b, a, "+18888391214")], &[])
+        .await
+        .expect("b");
     assert_not_found(
-        store.insert_access_requests(&[access_request(Uuid::now_v7(), OrgId(Uuid::now_v7()), a, "+1")]).await,
+        store
+            .insert_access_requests(&[access_request(Uuid::now_v7(), OrgId(Uuid::now_v7()), a, "+1")], &[])
+            .await,
     );
     // Declined, it may be asked again.
     assert!(
         store
-            .decide_access_request(first.id, AccessRequestStatus::Declined, base_time(), None, &[])
+            .decide_access_request(first.id, AccessRequestStatus::Declined, base_time(), None, &[], &[])
             .await
             .expect("decline")
+            .is_some()
     );
     store
-        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391214")])
+        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391214")], &[])
         .await
         .expect("asked again");
 }
@@ -1307,18 +1313,19 @@ pub async fn access_requests_decide(store: &dyn Store) {
     store.insert_reports(&[opened.clone(), untouched.clone()], &[]).await.expect("reports");
     let to_decline = access_request(Uuid::now_v7(), requester, a, "+18888391214");
     let to_grant = access_request(Uuid::now_v7(), requester, a, "+18888391215");
-    store.insert_access_requests(&[to_decline.clone(), to_grant.clone()]).await.expect("insert");
+    store.insert_access_requests(&[to_decline.clone(), to_grant.clone()], &[]).await.expect("insert");
 
     let by = Some(Uuid::now_v7());
     let when = base_time() + Duration::seconds(60);
     let invalid =
-        store.decide_access_request(to_decline.id, AccessRequestStatus::Pending, when, by, &[]).await;
+        store.decide_access_request(to_decline.id, AccessRequestStatus::Pending, when, by, &[], &[]).await;
     assert!(matches!(invalid, Err(StoreError::Invalid(_))), "{invalid:?}");
     assert!(
         store
-            .decide_access_request(to_decline.id, AccessRequestStatus::Declined, when, by, &[])
+            .decide_access_request(to_decline.id, AccessRequestStatus::Declined, when, by, &[], &[])
             .await
             .expect("decline")
+            .is_some()
     );
     let declined = store.get_access_request(to_decline.id).await.expect("get").expect("there");
     assert_eq!(
@@ -1331,14 +1338,16 @@ pub async fn access_requests_decide(store: &dyn Store) {
         }
     );
     for status in [AccessRequestStatus::Declined, AccessRequestStatus::Granted] {
-        let again = store.decide_access_request(to_decline.id, status, when, by, &[]).await.expect("again");
-        assert!(!again, "decided once");
+        let again =
+            store.decide_access_request(to_decline.id, status, when, by, &[], &[]).await.expect("again");
+        assert!(again.is_none(), "decided once");
     }
     assert!(
-        !store
-            .decide_access_request(Uuid::now_v7(), AccessRequestStatus::Granted, when, by, &[])
+        store
+            .decide_access_request(Uuid::now_v7(), AccessRequestStatus::Granted, when, by, &[], &[])
             .await
             .expect("unknown")
+            .is_none()
     );
 
     // A grant naming an unknown report changes nothing.
@@ -1351,24 +1360,31 @@ pub async fn access_requests_decide(store: &dyn Store) {
             when,
             None,
             &[(opened.id, wider.clone()), (Uuid::now_v7(), wider.clone())],
+            &[],
         )
         .await;
     assert_not_found(missing.map(|_| ()));
     assert_eq!(store.get_access_request(to_grant.id).await.expect("get"), Some(to_grant.clone()));
     assert_eq!(store.get_reports(&[opened.id]).await.expect("get"), vec![opened.clone()]);
 
-    assert!(
-        store
-            .decide_access_request(
-                to_grant.id,
-                AccessRequestStatus::Granted,
-                when,
-                None,
-                &[(opened.id, wider.clone())]
-            )
-            .await
-            .expect("grant")
-    );
+    // The grant and its event (the report, as it is now) commit together.
+    let before = store.last_event_seq().await.expect("last");
+    let updated = Event::report_updated(&Report { audience: wider.clone(), ..opened.clone() }, "a", when);
+    let appended = store
+        .decide_access_request(
+            to_grant.id,
+            AccessRequestStatus::Granted,
+            when,
+            None,
+            &[(opened.id, wider.clone())],
+            std::slice::from_ref(&updated),
+        )
+        .await
+        .expect("grant")
+        .expect("decided");
+    assert_eq!(appended, with_seqs(&[updated], before + 1));
+    assert!(appended[0].access.audience_orgs.contains(&requester));
+    assert_eq!(store.events_after(before, 10).await.expect("events"), appended);
     let granted = store.get_access_request(to_grant.id).await.expect("get").expect("there");
     assert_eq!(
         (granted.status, granted.decided_at, granted.decided_by),

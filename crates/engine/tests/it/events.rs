@@ -172,3 +172,52 @@ async fn streams_deliver_every_event_once_in_order_over_an_unreliable_bus() {
     }
     assert_eq!(got, (0..n).map(|i| format!("r{i}")).collect::<Vec<_>>());
 }
+
+/// Hit/no-hit: an access request tells each owner who asks about which selector and the
+/// requester that its request is out (never to whom); a grant is a `report.updated` the
+/// requester now reads. Nobody else sees any of it.
+#[tokio::test]
+async fn access_requests_and_grants_are_events_for_their_parties_only() {
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    let e = Engine::open(Arc::new(store), EngineOptions::default()).await.unwrap();
+    for org in ["owner", "requester", "third"] {
+        e.create_org(None, org, false).await.unwrap();
+    }
+    let owner = as_role(&e, "owner", Role::Analyst).await;
+    let requester = as_role(&e, "requester", Role::Analyst).await;
+    let third = as_role(&e, "third", Role::Admin).await;
+    let mut input = report("held", "AMBER+STRICT", &[("phone", "+1 888 839 1214")]);
+    input.discoverable = Some(true);
+    let held = e.submit(&owner, input).await.unwrap();
+    let selector = engine::SelectorInput { kind: None, value: "+1 888 839 1214".into() };
+    let sent = e.request_access(&requester, &selector).await.unwrap();
+    // Asked again: the same request, no new event.
+    e.request_access(&requester, &selector).await.unwrap();
+
+    use EventType::*;
+    let seen = async |who: &engine::Principal| e.events_page(&who.viewer, &from_start(), 100).await.unwrap();
+    let to_owner = seen(&owner).await;
+    assert_eq!(types(&to_owner), [ReportCreated, AccessRequested]);
+    let by_requester = seen(&requester).await;
+    assert_eq!(types(&by_requester), [AccessRequested]);
+    let json = |v: &EventView| serde_json::to_value(v).unwrap()["data"].clone();
+    assert_eq!(
+        json(&to_owner[1]),
+        serde_json::json!({"id": sent.routed[0].id, "requester": "requester", "owner": "owner",
+                           "selector_kind": "phone", "selector_value": "+18888391214"})
+    );
+    assert_eq!(
+        json(&by_requester[0]),
+        serde_json::json!({"id": sent.request.id, "requester": "requester",
+                           "selector_kind": "phone", "selector_value": "+18888391214"})
+    );
+    assert!(seen(&third).await.is_empty());
+
+    e.grant_access_request(&owner, sent.routed[0].id).await.unwrap();
+    let by_requester = seen(&requester).await;
+    assert_eq!(types(&by_requester), [AccessRequested, ReportUpdated]);
+    let model::event::EventPayload::ReportUpdated(r) = &by_requester[1].payload else { panic!() };
+    assert_eq!((r.id, r.title.as_str()), (held.id, "held"));
+    assert_eq!(types(&seen(&owner).await), [ReportCreated, AccessRequested, ReportUpdated]);
+    assert!(seen(&third).await.is_empty());
+}
