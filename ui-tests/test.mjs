@@ -311,7 +311,7 @@ test('the watch on every page sees dialogs, console errors, page errors and poli
     ['console error', /^console error: watch: console error$/],
     ['page error', /^page error: .*watch: page error/],
     ['dialog', /^dialog alert: watch: dialog$/],
-    ['policy violation', /^csp violation: img-src http:\/\/watch\.invalid\/blocked\.png$/],
+    ['policy violation', /^csp violation: img-src http:\/\/watch\.invalid\/blocked\.png( \(.*\))?$/],
   ]) {
     const found = seen(re);
     for (let i = 0; i < 50 && !(await found()); i++) await page.waitForTimeout(100);
