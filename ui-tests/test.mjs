@@ -311,7 +311,7 @@ test('the watch on every page sees dialogs, console errors, page errors and poli
     ['console error', /^console error: watch: console error$/],
     ['page error', /^page error: .*watch: page error/],
     ['dialog', /^dialog alert: watch: dialog$/],
-    ['policy violation', /^csp violation: img-src http:\/\/watch\.invalid\/blocked\.png$/],
+    ['policy violation', /^csp violation: img-src http:\/\/watch\.invalid\/blocked\.png( \(.*\))?$/],
   ]) {
     const found = seen(re);
     for (let i = 0; i < 50 && !(await found()); i++) await page.waitForTimeout(100);
@@ -665,6 +665,38 @@ test('admin: a token that may not manage anything is told so by the server', asy
   const problems = (await page.problems()).filter((p) => !/status of 403/.test(p));
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+const PAYLOADS_FOR_FEED = ['<img src=x onerror=alert(1)>'];
+
+test('dashboard: the live feed shows new reports the token may see, as they arrive, and no others', async () => {
+  const { page } = await watchedPage();
+  await signIn(page, HOTLINE);
+  await page.getByTestId('live-status').filter({ hasText: 'Live:' }).waitFor();
+  const stamp = Date.now();
+  // First a report the hotline may not see (the police unit's own AMBER), then one it may.
+  const hidden = `Police-only lead ${stamp}`;
+  await apiCall(POLICE, '/reports', { method: 'POST', body: { kind: 'intel', title: hidden, tlp: 'AMBER', observables: [{ value: `hidden-${stamp}.example.net` }] } });
+  const titles = [`${PAYLOADS_FOR_FEED[0]} shared lead ${stamp}`, `Second shared lead ${stamp}`];
+  const created = [];
+  for (const title of titles) {
+    created.push(await apiCall(POLICE, '/reports', { method: 'POST', body: { kind: 'intel', title, tlp: 'GREEN', observables: [{ value: `feed-${stamp}.example.net` }] } }));
+  }
+  const feed = page.getByTestId('live-feed');
+  for (const title of titles) await feed.getByRole('link', { name: title }).waitFor();
+  // Newest first; the hidden report, written before both, never arrived.
+  const items = await feed.locator('li[data-type="report.created"]').allTextContents();
+  assert.ok(items[0].includes(titles[1]) && items[1].includes(titles[0]), `newest first: ${items.slice(0, 2)}`);
+  assert.equal(items.filter((t) => t.includes(hidden)).length, 0, 'the hidden report is not in the feed');
+  assert.equal(await page.locator('main img, main script, main [onerror]').count(), 0, 'a payload title stays text');
+  await shot(page, '06-dashboard-live-feed');
+  // A revocation arrives too; leaving the page stops the stream.
+  await apiCall(POLICE, `/reports/${created[0].id}/revoke`, { method: 'POST' });
+  await feed.locator('li[data-type="report.revoked"]').filter({ hasText: created[0].id }).waitFor();
+  await page.getByRole('link', { name: 'Search' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Search' }).waitFor();
+  await noProblems(page);
+  await page.context().close();
 });
 
 test('hit/no-hit: a discoverable report is "held elsewhere", access is requested, granted, then read', async () => {

@@ -56,12 +56,23 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_TAXII_MAX_CONTENT_LENGTH", value_name = "BYTES")]
     pub taxii_max_content_length: Option<u64>,
 
+    /// Seconds without an event after which an event stream (`GET /api/v1/stream`) sends a
+    /// heartbeat comment [default: 15]
+    #[arg(long, global = true, env = "DRAGNET_STREAM_HEARTBEAT", value_name = "SECONDS")]
+    pub stream_heartbeat: Option<u64>,
+
+    /// Events a stream client may fall behind by before it is disconnected with
+    /// `stream_lagged` (it resumes with its last event id) [default: 1024]
+    #[arg(long, global = true, env = "DRAGNET_STREAM_BUFFER", value_name = "EVENTS")]
+    pub stream_buffer: Option<usize>,
+
     /// Log filter, e.g. `info`, `dragnet=debug,tower_http=debug`
     #[arg(long, global = true, env = "DRAGNET_LOG", value_name = "FILTER")]
     pub log: Option<String>,
 
-    /// URL of a running dragnet server for `lookup` and `check` (instead of the data directory)
-    #[arg(long, global = true, env = "DRAGNET_SERVER", value_name = "URL")]
+    /// URL of a running dragnet server for `lookup`, `check`, `tail`, … (instead of the data
+    /// directory)
+    #[arg(long, visible_alias = "url", global = true, env = "DRAGNET_SERVER", value_name = "URL")]
     pub server: Option<String>,
 
     /// Bearer token for `--server`
@@ -96,6 +107,8 @@ impl Settings {
             public_intake,
             taxii_title,
             taxii_max_content_length,
+            stream_heartbeat,
+            stream_buffer,
             log,
             server,
             token
@@ -125,7 +138,26 @@ impl Settings {
             public_intake: self.public_intake.clone().unwrap_or_default(),
             taxii_title: self.taxii_title.clone(),
             taxii_max_content_length: self.taxii_max_content_length,
+            bus: None,
         })
+    }
+
+    /// Settings of the HTTP edge: the stream's heartbeat and buffer, the rest by default.
+    pub fn server_options(&self) -> anyhow::Result<server::ServerOptions> {
+        let mut options = server::ServerOptions::default();
+        if let Some(s) = self.stream_heartbeat {
+            if s == 0 {
+                bail!("--stream-heartbeat must be at least 1 second");
+            }
+            options.stream_heartbeat = std::time::Duration::from_secs(s);
+        }
+        if let Some(n) = self.stream_buffer {
+            if n == 0 {
+                bail!("--stream-buffer must be at least 1 event");
+            }
+            options.stream_buffer = n;
+        }
+        Ok(options)
     }
 
     pub fn data_dir(&self, default: &str) -> PathBuf {

@@ -14,6 +14,7 @@ mod import_stix;
 mod ingest;
 mod query;
 mod serve;
+mod tail;
 mod warninglists;
 
 use std::path::{Path, PathBuf};
@@ -128,6 +129,14 @@ enum Command {
     /// `--traverse-hubs`. Exports: `--format graphml|gexf|csv [-o FILE]` (Gephi, yEd, NetworkX).
     #[command(subcommand)]
     Graph(graph::GraphCommand),
+    /// Follow a server's events as they are committed (`GET /api/v1/stream`): one line each.
+    ///
+    /// Only what your organisation may see. Filters: `--type`, `--kind`, `--label`. After a
+    /// disconnection it reconnects and resumes after the last event printed (no loss, no
+    /// duplicates); `--after ID` starts after an event id, `--after 0` from the first event.
+    ///
+    /// Example: `dragnet tail --server http://127.0.0.1:8080 --token dn_… --type report.created --kind iban`
+    Tail(tail::TailArgs),
     /// Export what you may see in partners' formats: `export stix --report ID | --campaign ID |
     /// --network ID` (STIX 2.1 bundles; see `export stix --help`), `export misp --report ID |
     /// --campaign ID | --feed DIR` (MISP events and feeds; see `export misp --help`).
@@ -168,6 +177,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Graph(cmd) => graph::run(&s, cmd).await,
         Command::Export(cmd) => export::run(&s, cmd).await,
         Command::Warninglists(cmd) => warninglists::run(&s, cmd),
+        Command::Tail(args) => tail::run(&s, args).await,
     }
 }
 

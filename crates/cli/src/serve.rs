@@ -23,9 +23,11 @@ pub async fn serve_engine(
     settings: &Settings,
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
+    let options = settings.server_options()?;
     let addr = settings.listen();
     let listener =
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     on_ready(listener.local_addr()?);
-    server::serve(listener, server::AppState::new(engine)).await.context("server failed")
+    let state = server::AppState::with_options(engine, options);
+    server::serve(listener, state).await.context("server failed")
 }

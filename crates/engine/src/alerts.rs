@@ -218,14 +218,24 @@ impl Engine {
 
     /// Evaluates every rule against reports just committed and stores the alerts raised.
     /// Called under the write lock, after the indexes and campaigns were updated.
-    pub(crate) async fn raise_alerts(&self, reports: &[Report]) -> Result<usize, EngineError> {
+    /// `events` (derived events of the same reports, e.g. `campaign.changed`) are stored in the
+    /// alerts' transaction, or alone when nothing is raised, and published.
+    pub(crate) async fn raise_alerts(
+        &self,
+        reports: &[Report],
+        mut events: Vec<model::event::Event>,
+    ) -> Result<usize, EngineError> {
         let at = now();
         let mut alerts = Vec::new();
+        // Per alert: the kind of the matched selector and the report's labels, for its event.
+        let mut facets: Vec<(Option<model::ObservableKind>, Vec<String>)> = Vec::new();
+        if self.rules().rules.is_empty() {
+            let stored = self.store.append_events(&events).await?;
+            self.publish(stored);
+            return Ok(0);
+        }
         {
             let rules = self.rules();
-            if rules.rules.is_empty() {
-                return Ok(0);
-            }
             let mut viewers: HashMap<OrgId, Option<Viewer>> = HashMap::new();
             let mut viewer_of =
                 |org: OrgId| viewers.entry(org).or_insert_with(|| self.rule_viewer(org)).clone();
@@ -246,6 +256,7 @@ impl Engine {
                             continue;
                         }
                         raised.insert(*id);
+                        facets.push((Some(o.kind), r.labels.clone()));
                         alerts.push(Alert {
                             id: Uuid::now_v7(),
                             rule_id: *id,
@@ -290,6 +301,7 @@ impl Engine {
                             .filter(|r| !r.access.revoked && r.first_seen >= since)
                             .count();
                         if recent >= threshold as usize {
+                            facets.push((None, Vec::new()));
                             alerts.push(Alert {
                                 id: Uuid::now_v7(),
                                 rule_id: rule.id,
@@ -309,9 +321,18 @@ impl Engine {
             }
         }
         if alerts.is_empty() {
+            let stored = self.store.append_events(&events).await?;
+            self.publish(stored);
             return Ok(0);
         }
-        self.store.insert_alerts(&alerts).await?;
+        events.extend(
+            alerts
+                .iter()
+                .zip(facets)
+                .map(|(a, (kind, labels))| model::event::Event::alert(a.clone(), kind, labels)),
+        );
+        let stored = self.store.insert_alerts(&alerts, &events).await?;
+        self.publish(stored);
         let mut rules = self.rules.write().unwrap_or_else(|e| e.into_inner());
         for a in &alerts {
             if let Some(c) = &a.campaign {

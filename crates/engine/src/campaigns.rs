@@ -222,6 +222,38 @@ impl Engine {
         self.campaigns.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// `campaign.changed` for each of these reports (just committed, the campaigns up to date)
+    /// that is linked to at least one other live report.
+    pub(crate) fn campaign_events(&self, reports: &[Report]) -> Vec<model::event::Event> {
+        let at = crate::engine::now();
+        let c = self.campaigns();
+        reports
+            .iter()
+            .filter_map(|r| {
+                let campaign = c.campaign_of(r.id)?;
+                (c.index.members(campaign).len() >= 2)
+                    .then(|| model::event::Event::campaign_changed(r, campaign.0.to_string(), at))
+            })
+            .collect()
+    }
+
+    /// The viewer's part of the campaign holding report `id` (`17`, `17.2`) and how many
+    /// reports of it the viewer sees, when that part has at least two: what a stream reader is
+    /// told of a `campaign.changed` event. `None` when the viewer sees the report in no
+    /// campaign (all computed over the reports it may see, like every campaign answer).
+    pub(crate) fn campaign_part_of(&self, viewer: &Viewer, id: Uuid) -> Option<(String, usize)> {
+        let c = self.campaigns();
+        let slot = *c.slot_of.get(&id)?;
+        let campaign = c.index.campaign_of(slot)?;
+        let visible = self.visible_members(viewer, &c, campaign);
+        if !visible.contains(&slot) {
+            return None;
+        }
+        let part = parts(&c, campaign, &visible).into_iter().find(|p| p.slots.contains(&slot))?;
+        let n = part.slots.len();
+        (n >= 2).then_some((part.id, n))
+    }
+
     /// The visible, live members of a campaign.
     /// The part of a campaign the viewer sees named `id` (`17`, `17.2`), with at least two
     /// visible reports; not found otherwise.

@@ -264,7 +264,31 @@ impl Engine {
                 decided_by: None,
             })
             .collect();
-        self.store.insert_access_requests(&routed).await?;
+        // Each owner is told who asks about which selector; the requester is told its request
+        // is out (once per request), never to whom.
+        let events: Vec<model::event::Event> = {
+            let dir = self.directory();
+            let event = |r: &AccessRequest| model::event::AccessRequestEvent {
+                id: r.id,
+                requester: dir.org_name(r.requester),
+                owner: Some(dir.org_name(r.owner)),
+                selector_kind: r.kind,
+                selector_value: r.value.clone(),
+            };
+            let mut events: Vec<model::event::Event> = routed
+                .iter()
+                .map(|r| model::event::Event::access_requested_to(r.owner, event(r), created_at))
+                .collect();
+            if pending.is_empty()
+                && let Some(first) = routed.first()
+            {
+                let by = model::event::AccessRequestEvent { id: request_id, ..event(first) };
+                events.push(model::event::Event::access_requested_by(requester, by, created_at));
+            }
+            events
+        };
+        let stored = self.store.insert_access_requests(&routed, &events).await?;
+        self.publish(stored);
         let records = earlier.iter().filter(|r| r.request_id == request_id).chain(&routed);
         let request = outgoing(request_id, records).ok_or_else(not_held)?;
         Ok(RequestedAccess { request, routed })
@@ -380,14 +404,23 @@ impl Engine {
         let audiences: Vec<(Uuid, model::Audience)> =
             reports.iter().map(|r| (r.id, r.audience.clone())).collect();
         let at = now();
-        if !self
+        // Every opened report, as it is now: its readers (the requester now among them) learn it.
+        let events: Vec<model::event::Event> = {
+            let dir = self.directory();
+            reports
+                .iter()
+                .map(|r| model::event::Event::report_updated(r, &dir.org_name(r.author), at))
+                .collect()
+        };
+        let Some(stored) = self
             .store
-            .decide_access_request(id, AccessRequestStatus::Granted, at, actor.token_id, &audiences)
+            .decide_access_request(id, AccessRequestStatus::Granted, at, actor.token_id, &audiences, &events)
             .await?
-        {
+        else {
             return Err(EngineError::Conflict("the access request was decided meanwhile".into()));
-        }
+        };
         self.reshared(&reports);
+        self.publish(stored);
         let decided = AccessRequest {
             status: AccessRequestStatus::Granted,
             decided_at: Some(at),
@@ -406,10 +439,11 @@ impl Engine {
         let _w = self.writes.lock().await;
         let record = self.pending_for(actor, id).await?;
         let at = now();
-        if !self
+        if self
             .store
-            .decide_access_request(id, AccessRequestStatus::Declined, at, actor.token_id, &[])
+            .decide_access_request(id, AccessRequestStatus::Declined, at, actor.token_id, &[], &[])
             .await?
+            .is_none()
         {
             return Err(EngineError::Conflict("the access request was decided meanwhile".into()));
         }

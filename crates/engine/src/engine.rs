@@ -57,6 +57,9 @@ pub struct EngineOptions {
     /// `max_content_length` of the default TAXII api root (default
     /// [`crate::TAXII_MAX_CONTENT_LENGTH`]).
     pub taxii_max_content_length: Option<u64>,
+    /// The bus committed events are published on (default: an [`crate::InProcessBus`], a
+    /// single node).
+    pub bus: Option<Arc<dyn crate::EventBus>>,
 }
 
 /// See the crate docs.
@@ -84,6 +87,10 @@ pub struct Engine {
     pub(crate) taxii_max_content_length: u64,
     /// The last `date_added` given to a STIX object (see [`crate::taxii`]).
     pub(crate) taxii_clock: tokio::sync::Mutex<DateTime<Utc>>,
+    /// Where committed events are published (see [`crate::events`]).
+    pub(crate) bus: Arc<dyn crate::EventBus>,
+    /// The ids stream clients see for events.
+    pub(crate) event_ids: crate::events::EventIds,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -132,6 +139,12 @@ impl Engine {
         }
         let hashlists = crate::hashlists::HashLists::load(store.as_ref()).await?;
         let taxii_clock = store.last_stix_date_added().await?.unwrap_or(DateTime::UNIX_EPOCH);
+        let mut fresh = [0u8; 16];
+        rand::fill(&mut fresh);
+        let key = store.instance_key(crate::events::EVENT_ID_KEY, &fresh).await?;
+        let event_ids = crate::events::EventIds::new(&key).ok_or_else(|| {
+            store::StoreError::Corrupt(format!("the event id key has {} bytes, not 16", key.len()))
+        })?;
         let canon = CanonicalizeOptions { default_region: options.default_region.clone() };
         let rules = crate::alerts::Rules::load(store.as_ref(), |s| {
             let kind = s.kind.or_else(|| infer_kind(&s.value))?;
@@ -165,6 +178,8 @@ impl Engine {
                 .taxii_max_content_length
                 .unwrap_or(crate::TAXII_MAX_CONTENT_LENGTH),
             taxii_clock: tokio::sync::Mutex::new(taxii_clock),
+            bus: options.bus.unwrap_or_else(|| Arc::new(crate::InProcessBus::default())),
+            event_ids,
         })
     }
 
@@ -222,6 +237,24 @@ impl Engine {
         let org = self.directory().org_by_name(org_name).map(|o| o.id);
         org.and_then(|id| self.principal_for(id, Role::Admin, None))
             .ok_or_else(|| EngineError::not_found(format!("organisation {org_name:?}")))
+    }
+
+    /// `principal` as it is now: `None` when its token no longer authenticates (revoked,
+    /// expired, gone), else with its organisation's current communities. Long-lived reads (the
+    /// event stream) call it now and then.
+    pub async fn refresh_principal(&self, principal: &Principal) -> Result<Option<Principal>, EngineError> {
+        let Some(token) = principal.token_id else {
+            return Ok(self.principal_for(principal.viewer.org, principal.viewer.role, None));
+        };
+        let record =
+            self.store.list_tokens(Some(principal.viewer.org)).await?.into_iter().find(|t| t.id == token);
+        let valid =
+            record.is_some_and(|r| r.revoked_at.is_none() && r.expires_at.is_none_or(|t| t > Utc::now()));
+        Ok(if valid {
+            self.principal_for(principal.viewer.org, principal.viewer.role, Some(token))
+        } else {
+            None
+        })
     }
 
     fn require_operator(actor: Option<&Principal>) -> Result<(), EngineError> {
@@ -722,16 +755,33 @@ impl Engine {
     async fn store_one(&self, mut report: Report) -> Result<ReportView, EngineError> {
         let _w = self.writes.lock().await;
         report.id = Uuid::now_v7();
-        self.store.insert_reports(std::slice::from_ref(&report)).await?;
-        self.committed(std::slice::from_ref(&report));
+        self.insert_reports(std::slice::from_ref(&report)).await?;
         self.alert(std::slice::from_ref(&report)).await;
         Ok(self.view(report.author, &report))
     }
 
-    /// Raises the alerts of reports just committed. The reports are stored whatever happens
-    /// here: a failure is logged, not returned.
+    /// Stores reports with their `report.created` events in one transaction (under the write
+    /// lock), brings the in-memory structures up to date and publishes the events.
+    pub(crate) async fn insert_reports(&self, reports: &[Report]) -> Result<(), EngineError> {
+        let events: Vec<model::event::Event> = {
+            let dir = self.directory();
+            reports
+                .iter()
+                .map(|r| model::event::Event::report_created(r, &dir.org_name(r.author), r.created_at))
+                .collect()
+        };
+        let events = self.store.insert_reports(reports, &events).await?;
+        self.committed(reports);
+        self.publish(events);
+        Ok(())
+    }
+
+    /// Raises the alerts of reports just committed and records the campaigns they joined
+    /// (`campaign.changed`). The reports are stored whatever happens here: a failure is
+    /// logged, not returned.
     pub(crate) async fn alert(&self, reports: &[Report]) {
-        match self.raise_alerts(reports).await {
+        let joined = self.campaign_events(reports);
+        match self.raise_alerts(reports, joined).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(alerts = n, "alerts raised"),
             Err(e) => tracing::error!(error = %e, "raising alerts failed"),
@@ -852,8 +902,7 @@ impl Engine {
             }
         }
         if !good.is_empty() {
-            self.store.insert_reports(&good).await?;
-            self.committed(&good);
+            self.insert_reports(&good).await?;
             self.alert(&good).await;
         }
         Ok(outcome)
@@ -872,10 +921,13 @@ impl Engine {
         let _w = self.writes.lock().await;
         let report =
             self.store.get_reports(&[id]).await?.pop().ok_or_else(|| EngineError::not_found("report"))?;
-        self.store.revoke_report(id, now()).await?;
+        let at = now();
+        let event = model::event::Event::report_revoked(&report, at);
+        let events = self.store.revoke_report(id, at, &[event]).await?;
         self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
         self.campaigns.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
         self.links.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
+        self.publish(events.unwrap_or_default());
         self.get_report(&actor.viewer, id).await
     }
 

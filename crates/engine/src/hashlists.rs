@@ -22,7 +22,7 @@ use model::hashlist::{
     parse_entries_csv, parse_entries_jsonl,
 };
 use model::report::AudienceInput;
-use model::{Viewer, can_see};
+use model::{OrgId, Viewer, can_see};
 use pdq::{DecodeOptions, Hash256};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -1025,8 +1025,71 @@ impl Engine {
                 entry: entry.clone().into(),
             });
         }
-        self.store.insert_hash_sightings(&sightings).await?;
+        let events = self.match_events(actor, &sightings, &matches, at);
+        let stored = self.store.insert_hash_sightings(&sightings, &events).await?;
+        self.publish(stored);
         Ok(MatchOutcome { radius, queries, matches })
+    }
+
+    /// The events of a match: `sighting.recorded` per sighting for the set's owner, and one
+    /// `hash.matched` for the organisation that matched. Neither holds what was matched.
+    fn match_events(
+        &self,
+        actor: &Principal,
+        sightings: &[HashSighting],
+        matches: &[HashMatchView],
+        at: DateTime<Utc>,
+    ) -> Vec<model::event::Event> {
+        use model::event::{Event, HashMatchEvent, HashMatchItem, SightingEvent};
+        if sightings.is_empty() {
+            return Vec::new();
+        }
+        let owners: HashMap<Uuid, OrgId> = {
+            let h = self.hashlists();
+            h.sets
+                .iter()
+                .filter(|s| sightings.iter().any(|x| x.set_id == s.id))
+                .map(|s| (s.id, s.owner))
+                .collect()
+        };
+        let mut events: Vec<Event> = sightings
+            .iter()
+            .zip(matches)
+            .filter_map(|(s, m)| {
+                let owner = *owners.get(&s.set_id)?;
+                Some(Event::sighting(
+                    owner,
+                    SightingEvent {
+                        id: s.id,
+                        set_id: s.set_id,
+                        set_name: m.set.name.clone(),
+                        entry_id: s.entry_id,
+                        hash_kind: m.entry.kind,
+                        organization: actor.org_name.clone(),
+                        distance: s.distance,
+                    },
+                    at,
+                ))
+            })
+            .collect();
+        events.push(Event::hash_matched(
+            actor.viewer.org,
+            HashMatchEvent {
+                organization: actor.org_name.clone(),
+                matches: matches
+                    .iter()
+                    .map(|m| HashMatchItem {
+                        set_id: m.set.id,
+                        set_name: m.set.name.clone(),
+                        entry_id: m.entry.id,
+                        distance: m.distance,
+                    })
+                    .collect(),
+            },
+            matches.iter().map(|m| m.entry.kind),
+            at,
+        ));
+        events
     }
 }
 

@@ -3,6 +3,8 @@
 //! The [`Engine`] owns the store, the in-memory correlation index and the directory of
 //! organisations and communities. The HTTP server and the CLI both drive it; neither talks to
 //! the store directly. Every read goes through [`model::can_see`] via the correlation index.
+//! Every write stores its [`model::event::Event`]s with the change and publishes them on the
+//! [`EventBus`]; [`Engine::stream`] follows them for one reader (see [`events`]).
 
 mod error;
 mod views;
@@ -21,6 +23,7 @@ pub use discovery::{
     OutgoingAccessRequestView, RequestedAccess,
 };
 mod engine;
+pub mod events;
 mod graph_export;
 mod hashlists;
 mod links;
@@ -59,6 +62,10 @@ pub use engine::{
     intake_slug, token_hash,
 };
 
+pub use events::{
+    BUS_CAPACITY_DEFAULT, EventBus, EventStream, EventView, InProcessBus, STREAM_BUFFER_DEFAULT, StreamItem,
+    StreamOptions, StreamRequest, Subscription,
+};
 pub use graph_export::{GraphFormat, export as export_graph};
 pub use links::{
     CONNECT_MAX_SELECTORS, ConnectInput, ConnectionView, ExpandQuery, ExpansionView, GRAPH_MAX_EDGES,

@@ -8,7 +8,8 @@
 //! through the ordinary `prepare` and commit (correlation, campaigns, link graph, alerts); the
 //! value as received is kept as the observable's `original`. Nothing here fails an import: an
 //! event that cannot be read, an attribute that cannot be used and a distribution that could
-//! not be kept are listed, by source (file name or URL) and uuid.
+//! not be kept are listed, by source (file name or URL) and uuid. Each stored report is
+//! announced like any other (`report.created` on the event stream).
 
 use std::collections::HashSet;
 
@@ -115,8 +116,7 @@ impl Engine {
         if reports.is_empty() {
             return Ok(out);
         }
-        self.store.insert_reports(&reports).await?;
-        self.committed(&reports);
+        self.insert_reports(&reports).await?;
         drop(_w);
         self.alert(&reports).await;
         out.observables = reports.iter().map(|r| r.observables.len()).sum();

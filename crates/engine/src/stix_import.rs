@@ -265,8 +265,7 @@ impl Engine {
         if reports.is_empty() {
             return Ok(out);
         }
-        self.store.insert_reports(&reports).await?;
-        self.committed(&reports);
+        self.insert_reports(&reports).await?;
         drop(_w);
         self.alert(&reports).await;
         out.observables = reports.iter().map(|r| r.observables.len()).sum();

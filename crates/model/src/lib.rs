@@ -6,6 +6,7 @@
 //! - [`alert`]: alert rules organisations subscribe to and the alerts they raise.
 //! - [`campaign`]: operator marks on values that must never link campaigns.
 //! - [`discovery`]: hit/no-hit: which reports others may discover, and access requests.
+//! - [`event`]: the typed events of committed changes, their JSON form and who sees them.
 //! - [`hashlist`]: shared hash sets (PDQ, MD5, SHA-256), their entries and CSV / JSON Lines import.
 //! - [`observable`]: the observable kinds, canonicalisation and validation of raw values.
 //! - [`stix`]: deterministic STIX 2.1 ids of the SCO each observable maps to.
@@ -18,6 +19,7 @@
 pub mod alert;
 pub mod campaign;
 pub mod discovery;
+pub mod event;
 pub mod hashlist;
 pub mod observable;
 pub mod org;

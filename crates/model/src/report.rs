@@ -47,7 +47,11 @@ pub struct Audience {
 
 /// The facts about a report that decide who may see it. Small and cheap to copy around, so
 /// that in-memory indexes can hold one per report.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// Its JSON form (events carry it, see [`crate::event`]) names the fields as below; on the way
+/// in the audience lists are sorted and deduplicated, as [`ReportAccess::new`] does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "AccessRepr")]
 pub struct ReportAccess {
     pub author: OrgId,
     pub tlp: Tlp,
@@ -56,7 +60,28 @@ pub struct ReportAccess {
     /// Sorted community ids named in the audience.
     pub audience_communities: Vec<CommunityId>,
     /// A revoked report is visible to its author organisation only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub revoked: bool,
+}
+
+/// [`ReportAccess`] as read from JSON, before its audience lists are sorted.
+#[derive(Deserialize)]
+struct AccessRepr {
+    author: OrgId,
+    tlp: Tlp,
+    #[serde(default)]
+    audience_orgs: Vec<OrgId>,
+    #[serde(default)]
+    audience_communities: Vec<CommunityId>,
+    #[serde(default)]
+    revoked: bool,
+}
+
+impl From<AccessRepr> for ReportAccess {
+    fn from(r: AccessRepr) -> Self {
+        let audience = Audience { organizations: r.audience_orgs, communities: r.audience_communities };
+        ReportAccess::new(r.author, r.tlp, &audience, r.revoked)
+    }
 }
 
 impl ReportAccess {

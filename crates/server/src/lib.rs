@@ -34,6 +34,7 @@
 //! | `GET, POST /api/v1/alerts/rules`, `DELETE …/rules/{id}`, `GET /api/v1/alerts` | alert rules and alerts |
 //! | `GET /api/v1/stats/scams` | scam totals over the visible reports: losses, types, ages, over time |
 //! | `POST /api/v1/hashes/match` | match hashes or an uploaded image (hashed in memory, never kept) |
+//! | `GET /api/v1/stream` | the events the caller may see, as Server-Sent Events (filters, `Last-Event-ID`) |
 //! | `GET /taxii2/`, `GET /taxii2/{root}/`, `GET /taxii2/{root}/status/{id}/` | TAXII 2.1 discovery, api roots, status |
 //! | `GET /taxii2/{root}/collections/`, `GET …/collections/{id}/` | TAXII collections in the caller's scope |
 //! | `GET, POST …/collections/{id}/objects/`, `GET, DELETE …/objects/{object_id}/` | STIX objects (module `routes::taxii`) |
@@ -81,8 +82,13 @@ pub struct ServerOptions {
     /// Largest body accepted by the bulk routes (`POST /api/v1/reports/batch`, hash-entry
     /// imports and withdrawals, `POST /api/v1/hashes/match`), in bytes.
     pub batch_body_limit: usize,
-    /// Requests running longer are cancelled with `503 timeout`.
+    /// Requests running longer are cancelled with `503 timeout` (a stream's response starts at
+    /// once; its events are not timed).
     pub request_timeout: Duration,
+    /// A stream sends a heartbeat comment after this long without an event.
+    pub stream_heartbeat: Duration,
+    /// Events a stream client may fall behind by before it is disconnected (`stream_lagged`).
+    pub stream_buffer: usize,
 }
 
 impl Default for ServerOptions {
@@ -91,6 +97,8 @@ impl Default for ServerOptions {
             body_limit: 4 * 1024 * 1024,
             batch_body_limit: 32 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            stream_heartbeat: Duration::from_secs(15),
+            stream_buffer: engine::STREAM_BUFFER_DEFAULT,
         }
     }
 }
@@ -103,6 +111,9 @@ pub struct AppState {
     pub options: ServerOptions,
     /// Submission counters of the public intake forms.
     pub(crate) limiter: Arc<routes::public_intake::Limiter>,
+    /// Set when the server starts shutting down: event streams end (they would otherwise keep
+    /// their connections, and the graceful shutdown, open forever).
+    pub(crate) shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -119,7 +130,13 @@ impl AppState {
 
     /// A state with the given options.
     pub fn with_options(engine: Arc<Engine>, options: ServerOptions) -> Self {
-        AppState { engine, metrics: Arc::new(Metrics::new()), options, limiter: Default::default() }
+        AppState {
+            engine,
+            metrics: Arc::new(Metrics::new()),
+            options,
+            limiter: Default::default(),
+            shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
+        }
     }
 }
 
@@ -160,6 +177,12 @@ pub async fn serve_with_shutdown(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving");
+    let streams = Arc::clone(&state.shutdown);
+    let shutdown = async move {
+        shutdown.await;
+        // Event streams end now; the other requests in flight finish.
+        streams.send_replace(true);
+    };
     // The client's address is known to handlers (the public intake form's rate limit).
     axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)

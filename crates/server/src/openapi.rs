@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::ErrorResponse;
 use crate::routes::{
     alerts, check, communities, discovery, extract, graph, hashes, intake, meta, misp, observables, orgs,
-    reports, scams, stix, tokens,
+    reports, scams, stix, stream, tokens,
 };
 
 #[derive(OpenApi)]
@@ -79,8 +79,9 @@ use crate::routes::{
         stix::report,
         stix::campaign,
         stix::network,
+        stream::stream,
     ),
-    components(schemas(ErrorResponse, engine::ErrorBody)),
+    components(schemas(ErrorResponse, engine::ErrorBody, stream::StreamError)),
     modifiers(&BearerAuth),
     tags(
         (name = "reports", description = "Submit, read, list and revoke reports"),
@@ -90,6 +91,7 @@ use crate::routes::{
         (name = "communities", description = "Sharing communities"),
         (name = "tokens", description = "API tokens"),
         (name = "scams", description = "Scam-report intake, campaigns and statistics"),
+        (name = "stream", description = "The events the caller may see, as Server-Sent Events"),
         (name = "hashes", description = "Shared image and file hash lists (PDQ, MD5, SHA-256) and matching"),
         (name = "graph", description = "Link analysis: expand, neighbourhoods, paths, connecting networks, networks, communities and key nodes, with GraphML, GEXF and CSV exports"),
         (name = "misp", description = "MISP events of reports and campaigns"),

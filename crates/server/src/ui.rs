@@ -64,6 +64,7 @@ static ASSETS: &[Asset] = assets! {
     "js/intake.js" => JS,
     "js/hashes.js" => JS,
     "js/admin.js" => JS,
+    "js/stream.js" => JS,
     "js/graph.js" => JS,
     "js/fa2-worker.js" => JS,
     "vendor/graphology-0.26.0/graphology.umd.min.js" => JS,

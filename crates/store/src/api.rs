@@ -5,6 +5,7 @@ use model::ObservableKind;
 use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
 use model::discovery::{AccessRequest, AccessRequestStatus};
+use model::event::Event;
 use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::{Audience, Report};
@@ -51,6 +52,10 @@ pub struct TokenRecord {
 /// - A unique key already taken is [`StoreError::Conflict`]; a reference to something that
 ///   does not exist is [`StoreError::NotFound`].
 /// - Every write is durable when the method returns.
+/// - A write that describes a change with events (reports, revocations, alerts, sightings)
+///   appends them in the same transaction: the change is committed if and only if its events
+///   are. Events get their `seq` from the store, increasing in commit order from 1 without
+///   gaps, and are returned with it, in the order given.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     // ----- organisations -----
@@ -97,18 +102,27 @@ pub trait Store: Send + Sync + 'static {
 
     // ----- reports -----
 
-    /// Stores a batch of reports in one transaction: all of them or none.
+    /// Stores a batch of reports and the events describing it in one transaction: all of them
+    /// or none. Returns the events with their `seq`.
     ///
     /// Conflict when a report id is already stored or appears twice in the batch; then
-    /// nothing of the batch is stored. Durable when it returns. An empty batch is a no-op.
-    async fn insert_reports(&self, reports: &[Report]) -> Result<(), StoreError>;
+    /// nothing of the batch is stored. Durable when it returns. An empty batch stores nothing
+    /// (not even its events).
+    async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError>;
 
     /// The reports with these ids, in the order asked; unknown ids are skipped (an id asked
     /// twice is returned twice).
     async fn get_reports(&self, ids: &[Uuid]) -> Result<Vec<Report>, StoreError>;
 
-    /// Marks a report revoked at `at`. False when the report is unknown or already revoked.
-    async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Marks a report revoked at `at` and appends `events` in the same transaction; returns
+    /// them with their `seq`. `None` when the report is unknown or already revoked: then
+    /// nothing is written.
+    async fn revoke_report(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError>;
 
     /// Up to `limit` reports with ids greater than `after` (all, when `None`), in id order,
     /// with their observables. Page through every report by passing the last id of each
@@ -196,10 +210,15 @@ pub trait Store: Send + Sync + 'static {
     /// The organisations whose setting is on, in id order.
     async fn list_discoverable_orgs(&self) -> Result<Vec<OrgId>, StoreError>;
 
-    /// Stores access request records in one transaction: all of them or none. Conflict when an
-    /// id is taken, or a record for the same requester, owner, kind and value is pending (also
-    /// within the batch); not found when the requester organisation does not exist.
-    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError>;
+    /// Stores access request records and their events in one transaction: all of them or
+    /// none; returns the events with their `seq`. Conflict when an id is taken, or a record for
+    /// the same requester, owner, kind and value is pending (also within the batch); not found
+    /// when the requester organisation does not exist.
+    async fn insert_access_requests(
+        &self,
+        requests: &[AccessRequest],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError>;
 
     /// The access request record with this id.
     async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
@@ -234,10 +253,11 @@ pub trait Store: Send + Sync + 'static {
     /// How many requests (distinct request ids) `requester` has with a pending record.
     async fn count_pending_access_requests_from(&self, requester: OrgId) -> Result<u64, StoreError>;
 
-    /// Decides a pending record, in one transaction: `Declined`, or `Granted` together with the
-    /// new audiences of the reports the grant opens (each replacing that report's audience).
-    /// False, and nothing changed, when the record is unknown or no longer pending; not found
-    /// (nothing changed) when a report is unknown; invalid for `Pending`.
+    /// Decides a pending record, in one transaction with `events`: `Declined`, or `Granted`
+    /// together with the new audiences of the reports the grant opens (each replacing that
+    /// report's audience). Returns the events with their `seq`; `None`, and nothing changed,
+    /// when the record is unknown or no longer pending; not found (nothing changed) when a
+    /// report is unknown; invalid for `Pending`.
     async fn decide_access_request(
         &self,
         id: Uuid,
@@ -245,7 +265,8 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError>;
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError>;
 
     // ----- alerts -----
 
@@ -260,9 +281,9 @@ pub trait Store: Send + Sync + 'static {
     /// rule is unknown or already deleted.
     async fn delete_alert_rule(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
 
-    /// Stores alerts in one transaction. Conflict when an id is taken; not found when a rule
-    /// does not exist.
-    async fn insert_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError>;
+    /// Stores alerts and their events in one transaction; returns the events with their `seq`.
+    /// Conflict when an id is taken; not found when a rule does not exist.
+    async fn insert_alerts(&self, alerts: &[Alert], events: &[Event]) -> Result<Vec<Event>, StoreError>;
 
     /// Up to `limit` alerts of one organisation (or of all, for `None`) with ids greater than
     /// `after`, in id order.
@@ -273,9 +294,13 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<Alert>, StoreError>;
 
-    /// Stores sightings in one transaction. Conflict when an id is taken; not found when a
-    /// set or entry does not exist.
-    async fn insert_hash_sightings(&self, sightings: &[HashSighting]) -> Result<(), StoreError>;
+    /// Stores sightings and their events in one transaction; returns the events with their
+    /// `seq`. Conflict when an id is taken; not found when a set or entry does not exist.
+    async fn insert_hash_sightings(
+        &self,
+        sightings: &[HashSighting],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError>;
 
     /// Up to `limit` sightings of one set with ids greater than `after`, in id order.
     async fn list_hash_sightings(
@@ -284,6 +309,24 @@ pub trait Store: Send + Sync + 'static {
         after: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<HashSighting>, StoreError>;
+
+    // ----- events -----
+
+    /// Appends events that describe no stored change of their own (derived facts, such as a
+    /// report joining a campaign) in one transaction; returns them with their `seq`.
+    async fn append_events(&self, events: &[Event]) -> Result<Vec<Event>, StoreError>;
+
+    /// Up to `limit` events with `seq` greater than `after`, in `seq` order. Since `seq`s are
+    /// given in commit order without gaps, a reader that resumes after the last `seq` it read
+    /// never misses an event.
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError>;
+
+    /// The largest stored `seq`, 0 when there is no event.
+    async fn last_event_seq(&self) -> Result<u64, StoreError>;
+
+    /// The instance secret named `name`: the stored one, or `fresh` stored now when there is
+    /// none (every node of a deployment gets the same one).
+    async fn instance_key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError>;
 
     // ----- STIX objects and TAXII resources -----
 

@@ -176,6 +176,31 @@ pub(crate) fn in_requested_order<T: Clone>(ids: &[Uuid], mut found: HashMap<Uuid
     out
 }
 
+/// An event as stored: its JSON (with `seq` 0: the row's `seq` column is the truth). Text with
+/// a NUL character is refused, as everywhere (`\u0000` in JSON included).
+pub(crate) fn event_data(e: &model::event::Event) -> Result<String, StoreError> {
+    let mut e = e.clone();
+    e.seq = 0;
+    let json = serde_json::to_string(&e).map_err(|err| StoreError::Invalid(format!("event: {err}")))?;
+    if json.contains('\0') || json.contains("\\u0000") {
+        return Err(StoreError::Invalid(format!("event {} contains a nul character", e.event_type())));
+    }
+    Ok(json)
+}
+
+/// An event read back: its JSON and its `seq` column.
+pub(crate) fn event_from(seq: i64, data: &str) -> Result<model::event::Event, StoreError> {
+    let mut e: model::event::Event =
+        serde_json::from_str(data).map_err(|err| StoreError::Corrupt(format!("event {seq}: {err}")))?;
+    e.seq = u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("event seq {seq}")))?;
+    Ok(e)
+}
+
+/// Checks the events of a write before anything is written (their JSON is kept for the insert).
+pub(crate) fn events_data(events: &[model::event::Event]) -> Result<Vec<String>, StoreError> {
+    events.iter().map(event_data).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use model::report::ReportKind;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
 use model::discovery::{AccessRequest, AccessRequestStatus};
+use model::event::Event;
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Audience, Report, ReportObservable};
@@ -20,8 +21,9 @@ use sqlx::{ConnectOptions, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::codec::{
-    audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
-    in_requested_order, labels_json, micros, parse_enum, parse_role, pii_json, scam_json,
+    audience_json, check_batch, check_entries, check_hash_set, check_text, event_from, events_data,
+    from_micros, hash_value_hex, in_requested_order, labels_json, micros, parse_enum, parse_role, pii_json,
+    scam_json,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation, written};
 use crate::taxii::{
@@ -297,6 +299,45 @@ async fn insert_batch(
     Ok(())
 }
 
+/// The key of the transaction-level advisory lock every event append takes (`b"dragnet\0ev"`).
+const EVENTS_LOCK: i64 = 0x6472_6167_6e65_7476;
+
+/// Appends events (their JSON already checked, `data[i]` for `events[i]`) at the end of a write
+/// transaction. It first takes the events' advisory lock, held until the transaction ends, so
+/// appends are serialised: the transaction that takes `seq` N commits (or rolls back, and N is
+/// taken again) before another can read the largest `seq`. Hence `seq` order is commit order
+/// and there are no gaps. Callers append last, so the lock is held only for the commit.
+pub(crate) async fn append_events_in(
+    tx: &mut Transaction<'static, Postgres>,
+    events: &[Event],
+    data: Vec<String>,
+) -> Result<Vec<Event>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENTS_LOCK).execute(&mut **tx).await?;
+    // A new statement, a new snapshot (READ COMMITTED): it sees every append committed before
+    // the lock was granted.
+    let last: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut **tx).await?;
+    let mut out: Vec<Event> = events.to_vec();
+    for (i, e) in out.iter_mut().enumerate() {
+        e.seq = (last + 1 + i as i64) as u64;
+    }
+    sqlx::query(
+        "INSERT INTO events (seq, at, type, data) \
+         SELECT seq, at, type, data::jsonb \
+         FROM UNNEST($1::int8[], $2::timestamptz[], $3::text[], $4::text[]) AS t (seq, at, type, data)",
+    )
+    .bind(out.iter().map(|e| e.seq as i64).collect::<Vec<_>>())
+    .bind(out.iter().map(|e| trunc(e.at)).collect::<Vec<_>>())
+    .bind(out.iter().map(|e| e.event_type().as_str()).collect::<Vec<_>>())
+    .bind(data)
+    .execute(&mut **tx)
+    .await?;
+    Ok(out)
+}
+
 /// Checks every member exists, then inserts the (deduplicated) members of `community`.
 /// Commits `tx` when `result` is a success, rolls it back otherwise — now, not when the
 /// connection is next used: a dropped transaction would keep its locks until then.
@@ -535,16 +576,21 @@ impl Store for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn insert_reports(&self, reports: &[Report]) -> Result<(), StoreError> {
+    async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError> {
         if reports.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         check_batch(reports)?;
+        let data = events_data(events)?;
         let mut tx = self.pool.begin().await?;
-        match insert_batch(&mut tx, reports).await {
-            Ok(()) => {
+        let written = match insert_batch(&mut tx, reports).await {
+            Ok(()) => append_events_in(&mut tx, events, data).await,
+            Err(e) => Err(e),
+        };
+        match written {
+            Ok(appended) => {
                 tx.commit().await?;
-                Ok(())
+                Ok(appended)
             }
             Err(e) => {
                 if let Err(rollback) = tx.rollback().await {
@@ -589,13 +635,27 @@ impl Store for PgStore {
         Ok(in_requested_order(ids, found))
     }
 
-    async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE reports SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(trunc(at))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+    async fn revoke_report(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
+        let data = events_data(events)?;
+        let mut tx = self.pool.begin().await?;
+        let result: Result<Option<Vec<Event>>, StoreError> = async {
+            let done = sqlx::query("UPDATE reports SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(trunc(at))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Ok(None);
+            }
+            Ok(Some(append_events_in(&mut tx, events, data).await?))
+        }
+        .await;
+        finish(tx, result).await
     }
 
     async fn scan_reports(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Report>, StoreError> {
@@ -725,8 +785,12 @@ impl Store for PgStore {
         self.pg_list_discoverable_orgs().await
     }
 
-    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError> {
-        self.pg_insert_access_requests(requests).await
+    async fn insert_access_requests(
+        &self,
+        requests: &[AccessRequest],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
+        self.pg_insert_access_requests(requests, events).await
     }
 
     async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
@@ -772,8 +836,9 @@ impl Store for PgStore {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError> {
-        self.pg_decide_access_request(id, status, at, by, audiences).await
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
+        self.pg_decide_access_request(id, status, at, by, audiences, events).await
     }
 
     async fn create_alert_rule(&self, rule: &AlertRule) -> Result<(), StoreError> {
@@ -823,16 +888,18 @@ impl Store for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn insert_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError> {
+    async fn insert_alerts(&self, alerts: &[Alert], events: &[Event]) -> Result<Vec<Event>, StoreError> {
         if alerts.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let events_json = events_data(events)?;
         let mut data = Vec::with_capacity(alerts.len());
         for a in alerts {
             let json = serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
             check_text(|| format!("alert {}", a.id), &json)?;
             data.push(json);
         }
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "INSERT INTO alerts (id, rule_id, org_id, data, created_at) \
              SELECT id, rule_id, org_id, data::jsonb, created_at \
@@ -844,9 +911,14 @@ impl Store for PgStore {
         .bind(alerts.iter().map(|a| a.org.0).collect::<Vec<_>>())
         .bind(data)
         .bind(alerts.iter().map(|a| trunc(a.created_at)).collect::<Vec<_>>())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
-        written(result, || "an alert of the batch", || "the rule of an alert of the batch")
+        let result = match written(result, || "an alert of the batch", || "the rule of an alert of the batch")
+        {
+            Ok(()) => append_events_in(&mut tx, events, events_json).await.map_err(StoreError::from),
+            Err(e) => Err(e),
+        };
+        finish(tx, result).await
     }
 
     async fn list_alerts(
@@ -1052,10 +1124,15 @@ impl Store for PgStore {
         Ok(in_requested_order(ids, found))
     }
 
-    async fn insert_hash_sightings(&self, sightings: &[HashSighting]) -> Result<(), StoreError> {
+    async fn insert_hash_sightings(
+        &self,
+        sightings: &[HashSighting],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
         if sightings.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let events_json = events_data(events)?;
         let ids: Vec<Uuid> = sightings.iter().map(|s| s.id).collect();
         let sets: Vec<Uuid> = sightings.iter().map(|s| s.set_id).collect();
         let entries: Vec<Uuid> = sightings.iter().map(|s| s.entry_id).collect();
@@ -1063,6 +1140,7 @@ impl Store for PgStore {
         let distances: Vec<i32> =
             sightings.iter().map(|s| i32::try_from(s.distance).unwrap_or(i32::MAX)).collect();
         let at: Vec<DateTime<Utc>> = sightings.iter().map(|s| trunc(s.at)).collect();
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "INSERT INTO hash_sightings (id, set_id, entry_id, org_id, distance, at) \
              SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int4[], $6::timestamptz[])",
@@ -1073,9 +1151,52 @@ impl Store for PgStore {
         .bind(orgs)
         .bind(distances)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
-        written(result, || "a sighting of the batch", || "the hash set or entry of a sighting")
+        let result =
+            match written(result, || "a sighting of the batch", || "the hash set or entry of a sighting") {
+                Ok(()) => append_events_in(&mut tx, events, events_json).await.map_err(StoreError::from),
+                Err(e) => Err(e),
+            };
+        finish(tx, result).await
+    }
+
+    async fn append_events(&self, events: &[Event]) -> Result<Vec<Event>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let data = events_data(events)?;
+        let mut tx = self.pool.begin().await?;
+        let result = append_events_in(&mut tx, events, data).await.map_err(StoreError::from);
+        finish(tx, result).await
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query("SELECT seq, data::text FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(i64::try_from(after).unwrap_or(i64::MAX))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| event_from(row.try_get(0)?, row.try_get(1)?)).collect()
+    }
+
+    async fn last_event_seq(&self) -> Result<u64, StoreError> {
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0)::int8 FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(last).unwrap_or(0))
+    }
+
+    async fn instance_key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError> {
+        sqlx::query("INSERT INTO instance_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(fresh)
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT key FROM instance_keys WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn list_hash_sightings(

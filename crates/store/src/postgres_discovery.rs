@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use model::ObservableKind;
 use model::discovery::{AccessRequest, AccessRequestStatus};
+use model::event::Event;
 use model::org::OrgId;
 use model::report::Audience;
 use sqlx::Row;
@@ -10,7 +11,7 @@ use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::codec::{audience_json, check_text, from_micros, micros, parse_enum};
+use crate::codec::{audience_json, check_text, events_data, from_micros, micros, parse_enum};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::postgres::PgStore;
 
@@ -80,13 +81,15 @@ impl PgStore {
     pub(crate) async fn pg_insert_access_requests(
         &self,
         requests: &[AccessRequest],
-    ) -> Result<(), StoreError> {
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
         if requests.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         for r in requests {
             check_text(|| format!("value of access request {}", r.id), &r.value)?;
         }
+        let data = events_data(events)?;
         let mut tx = self.pool().begin().await?;
         for r in requests {
             let result = sqlx::query(concat!(
@@ -123,8 +126,9 @@ impl PgStore {
             }
             return Err(error);
         }
+        let appended = crate::postgres::append_events_in(&mut tx, events, data).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(appended)
     }
 
     pub(crate) async fn pg_get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
@@ -229,10 +233,12 @@ impl PgStore {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError> {
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
         if status == AccessRequestStatus::Pending {
             return Err(StoreError::Invalid("an access request is decided granted or declined".into()));
         }
+        let data = events_data(events)?;
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "UPDATE access_requests SET status = $1, decided_at = $2, decided_by = $3 \
@@ -246,7 +252,7 @@ impl PgStore {
         .await?;
         if done.rows_affected() != 1 {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
         for (report, audience) in audiences {
             let updated = sqlx::query("UPDATE reports SET audience = $1::jsonb WHERE id = $2")
@@ -259,7 +265,8 @@ impl PgStore {
                 return Err(StoreError::not_found(format!("report {report}")));
             }
         }
+        let appended = crate::postgres::append_events_in(&mut tx, events, data).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(appended))
     }
 }

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
 use model::discovery::{AccessRequest, AccessRequestStatus};
+use model::event::Event;
 use model::hashlist::{HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization};
 use model::report::{Audience, Report, ReportKind, ReportObservable};
@@ -26,9 +27,9 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::codec::{
-    audience_json, check_batch, check_entries, check_hash_set, check_text, from_micros, hash_value_hex,
-    in_requested_order, labels_json, micros, opt_from_micros, opt_micros, parse_enum, parse_role, pii_json,
-    scam_json, uuid_from_bytes,
+    audience_json, check_batch, check_entries, check_hash_set, check_text, event_from, events_data,
+    from_micros, hash_value_hex, in_requested_order, labels_json, micros, opt_from_micros, opt_micros,
+    parse_enum, parse_role, pii_json, scam_json, uuid_from_bytes,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation, written};
 use crate::taxii::{
@@ -327,6 +328,61 @@ async fn insert_pii_rows(
         }
     }
     Ok(())
+}
+
+static INSERT_EVENTS: MultiInsert =
+    MultiInsert::new("INSERT INTO events (seq, at, type, data) VALUES ", "(?,?,?,?)");
+
+/// Appends events (their JSON already checked, `data[i]` for `events[i]`) inside a write
+/// transaction: `seq`s follow the largest stored one. The one writer connection serialises
+/// writes, so `seq` order is commit order and no `seq` is skipped.
+pub(crate) async fn append_events_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    events: &[Event],
+    data: &[String],
+) -> Result<Vec<Event>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let last: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut **tx).await?;
+    let mut out: Vec<Event> = events.to_vec();
+    for (i, e) in out.iter_mut().enumerate() {
+        e.seq = (last + 1 + i as i64) as u64;
+    }
+    let mut rest: Vec<(&Event, &String)> = out.iter().zip(data).collect();
+    while !rest.is_empty() {
+        let (rows, sql) = INSERT_EVENTS.step(rest.len());
+        let tail = rest.split_off(rows);
+        let mut query = sqlx::query(sql);
+        for (e, d) in &rest {
+            query =
+                query.bind(e.seq as i64).bind(micros(e.at)).bind(e.event_type().as_str()).bind(d.as_str());
+        }
+        query.execute(&mut **tx).await?;
+        rest = tail;
+    }
+    Ok(out)
+}
+
+/// Commits `tx` with the value of `result`, or rolls it back (now, not when the connection is
+/// next used) and returns the error.
+async fn finish_write<T>(
+    tx: Transaction<'static, Sqlite>,
+    result: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
 }
 
 // ----- reading rows -----
@@ -715,11 +771,12 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn insert_reports(&self, reports: &[Report]) -> Result<(), StoreError> {
+    async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError> {
         if reports.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         check_batch(reports)?;
+        let data = events_data(events)?;
         let observables: Vec<(&Uuid, i64, &ReportObservable)> = reports
             .iter()
             .flat_map(|r| r.observables.iter().enumerate().map(move |(i, o)| (&r.id, i as i64, o)))
@@ -729,13 +786,19 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         let written = match insert_report_rows(&mut tx, reports).await {
             Ok(()) => match insert_observable_rows(&mut tx, &observables).await {
-                Ok(()) => insert_pii_rows(&mut tx, reports).await,
+                Ok(()) => match insert_pii_rows(&mut tx, reports).await {
+                    Ok(()) => append_events_in(&mut tx, events, &data).await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
         };
-        match written {
-            Ok(()) => tx.commit().await?,
+        let appended = match written {
+            Ok(appended) => {
+                tx.commit().await?;
+                appended
+            }
             Err(e) => {
                 if let Err(rollback) = tx.rollback().await {
                     tracing::warn!(error = %rollback, "rollback of a failed report batch failed");
@@ -749,14 +812,14 @@ impl Store for SqliteStore {
                 }
                 return Err(e.into());
             }
-        }
+        };
         tracing::debug!(
             reports = reports.len(),
             observables = observables.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "stored report batch"
         );
-        Ok(())
+        Ok(appended)
     }
 
     async fn get_reports(&self, ids: &[Uuid]) -> Result<Vec<Report>, StoreError> {
@@ -784,13 +847,27 @@ impl Store for SqliteStore {
         Ok(in_requested_order(ids, found))
     }
 
-    async fn revoke_report(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE reports SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(micros(at))
-            .bind(id.as_bytes().as_slice())
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() == 1)
+    async fn revoke_report(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
+        let data = events_data(events)?;
+        let mut tx = self.begin_write().await?;
+        let result: Result<Option<Vec<Event>>, StoreError> = async {
+            let done = sqlx::query("UPDATE reports SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(micros(at))
+                .bind(id.as_bytes().as_slice())
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Ok(None);
+            }
+            Ok(Some(append_events_in(&mut tx, events, &data).await?))
+        }
+        .await;
+        finish_write(tx, result).await
     }
 
     async fn scan_reports(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Report>, StoreError> {
@@ -918,8 +995,12 @@ impl Store for SqliteStore {
         self.sqlite_list_discoverable_orgs().await
     }
 
-    async fn insert_access_requests(&self, requests: &[AccessRequest]) -> Result<(), StoreError> {
-        self.sqlite_insert_access_requests(requests).await
+    async fn insert_access_requests(
+        &self,
+        requests: &[AccessRequest],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
+        self.sqlite_insert_access_requests(requests, events).await
     }
 
     async fn get_access_request(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
@@ -965,8 +1046,9 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError> {
-        self.sqlite_decide_access_request(id, status, at, by, audiences).await
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
+        self.sqlite_decide_access_request(id, status, at, by, audiences, events).await
     }
 
     // ----- alerts -----
@@ -1018,10 +1100,11 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn insert_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError> {
+    async fn insert_alerts(&self, alerts: &[Alert], events: &[Event]) -> Result<Vec<Event>, StoreError> {
         if alerts.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let data = events_data(events)?;
         let mut tx = self.begin_write().await?;
         for a in alerts {
             let json = serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -1047,8 +1130,8 @@ impl Store for SqliteStore {
                 Err(e) => return Err(e.into()),
             }
         }
-        tx.commit().await?;
-        Ok(())
+        let appended = append_events_in(&mut tx, events, &data).await.map_err(StoreError::from);
+        finish_write(tx, appended).await
     }
 
     async fn list_alerts(
@@ -1275,10 +1358,15 @@ impl Store for SqliteStore {
         Ok(in_requested_order(ids, found))
     }
 
-    async fn insert_hash_sightings(&self, sightings: &[HashSighting]) -> Result<(), StoreError> {
+    async fn insert_hash_sightings(
+        &self,
+        sightings: &[HashSighting],
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
         if sightings.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let data = events_data(events)?;
         let mut tx = self.begin_write().await?;
         for s in sightings {
             let result = sqlx::query(
@@ -1306,8 +1394,47 @@ impl Store for SqliteStore {
                 Err(e) => return Err(e.into()),
             }
         }
-        tx.commit().await?;
-        Ok(())
+        let appended = append_events_in(&mut tx, events, &data).await.map_err(StoreError::from);
+        finish_write(tx, appended).await
+    }
+
+    async fn append_events(&self, events: &[Event]) -> Result<Vec<Event>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let data = events_data(events)?;
+        let mut tx = self.begin_write().await?;
+        let appended = append_events_in(&mut tx, events, &data).await.map_err(StoreError::from);
+        finish_write(tx, appended).await
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query("SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(|row| event_from(row.try_get(0)?, row.try_get(1)?)).collect()
+    }
+
+    async fn last_event_seq(&self) -> Result<u64, StoreError> {
+        let last: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&self.reader).await?;
+        Ok(u64::try_from(last).unwrap_or(0))
+    }
+
+    async fn instance_key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError> {
+        sqlx::query("INSERT INTO instance_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(fresh)
+            .execute(&self.writer)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT key FROM instance_keys WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.writer)
+            .await?)
     }
 
     async fn list_hash_sightings(

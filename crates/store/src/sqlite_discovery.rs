@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use model::ObservableKind;
 use model::discovery::{AccessRequest, AccessRequestStatus};
+use model::event::Event;
 use model::org::OrgId;
 use model::report::Audience;
 use sqlx::Row;
@@ -11,7 +12,8 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::codec::{
-    audience_json, check_text, from_micros, micros, opt_from_micros, opt_micros, parse_enum, uuid_from_bytes,
+    audience_json, check_text, events_data, from_micros, micros, opt_from_micros, opt_micros, parse_enum,
+    uuid_from_bytes,
 };
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::sqlite::SqliteStore;
@@ -82,13 +84,15 @@ impl SqliteStore {
     pub(crate) async fn sqlite_insert_access_requests(
         &self,
         requests: &[AccessRequest],
-    ) -> Result<(), StoreError> {
+        events: &[Event],
+    ) -> Result<Vec<Event>, StoreError> {
         if requests.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         for r in requests {
             check_text(|| format!("value of access request {}", r.id), &r.value)?;
         }
+        let data = events_data(events)?;
         let mut tx = self.begin_write().await?;
         for r in requests {
             let result = sqlx::query(concat!(
@@ -123,8 +127,9 @@ impl SqliteStore {
                 Err(e) => return Err(e.into()),
             }
         }
+        let appended = crate::sqlite::append_events_in(&mut tx, events, &data).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(appended)
     }
 
     pub(crate) async fn sqlite_get_access_request(
@@ -235,10 +240,12 @@ impl SqliteStore {
         at: DateTime<Utc>,
         by: Option<Uuid>,
         audiences: &[(Uuid, Audience)],
-    ) -> Result<bool, StoreError> {
+        events: &[Event],
+    ) -> Result<Option<Vec<Event>>, StoreError> {
         if status == AccessRequestStatus::Pending {
             return Err(StoreError::Invalid("an access request is decided granted or declined".into()));
         }
+        let data = events_data(events)?;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE access_requests SET status = ?, decided_at = ?, decided_by = ? \
@@ -252,7 +259,7 @@ impl SqliteStore {
         .await?;
         if done.rows_affected() != 1 {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
         for (report, audience) in audiences {
             let updated = sqlx::query("UPDATE reports SET audience = ? WHERE id = ?")
@@ -265,7 +272,8 @@ impl SqliteStore {
                 return Err(StoreError::not_found(format!("report {report}")));
             }
         }
+        let appended = crate::sqlite::append_events_in(&mut tx, events, &data).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(appended))
     }
 }

@@ -27,6 +27,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use model::discovery::{AccessRequest, AccessRequestStatus};
+use model::event::Event;
 use model::hashlist::{HashCategory, HashEntry, HashKind, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::{Audience, Report, ReportKind, ReportObservable};
@@ -119,6 +120,10 @@ macro_rules! __store_test_suite {
                 stix_objects_delete,
                 taxii_api_roots_and_collections,
                 taxii_status_round_trip,
+                events_append_in_order_and_page,
+                events_are_atomic_with_their_change,
+                events_concurrent_appends_are_gapless_in_commit_order,
+                instance_key_is_kept,
             );
         }
     };
@@ -226,7 +231,7 @@ async fn all_reports(store: &dyn Store, page: usize) -> Vec<Report> {
 }
 
 #[track_caller]
-fn assert_conflict(result: Result<(), StoreError>) {
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) {
     match result {
         Err(StoreError::Conflict { what }) => assert!(!what.is_empty()),
         other => panic!("expected a conflict, got {other:?}"),
@@ -234,7 +239,7 @@ fn assert_conflict(result: Result<(), StoreError>) {
 }
 
 #[track_caller]
-fn assert_not_found(result: Result<(), StoreError>) {
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, StoreError>) {
     match result {
         Err(StoreError::NotFound { what }) => assert!(!what.is_empty()),
         other => panic!("expected not found, got {other:?}"),
@@ -439,7 +444,7 @@ pub async fn tokens_errors(store: &dyn Store) {
 pub async fn reports_insert_and_get_in_order(store: &dyn Store) {
     let author = OrgId(Uuid::now_v7());
     let reports: Vec<Report> = (0..10).map(|i| report(author, i, i % 4)).collect();
-    store.insert_reports(&reports).await.expect("insert");
+    store.insert_reports(&reports, &[]).await.expect("insert");
 
     let unknown = Uuid::now_v7();
     let ids = [reports[7].id, unknown, reports[2].id, reports[9].id, reports[2].id];
@@ -524,7 +529,7 @@ pub async fn reports_round_trip_every_field(store: &dyn Store) {
     twice.observables[1] = twice.observables[0].clone();
     reports.push(twice);
 
-    store.insert_reports(&reports).await.expect("insert");
+    store.insert_reports(&reports, &[]).await.expect("insert");
     let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
     assert_eq!(store.get_reports(&ids).await.expect("get"), reports);
     assert_eq!(all_reports(store, 1000).await, sorted_by_id(reports));
@@ -537,7 +542,7 @@ pub async fn reports_duplicate_in_batch_is_atomic_conflict(store: &dyn Store) {
     let mut dup = report(author, 99, 2);
     dup.id = batch[3].id;
     batch.push(dup);
-    assert_conflict(store.insert_reports(&batch).await);
+    assert_conflict(store.insert_reports(&batch, &[]).await);
     assert_eq!(store.count_reports().await.expect("count"), 0);
     assert!(store.scan_reports(None, 100).await.expect("scan").is_empty());
 }
@@ -547,7 +552,7 @@ pub async fn reports_duplicate_in_batch_is_atomic_conflict(store: &dyn Store) {
 pub async fn reports_duplicate_of_stored_is_atomic_conflict(store: &dyn Store) {
     let author = OrgId(Uuid::now_v7());
     let first: Vec<Report> = (0..5).map(|i| report(author, i, 2)).collect();
-    store.insert_reports(&first).await.expect("insert");
+    store.insert_reports(&first, &[]).await.expect("insert");
 
     // The duplicate sits after enough reports and observables to span several statements.
     let mut second: Vec<Report> = (10..1300).map(|i| report(author, i, 5)).collect();
@@ -555,7 +560,7 @@ pub async fn reports_duplicate_of_stored_is_atomic_conflict(store: &dyn Store) {
     dup.id = first[2].id;
     second.push(dup);
     second.push(report(author, 4243, 1));
-    assert_conflict(store.insert_reports(&second).await);
+    assert_conflict(store.insert_reports(&second, &[]).await);
 
     assert_eq!(store.count_reports().await.expect("count"), 5);
     assert_eq!(all_reports(store, 100).await, sorted_by_id(first.clone()));
@@ -564,13 +569,13 @@ pub async fn reports_duplicate_of_stored_is_atomic_conflict(store: &dyn Store) {
 
     // The store still takes writes.
     let third = vec![report(author, 5000, 1)];
-    store.insert_reports(&third).await.expect("insert after conflict");
+    store.insert_reports(&third, &[]).await.expect("insert after conflict");
     assert_eq!(store.count_reports().await.expect("count"), 6);
 }
 
 /// An empty batch stores nothing and succeeds.
 pub async fn reports_empty_batch(store: &dyn Store) {
-    store.insert_reports(&[]).await.expect("insert");
+    store.insert_reports(&[], &[]).await.expect("insert");
     assert_eq!(store.count_reports().await.expect("count"), 0);
 }
 
@@ -578,11 +583,13 @@ pub async fn reports_empty_batch(store: &dyn Store) {
 pub async fn reports_revoke(store: &dyn Store) {
     let author = OrgId(Uuid::now_v7());
     let reports: Vec<Report> = (0..3).map(|i| report(author, i, 1)).collect();
-    store.insert_reports(&reports).await.expect("insert");
+    store.insert_reports(&reports, &[]).await.expect("insert");
     let when = base_time() + Duration::hours(2);
-    assert!(store.revoke_report(reports[1].id, when).await.expect("revoke"));
-    assert!(!store.revoke_report(reports[1].id, when + Duration::hours(1)).await.expect("revoke"));
-    assert!(!store.revoke_report(Uuid::now_v7(), when).await.expect("revoke"));
+    assert!(store.revoke_report(reports[1].id, when, &[]).await.expect("revoke").is_some());
+    assert!(
+        store.revoke_report(reports[1].id, when + Duration::hours(1), &[]).await.expect("revoke").is_none()
+    );
+    assert!(store.revoke_report(Uuid::now_v7(), when, &[]).await.expect("revoke").is_none());
 
     let got = store.get_reports(&[reports[1].id, reports[0].id]).await.expect("get");
     let mut revoked = reports[1].clone();
@@ -598,7 +605,7 @@ pub async fn reports_scan_pagination(store: &dyn Store) {
     let mut reports: Vec<Report> = (0..157).map(|i| report(author, i, i % 6)).collect();
     reports.reverse();
     for batch in reports.chunks(40) {
-        store.insert_reports(batch).await.expect("insert");
+        store.insert_reports(batch, &[]).await.expect("insert");
     }
     let expected = sorted_by_id(reports);
     for page in [1, 7, 50, 156, 157, 158, 10_000] {
@@ -623,7 +630,7 @@ pub async fn reports_large_batch_round_trip(store: &dyn Store) {
     let author = OrgId(Uuid::now_v7());
     // 1 + 8 + 64 + 512 + 512 rows: every statement size, several observable layouts.
     let reports: Vec<Report> = (0..1097).map(|i| report(author, i, (i * 7) % 11)).collect();
-    store.insert_reports(&reports).await.expect("insert");
+    store.insert_reports(&reports, &[]).await.expect("insert");
     assert_eq!(store.count_reports().await.expect("count"), 1097);
     assert_eq!(all_reports(store, 300).await, sorted_by_id(reports.clone()));
     let ids: Vec<Uuid> = reports.iter().rev().map(|r| r.id).collect();
@@ -637,33 +644,33 @@ pub async fn reports_count(store: &dyn Store) {
     assert_eq!(store.count_reports().await.expect("count"), 0);
     let author = OrgId(Uuid::now_v7());
     let a: Vec<Report> = (0..12).map(|i| report(author, i, 1)).collect();
-    store.insert_reports(&a).await.expect("insert");
+    store.insert_reports(&a, &[]).await.expect("insert");
     assert_eq!(store.count_reports().await.expect("count"), 12);
-    store.insert_reports(&[report(author, 12, 0)]).await.expect("insert");
-    assert!(store.revoke_report(a[0].id, base_time()).await.expect("revoke"));
+    store.insert_reports(&[report(author, 12, 0)], &[]).await.expect("insert");
+    assert!(store.revoke_report(a[0].id, base_time(), &[]).await.expect("revoke").is_some());
     assert_eq!(store.count_reports().await.expect("count"), 13);
 }
 
 /// Text with a NUL character is refused by every backend, and nothing is stored.
 pub async fn text_with_nul_is_invalid(store: &dyn Store) {
-    let invalid = |result: Result<(), StoreError>| match result {
+    let invalid = |result: Result<Vec<model::event::Event>, StoreError>| match result {
         Err(StoreError::Invalid(reason)) => assert!(reason.contains("nul"), "{reason}"),
         other => panic!("expected invalid input, got {other:?}"),
     };
-    invalid(store.create_org(&org("nul\0org")).await);
+    invalid(store.create_org(&org("nul\0org")).await.map(|()| Vec::new()));
     assert!(store.list_orgs().await.expect("list").is_empty());
 
     let author = OrgId(Uuid::now_v7());
     let fine = report(author, 1, 2);
     let mut narrative = report(author, 2, 2);
     narrative.narrative.push('\0');
-    invalid(store.insert_reports(&[fine.clone(), narrative]).await);
+    invalid(store.insert_reports(&[fine.clone(), narrative], &[]).await);
     let mut original = report(author, 3, 2);
     original.observables[1].original = Some(String::from("a\0b"));
-    invalid(store.insert_reports(&[fine.clone(), original]).await);
+    invalid(store.insert_reports(&[fine.clone(), original], &[]).await);
     let mut label = report(author, 4, 0);
     label.labels.push(String::from("\0"));
-    invalid(store.insert_reports(&[label]).await);
+    invalid(store.insert_reports(&[label], &[]).await);
     assert_eq!(store.count_reports().await.expect("count"), 0);
 }
 
@@ -673,10 +680,10 @@ pub async fn concurrent_writes_and_reads(store: &dyn Store) {
     let batches: Vec<Vec<Report>> =
         (0..4).map(|b| (0..50).map(|i| report(author, b * 100 + i, 2)).collect()).collect();
     let (r0, r1, r2, r3, count) = tokio::join!(
-        store.insert_reports(&batches[0]),
-        store.insert_reports(&batches[1]),
-        store.insert_reports(&batches[2]),
-        store.insert_reports(&batches[3]),
+        store.insert_reports(&batches[0], &[]),
+        store.insert_reports(&batches[1], &[]),
+        store.insert_reports(&batches[2], &[]),
+        store.insert_reports(&batches[3], &[]),
         store.count_reports(),
     );
     for r in [r0, r1, r2, r3] {
@@ -721,7 +728,7 @@ pub async fn victim_pii_is_kept_apart(store: &dyn Store) {
     let mut empty = report(author, 2, 0);
     empty.victim_pii = Some(model::scam::VictimPii::default());
     let without = report(author, 3, 0);
-    store.insert_reports(&[with.clone(), empty.clone(), without.clone()]).await.expect("insert");
+    store.insert_reports(&[with.clone(), empty.clone(), without.clone()], &[]).await.expect("insert");
     for r in store.get_reports(&[with.id]).await.expect("get").into_iter().chain(all_reports(store, 10).await)
     {
         assert!(r.victim_pii.is_none(), "reports never carry victim data");
@@ -737,7 +744,7 @@ pub async fn victim_pii_is_kept_apart(store: &dyn Store) {
     dup.victim_pii = Some(model::scam::VictimPii { name: Some(String::from("x")), ..Default::default() });
     let mut fresh = report(author, 5, 0);
     fresh.victim_pii = dup.victim_pii.clone();
-    assert!(store.insert_reports(&[fresh.clone(), dup]).await.is_err());
+    assert!(store.insert_reports(&[fresh.clone(), dup], &[]).await.is_err());
     assert!(store.get_victim_pii(&[fresh.id]).await.expect("pii").is_empty());
 }
 
@@ -978,8 +985,8 @@ pub async fn hash_sightings_round_trip(store: &dyn Store) {
             at: base_time() + Duration::microseconds(i64::from(i)),
         })
         .collect();
-    store.insert_hash_sightings(&sightings[..20]).await.expect("insert");
-    store.insert_hash_sightings(&sightings[20..]).await.expect("insert");
+    store.insert_hash_sightings(&sightings[..20], &[]).await.expect("insert");
+    store.insert_hash_sightings(&sightings[20..], &[]).await.expect("insert");
     let mut got = Vec::new();
     let mut after = None;
     loop {
@@ -992,11 +999,11 @@ pub async fn hash_sightings_round_trip(store: &dyn Store) {
     assert_eq!(got, expected);
     let mut dup = sightings[0].clone();
     dup.distance = 99;
-    assert_conflict(store.insert_hash_sightings(&[dup]).await);
+    assert_conflict(store.insert_hash_sightings(&[dup], &[]).await);
     let mut orphan = sightings[1].clone();
     orphan.id = Uuid::now_v7();
     orphan.entry_id = Uuid::now_v7();
-    assert_not_found(store.insert_hash_sightings(&[orphan]).await);
+    assert_not_found(store.insert_hash_sightings(&[orphan], &[]).await);
     assert_eq!(store.list_hash_sightings(s2.id, None, 100).await.expect("list").len(), 10);
 }
 
@@ -1050,9 +1057,9 @@ pub async fn alerts_round_trip(store: &dyn Store) {
             message: format!("alert {i}"),
         })
         .collect();
-    store.insert_alerts(&alerts[..5]).await.expect("alerts");
-    store.insert_alerts(&alerts[5..]).await.expect("alerts");
-    assert_conflict(store.insert_alerts(&alerts[..1]).await);
+    store.insert_alerts(&alerts[..5], &[]).await.expect("alerts");
+    store.insert_alerts(&alerts[5..], &[]).await.expect("alerts");
+    assert_conflict(store.insert_alerts(&alerts[..1], &[]).await);
     let mut page = Vec::new();
     let mut after = None;
     loop {
@@ -1104,7 +1111,7 @@ pub async fn reports_discoverable_flag(store: &dyn Store) {
     let mut reports: Vec<Report> = (0..3).map(|i| report(author, i, 1)).collect();
     reports[0].discoverable = Some(true);
     reports[1].discoverable = Some(false);
-    store.insert_reports(&reports).await.expect("insert");
+    store.insert_reports(&reports, &[]).await.expect("insert");
     let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
     let flags = |rs: Vec<Report>| rs.into_iter().map(|r| r.discoverable).collect::<Vec<_>>();
     assert_eq!(flags(store.get_reports(&ids).await.expect("get")), vec![Some(true), Some(false), None]);
@@ -1179,7 +1186,7 @@ pub async fn access_requests_round_trip_and_pages(store: &dyn Store) {
         if i % 2 == 0 {
             records.push(access_request(request_id, requester, b, &value));
         }
-        store.insert_access_requests(&records).await.expect("insert");
+        store.insert_access_requests(&records, &[]).await.expect("insert");
         all.extend(records);
     }
     // Every field, a local request (no token) and a decided one.
@@ -1190,9 +1197,9 @@ pub async fn access_requests_round_trip_and_pages(store: &dyn Store) {
     full.status = AccessRequestStatus::Declined;
     full.decided_at = Some(base_time() + Duration::microseconds(7));
     full.decided_by = Some(Uuid::now_v7());
-    store.insert_access_requests(std::slice::from_ref(&full)).await.expect("insert");
+    store.insert_access_requests(std::slice::from_ref(&full), &[]).await.expect("insert");
     all.push(full.clone());
-    store.insert_access_requests(&[]).await.expect("empty batch");
+    store.insert_access_requests(&[], &[]).await.expect("empty batch");
 
     for r in &all {
         assert_eq!(store.get_access_request(r.id).await.expect("get").as_ref(), Some(r));
@@ -1249,42 +1256,48 @@ pub async fn access_requests_round_trip_and_pages(store: &dyn Store) {
 pub async fn access_requests_one_pending_per_owner_and_selector(store: &dyn Store) {
     let [requester, a, b] = three_orgs(store).await;
     let first = access_request(Uuid::now_v7(), requester, a, "+18888391214");
-    store.insert_access_requests(std::slice::from_ref(&first)).await.expect("insert");
+    store.insert_access_requests(std::slice::from_ref(&first), &[]).await.expect("insert");
     let again = Uuid::now_v7();
     let batch = [
         access_request(again, requester, b, "+18888391214"),
         access_request(again, requester, a, "+18888391214"),
     ];
-    assert_conflict(store.insert_access_requests(&batch).await);
+    assert_conflict(store.insert_access_requests(&batch, &[]).await);
     assert_eq!(store.get_access_request(batch[0].id).await.expect("get"), None, "atomic");
     // Within one batch too.
     let twice = [
         access_request(again, requester, b, "+18888391215"),
         access_request(again, requester, b, "+18888391215"),
     ];
-    assert_conflict(store.insert_access_requests(&twice).await);
+    assert_conflict(store.insert_access_requests(&twice, &[]).await);
     assert_eq!(store.get_access_request(twice[0].id).await.expect("get"), None, "atomic");
     // The same id twice.
-    assert_conflict(store.insert_access_requests(std::slice::from_ref(&first)).await);
+    assert_conflict(store.insert_access_requests(std::slice::from_ref(&first), &[]).await);
     // Another owner, another selector, another requester: fine.
-    store.insert_access_requests(&batch[..1]).await.expect("other owner");
+    store.insert_access_requests(&batch[..1], &[]).await.expect("other owner");
     store
-        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391216")])
+        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391216")], &[])
         .await
         .expect("other selector");
-    store.insert_access_requests(&[access_request(Uuid::now_v7(), b, a, "+18888391214")]).await.expect("b");
+    store
+        .insert_access_requests(&[access_request(Uuid::now_v7(), b, a, "+18888391214")], &[])
+        .await
+        .expect("b");
     assert_not_found(
-        store.insert_access_requests(&[access_request(Uuid::now_v7(), OrgId(Uuid::now_v7()), a, "+1")]).await,
+        store
+            .insert_access_requests(&[access_request(Uuid::now_v7(), OrgId(Uuid::now_v7()), a, "+1")], &[])
+            .await,
     );
     // Declined, it may be asked again.
     assert!(
         store
-            .decide_access_request(first.id, AccessRequestStatus::Declined, base_time(), None, &[])
+            .decide_access_request(first.id, AccessRequestStatus::Declined, base_time(), None, &[], &[])
             .await
             .expect("decline")
+            .is_some()
     );
     store
-        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391214")])
+        .insert_access_requests(&[access_request(Uuid::now_v7(), requester, a, "+18888391214")], &[])
         .await
         .expect("asked again");
 }
@@ -1297,21 +1310,22 @@ pub async fn access_requests_decide(store: &dyn Store) {
     opened.tlp = Tlp::Amber;
     opened.audience = Audience { organizations: vec![b], communities: vec![CommunityId(Uuid::now_v7())] };
     let untouched = report(a, 3, 1);
-    store.insert_reports(&[opened.clone(), untouched.clone()]).await.expect("reports");
+    store.insert_reports(&[opened.clone(), untouched.clone()], &[]).await.expect("reports");
     let to_decline = access_request(Uuid::now_v7(), requester, a, "+18888391214");
     let to_grant = access_request(Uuid::now_v7(), requester, a, "+18888391215");
-    store.insert_access_requests(&[to_decline.clone(), to_grant.clone()]).await.expect("insert");
+    store.insert_access_requests(&[to_decline.clone(), to_grant.clone()], &[]).await.expect("insert");
 
     let by = Some(Uuid::now_v7());
     let when = base_time() + Duration::seconds(60);
     let invalid =
-        store.decide_access_request(to_decline.id, AccessRequestStatus::Pending, when, by, &[]).await;
+        store.decide_access_request(to_decline.id, AccessRequestStatus::Pending, when, by, &[], &[]).await;
     assert!(matches!(invalid, Err(StoreError::Invalid(_))), "{invalid:?}");
     assert!(
         store
-            .decide_access_request(to_decline.id, AccessRequestStatus::Declined, when, by, &[])
+            .decide_access_request(to_decline.id, AccessRequestStatus::Declined, when, by, &[], &[])
             .await
             .expect("decline")
+            .is_some()
     );
     let declined = store.get_access_request(to_decline.id).await.expect("get").expect("there");
     assert_eq!(
@@ -1324,14 +1338,16 @@ pub async fn access_requests_decide(store: &dyn Store) {
         }
     );
     for status in [AccessRequestStatus::Declined, AccessRequestStatus::Granted] {
-        let again = store.decide_access_request(to_decline.id, status, when, by, &[]).await.expect("again");
-        assert!(!again, "decided once");
+        let again =
+            store.decide_access_request(to_decline.id, status, when, by, &[], &[]).await.expect("again");
+        assert!(again.is_none(), "decided once");
     }
     assert!(
-        !store
-            .decide_access_request(Uuid::now_v7(), AccessRequestStatus::Granted, when, by, &[])
+        store
+            .decide_access_request(Uuid::now_v7(), AccessRequestStatus::Granted, when, by, &[], &[])
             .await
             .expect("unknown")
+            .is_none()
     );
 
     // A grant naming an unknown report changes nothing.
@@ -1344,24 +1360,31 @@ pub async fn access_requests_decide(store: &dyn Store) {
             when,
             None,
             &[(opened.id, wider.clone()), (Uuid::now_v7(), wider.clone())],
+            &[],
         )
         .await;
     assert_not_found(missing.map(|_| ()));
     assert_eq!(store.get_access_request(to_grant.id).await.expect("get"), Some(to_grant.clone()));
     assert_eq!(store.get_reports(&[opened.id]).await.expect("get"), vec![opened.clone()]);
 
-    assert!(
-        store
-            .decide_access_request(
-                to_grant.id,
-                AccessRequestStatus::Granted,
-                when,
-                None,
-                &[(opened.id, wider.clone())]
-            )
-            .await
-            .expect("grant")
-    );
+    // The grant and its event (the report, as it is now) commit together.
+    let before = store.last_event_seq().await.expect("last");
+    let updated = Event::report_updated(&Report { audience: wider.clone(), ..opened.clone() }, "a", when);
+    let appended = store
+        .decide_access_request(
+            to_grant.id,
+            AccessRequestStatus::Granted,
+            when,
+            None,
+            &[(opened.id, wider.clone())],
+            std::slice::from_ref(&updated),
+        )
+        .await
+        .expect("grant")
+        .expect("decided");
+    assert_eq!(appended, with_seqs(&[updated], before + 1));
+    assert!(appended[0].access.audience_orgs.contains(&requester));
+    assert_eq!(store.events_after(before, 10).await.expect("events"), appended);
     let granted = store.get_access_request(to_grant.id).await.expect("get").expect("there");
     assert_eq!(
         (granted.status, granted.decided_at, granted.decided_by),
@@ -1582,4 +1605,221 @@ pub async fn taxii_status_round_trip(store: &dyn Store) {
     assert!(store.insert_taxii_status(&status).await.expect_err("twice").is_conflict());
     assert_eq!(store.get_taxii_status(status.id).await.expect("get"), Some(status));
     assert_eq!(store.get_taxii_status(Uuid::now_v7()).await.expect("unknown"), None);
+}
+
+// ----- events -----
+
+/// The `report.created` events of reports (not yet stored: `seq` 0).
+pub fn report_events(reports: &[Report]) -> Vec<Event> {
+    reports.iter().map(|r| Event::report_created(r, "author", r.created_at)).collect()
+}
+
+/// Every stored event, paging by `page`.
+async fn all_events(store: &dyn Store, page: usize) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = store.events_after(after, page).await.expect("events");
+        assert!(batch.len() <= page);
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        out.extend(batch);
+    }
+    out
+}
+
+#[track_caller]
+fn with_seqs(events: &[Event], first: u64) -> Vec<Event> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut e = e.clone();
+            e.seq = first + i as u64;
+            e
+        })
+        .collect()
+}
+
+/// Events get `seq`s from 1 in order, round-trip exactly and page by `seq`.
+pub async fn events_append_in_order_and_page(store: &dyn Store) {
+    assert_eq!(store.last_event_seq().await.expect("last"), 0);
+    assert!(store.events_after(0, 10).await.expect("events").is_empty());
+    let author = OrgId(Uuid::now_v7());
+    let reports: Vec<Report> = (0..3).map(|i| report(author, i, i + 1)).collect();
+    let events = report_events(&reports);
+    let stored = store.insert_reports(&reports, &events).await.expect("insert");
+    assert_eq!(stored, with_seqs(&events, 1));
+    let mut campaign = Event::campaign_changed(&reports[0], "17".into(), base_time());
+    campaign.labels = vec!["ünïcode \u{1F600}".into()];
+    let derived = store.append_events(std::slice::from_ref(&campaign)).await.expect("append");
+    assert_eq!(derived, with_seqs(&[campaign], 4));
+    let revoked = Event::report_revoked(&reports[1], base_time() + Duration::seconds(1));
+    let got = store
+        .revoke_report(reports[1].id, base_time(), std::slice::from_ref(&revoked))
+        .await
+        .expect("revoke");
+    assert_eq!(got, Some(with_seqs(&[revoked], 5)));
+    assert!(store.append_events(&[]).await.expect("append").is_empty());
+
+    let all = all_events(store, 2).await;
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(&all[..3], &stored[..]);
+    assert_eq!(all[3], derived[0]);
+    assert_eq!(store.last_event_seq().await.expect("last"), 5);
+    assert_eq!(store.events_after(3, 1).await.expect("events"), vec![all[3].clone()]);
+    assert!(store.events_after(5, 10).await.expect("events").is_empty());
+    assert!(store.events_after(u64::MAX, 10).await.expect("events").is_empty());
+}
+
+/// A write and its events commit together or not at all.
+pub async fn events_are_atomic_with_their_change(store: &dyn Store) {
+    let a = org("bank");
+    store.create_org(&a).await.expect("org");
+    let first: Vec<Report> = (0..2).map(|i| report(a.id, i, 1)).collect();
+    store.insert_reports(&first, &report_events(&first)).await.expect("insert");
+    // A conflicting batch stores neither its reports nor its events.
+    let again = vec![report(a.id, 5, 1), first[0].clone()];
+    assert_conflict(store.insert_reports(&again, &report_events(&again)).await);
+    // An event that cannot be stored fails the write: the report is not stored either.
+    let fine = report(a.id, 6, 1);
+    let mut bad = Event::report_created(&fine, "author", fine.created_at);
+    bad.labels = vec![String::from("nul \0 inside")];
+    match store.insert_reports(std::slice::from_ref(&fine), &[bad]).await {
+        Err(StoreError::Invalid(_)) => {}
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert!(store.get_reports(&[fine.id]).await.expect("get").is_empty());
+    // A revocation that changes nothing appends nothing.
+    let unknown = report(a.id, 7, 0);
+    let e = Event::report_revoked(&unknown, base_time());
+    assert_eq!(store.revoke_report(unknown.id, base_time(), &[e]).await.expect("revoke"), None);
+    // Alerts and sightings that fail append nothing.
+    let alert = model::alert::Alert {
+        id: Uuid::now_v7(),
+        rule_id: Uuid::now_v7(),
+        org: a.id,
+        created_at: base_time(),
+        report_id: None,
+        campaign: Some("3".into()),
+        selector: None,
+        message: "grown".into(),
+    };
+    let alert_event = Event::alert(alert.clone(), None, vec![]);
+    assert_not_found(store.insert_alerts(&[alert], &[alert_event]).await);
+    let sighting = HashSighting {
+        id: Uuid::now_v7(),
+        set_id: Uuid::now_v7(),
+        entry_id: Uuid::now_v7(),
+        org: a.id,
+        distance: 0,
+        at: base_time(),
+    };
+    let sighting_event = Event::sighting(
+        a.id,
+        model::event::SightingEvent {
+            id: sighting.id,
+            set_id: sighting.set_id,
+            set_name: "set".into(),
+            entry_id: sighting.entry_id,
+            hash_kind: HashKind::Md5,
+            organization: "bank".into(),
+            distance: 0,
+        },
+        base_time(),
+    );
+    assert_not_found(store.insert_hash_sightings(&[sighting], &[sighting_event]).await);
+    // Only the first batch's events are stored, and the next write continues without a gap.
+    assert_eq!(store.last_event_seq().await.expect("last"), 2);
+    let next = vec![report(a.id, 8, 1)];
+    let stored = store.insert_reports(&next, &report_events(&next)).await.expect("insert");
+    assert_eq!(stored[0].seq, 3);
+    assert_eq!(all_events(store, 100).await.len(), 3);
+}
+
+/// Concurrent writers get distinct `seq`s without gaps, each write's events contiguous, and a
+/// reader following along never sees a `seq` before a lower one (`seq` order is commit order).
+pub async fn events_concurrent_appends_are_gapless_in_commit_order(store: &dyn Store) {
+    let author = OrgId(Uuid::now_v7());
+    let writes = 8usize;
+    let per_write = 5usize;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let reader = async {
+        // Reads follow the writers: every page continues exactly where the last ended.
+        let mut seen = 0u64;
+        let mut polls = 0;
+        loop {
+            let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+            for e in store.events_after(seen, 1_000).await.expect("events") {
+                assert_eq!(e.seq, seen + 1, "a reader saw seq {} after {seen}", e.seq);
+                seen = e.seq;
+            }
+            polls += 1;
+            if finished {
+                return (seen, polls);
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    let writers = async {
+        let batches: Vec<Vec<Report>> = (0..writes)
+            .map(|w| (0..per_write).map(|i| report(author, 1_000 + w * per_write + i, 1)).collect())
+            .collect();
+        let results = futures_join_all(batches.iter().enumerate().map(|(w, batch)| async move {
+            let events = report_events(batch);
+            if w % 2 == 0 {
+                store.insert_reports(batch, &events).await.expect("insert")
+            } else {
+                store.append_events(&events).await.expect("append")
+            }
+        }))
+        .await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        results
+    };
+    let (results, (seen, _)) = tokio::join!(writers, reader);
+    let total = (writes * per_write) as u64;
+    assert_eq!(seen, total);
+    let mut firsts: Vec<u64> = Vec::new();
+    for events in &results {
+        let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs.len(), per_write);
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "one write's events are contiguous: {seqs:?}");
+        firsts.push(seqs[0]);
+    }
+    firsts.sort_unstable();
+    assert_eq!(firsts, (0..writes as u64).map(|w| 1 + w * per_write as u64).collect::<Vec<_>>());
+    let all = all_events(store, 7).await;
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=total).collect::<Vec<_>>());
+}
+
+/// Runs futures concurrently on the current task and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        let mut all = true;
+        for (i, f) in pending.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(out.iter_mut().map(|o| o.take().expect("ready")).collect())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+/// An instance key is created once and then kept, whatever later callers propose.
+pub async fn instance_key_is_kept(store: &dyn Store) {
+    let first = store.instance_key("stream-ids", &[7u8; 32]).await.expect("key");
+    assert_eq!(first, vec![7u8; 32]);
+    assert_eq!(store.instance_key("stream-ids", &[9u8; 32]).await.expect("key"), first);
+    assert_eq!(store.instance_key("other", &[1u8; 16]).await.expect("key"), vec![1u8; 16]);
 }

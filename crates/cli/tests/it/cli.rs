@@ -428,6 +428,148 @@ fn import_stix_and_medallion() {
     assert!(String::from_utf8_lossy(&second.stderr).contains("imported before"));
 }
 
+/// A `dragnet serve` child process on `addr`, its log drained by a thread.
+struct Server(std::process::Child);
+
+impl Server {
+    fn start(data: &str, addr: &str) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dragnet"))
+            .args(["serve", "--data", data, "--listen", addr])
+            .env_remove("DRAGNET_CONFIG")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let stderr = child.stderr.take().unwrap();
+        let (ready, listening) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("is listening on") {
+                    let _ = ready.send(());
+                }
+            }
+        });
+        listening.recv_timeout(std::time::Duration::from_secs(60)).expect("the server listens");
+        Server(child)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Submits a report over plain HTTP/1.1.
+fn submit(addr: &str, token: &str, title: &str) {
+    use std::io::{Read, Write};
+    let body = format!(
+        r#"{{"kind":"intel","title":"{title}","tlp":"GREEN","labels":["cli"],"observables":[{{"kind":"domain","value":"{title}-tail.net"}}]}}"#
+    );
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /api/v1/reports HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+}
+
+#[test]
+fn tail_follows_the_stream_and_resumes_after_the_server_restarts() {
+    use std::io::BufRead;
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data], &[]));
+    let out = ok(dragnet(
+        &tmp.0,
+        &["admin", "token", "create", "--org", "Hotline", "--role", "analyst", "--data", data],
+        &[],
+    ));
+    let token = out.lines().last().unwrap().to_string();
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let url = format!("http://{addr}");
+    let server = Server::start(data, &addr);
+    submit(&addr, &token, "r1");
+    submit(&addr, &token, "r2");
+
+    // Human lines, from the first event.
+    let out = ok(dragnet(
+        &tmp.0,
+        &[
+            "tail",
+            "--server",
+            &url,
+            "--token",
+            &token,
+            "--after",
+            "0",
+            "--count",
+            "2",
+            "--type",
+            "report.created",
+        ],
+        &[],
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("report.created") && lines[0].contains("\"r1\"") && lines[0].contains("domain"),
+        "{out}"
+    );
+    assert!(lines[1].contains("\"r2\""), "{out}");
+
+    // JSON lines, following across a restart of the server.
+    let mut tail = Command::new(env!("CARGO_BIN_EXE_dragnet"))
+        .args([
+            "tail", "--server", &url, "--token", &token, "--after", "0", "--count", "4", "--json", "--retry",
+            "1",
+        ])
+        .args(["--type", "report.created", "--label", "cli"])
+        .env_remove("DRAGNET_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = tail.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait = std::time::Duration::from_secs(60);
+    let mut titles = Vec::new();
+    for _ in 0..2 {
+        let v: serde_json::Value = serde_json::from_str(&rx.recv_timeout(wait).expect("an event")).unwrap();
+        titles.push(v["data"]["title"].as_str().unwrap().to_string());
+    }
+    drop(server);
+    // Written while tail is disconnected, and after the server is back.
+    let server = Server::start(data, &addr);
+    submit(&addr, &token, "r3");
+    submit(&addr, &token, "r4");
+    for _ in 0..2 {
+        let v: serde_json::Value = serde_json::from_str(&rx.recv_timeout(wait).expect("an event")).unwrap();
+        titles.push(v["data"]["title"].as_str().unwrap().to_string());
+    }
+    assert_eq!(titles, ["r1", "r2", "r3", "r4"]);
+    let status = tail.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut tail.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("resuming"), "tail said it reconnected: {stderr}");
+    drop(server);
+}
+
 #[test]
 fn hit_no_hit_on_a_data_dir() {
     let tmp = TempDir::new();

@@ -10,6 +10,7 @@ use store::SqliteStore;
 
 mod campaigns;
 mod discovery;
+mod events;
 mod graph;
 mod hashlists;
 mod taxii;

@@ -23,6 +23,7 @@ pub(crate) mod public_intake;
 pub(crate) mod reports;
 pub(crate) mod scams;
 pub(crate) mod stix;
+pub(crate) mod stream;
 pub(crate) mod taxii;
 pub(crate) mod tokens;
 
@@ -46,6 +47,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(public_intake::routes())
         .merge(misp::routes())
         .merge(stix::routes())
+        .merge(stream::routes())
         .merge(taxii::routes())
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 59] = [
+const ROUTES: [(&str, &str); 60] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -70,6 +70,7 @@ const ROUTES: [(&str, &str); 59] = [
     ("get", "/api/v1/reports/{id}/stix"),
     ("get", "/api/v1/campaigns/{id}/stix"),
     ("get", "/api/v1/graph/networks/{id}/stix"),
+    ("get", "/api/v1/stream"),
 ];
 
 #[tokio::test]

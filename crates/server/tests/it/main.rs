@@ -15,6 +15,7 @@ mod misp_export;
 mod pagination;
 mod reports;
 mod stix_export;
+mod stream;
 mod taxii;
 mod taxii_reports;
 mod tcp;

@@ -280,6 +280,33 @@ async fn every_tlp_every_viewer_every_read_path() {
             }
         }
     }
+    // The event stream is a read path too: replayed from the first event, each viewer's stream
+    // carries a report's events exactly when it may see the report (the rest of this test is
+    // done first: the end marker is one more report).
+    env.submit(AUTHOR, &json!({"kind": "intel", "title": "end of the matrix", "tlp": "CLEAR"})).await;
+    for (v, viewer) in VIEWERS.iter().enumerate() {
+        for role in [Role::Reader, Role::Admin] {
+            let mut stream =
+                crate::stream::Sse::open(&env.app, env.token(viewer, role), "?after=0", None).await;
+            let frames = stream.until(|f| f.data["data"]["title"] == "end of the matrix").await;
+            for (i, (tlp, allowed)) in MATRIX.iter().enumerate() {
+                checked += 1;
+                let about = |f: &&crate::stream::Frame| {
+                    f.data["data"]["id"] == ids[i].as_str() || f.data["data"]["report_id"] == ids[i].as_str()
+                };
+                let has = frames.iter().any(|f| about(&f));
+                if has != allowed[v] {
+                    failures.push(format!(
+                        "{tlp} / {viewer} ({role}): stream carried it {has}, expected {}",
+                        allowed[v]
+                    ));
+                }
+                if !allowed[v] && stream.raw.contains(ids[i].as_str()) {
+                    failures.push(format!("{tlp} / {viewer} ({role}): the stream names the hidden report"));
+                }
+            }
+        }
+    }
     assert!(failures.is_empty(), "{} of {checked} reads wrong:\n{}", failures.len(), failures.join("\n"));
 }
 

@@ -35,7 +35,13 @@ const app = {
     if (location.hash === hash) route();
     else location.hash = hash;
   },
+  // Work a page leaves running (its live feed): stopped when the next page is routed.
+  onLeave(stop) {
+    leaving.push(stop);
+  },
 };
+
+let leaving = [];
 
 let sequence = 0;
 
@@ -119,6 +125,7 @@ async function route() {
   const hash = location.hash || '#/dashboard';
   if (!hash.startsWith('#/')) return;
   const my = ++sequence;
+  for (const stop of leaving.splice(0)) stop();
   shell();
   if (!session.token()) {
     show(signInPage(hash), 'Sign in');

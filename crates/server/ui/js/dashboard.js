@@ -3,6 +3,7 @@
 
 import { h } from './h.js';
 import { api } from './api.js';
+import { follow } from './stream.js';
 import { figures, periodChart } from './chart.js';
 import { cards, campaignLink, date, money, number, reportLink, table, tlp } from './format.js';
 
@@ -103,7 +104,50 @@ function lossesPerWeek(weeks) {
 
 export const title = 'Dashboard';
 
-export async function render() {
+// The newest events shown by the live feed.
+const FEED_MAX = 50;
+const FEED_TYPES = ['report.created', 'report.updated', 'report.revoked', 'alert.raised'];
+
+// One line of the live feed (every value written as text).
+function feedItem(e) {
+  const d = e.data || {};
+  const at = h('time', { datetime: e.at }, new Date(e.at).toISOString().slice(11, 19));
+  switch (e.type) {
+    case 'report.created':
+      return h('li', { 'data-type': e.type }, at, ' New report ', reportLink(d.id, d.title || d.id), ` by ${d.author} `, tlp(d.tlp));
+    case 'report.updated':
+      return h('li', { 'data-type': e.type }, at, ' Now shared with you: ', reportLink(d.id, d.title || d.id), ` by ${d.author} `, tlp(d.tlp));
+    case 'report.revoked':
+      return h('li', { 'data-type': e.type }, at, ' Report revoked: ', h('code', null, d.id));
+    case 'alert.raised':
+      return h('li', { 'data-type': e.type }, at, ` Alert: ${d.message} `, d.report_id ? reportLink(d.report_id, 'the report') : d.campaign ? campaignLink(d.campaign) : null);
+    default:
+      return h('li', { 'data-type': e.type }, at, ` ${e.type}`);
+  }
+}
+
+// The live feed: the events the server streams to this token from now on, newest first.
+function liveFeed(app) {
+  const status = h('p', { class: 'muted', role: 'status', 'data-testid': 'live-status' }, 'Connecting to the live feed…');
+  const empty = h('li', { class: 'muted' }, 'Nothing new since this page was opened.');
+  const list = h('ol', { class: 'feed', reversed: true, 'data-testid': 'live-feed', 'aria-label': 'Live feed, newest first' }, empty);
+  const stop = follow(
+    FEED_TYPES.map((t) => `type=${encodeURIComponent(t)}`).join('&'),
+    (e) => {
+      if (empty.isConnected) empty.remove();
+      list.prepend(feedItem(e));
+      while (list.children.length > FEED_MAX) list.lastElementChild.remove();
+    },
+    (text, ok) => {
+      status.textContent = text;
+      status.classList.toggle('status-error', !ok);
+    },
+  );
+  app.onLeave(stop);
+  return h('section', { 'aria-labelledby': 'live-heading' }, h('h2', { id: 'live-heading' }, 'Live feed'), status, list);
+}
+
+export async function render(app) {
   const [stats, daily, campaigns, reports] = await Promise.all([
     api('/stats/scams?interval=week'),
     api('/stats/scams?interval=day'),
@@ -121,6 +165,7 @@ export async function render() {
       ['reports in the largest campaign', campaigns.items.length ? number(campaigns.items[0].reports) : '0', 'stat-largest'],
     ]),
     h('p', null, 'Losses: ', money(stats.losses)),
+    liveFeed(app),
     h('h2', { id: 'daily-heading' }, 'Scam reports per day'),
     days.length ? reportsPerDay(days) : h('p', { class: 'muted' }, 'No scam report among the reports you can see.'),
     h('h2', { id: 'losses-heading' }, 'Losses over time'),

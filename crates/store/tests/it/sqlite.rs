@@ -71,7 +71,7 @@ async fn data_survives_reopening_and_migrations_are_idempotent() {
         let store = SqliteStore::open(tmp.path()).await.expect("open");
         store.create_org(&acme).await.expect("create org");
         store.create_token(&token).await.expect("create token");
-        store.insert_reports(&reports).await.expect("insert");
+        store.insert_reports(&reports, &[]).await.expect("insert");
         store.close().await;
     }
     for _ in 0..2 {
@@ -91,7 +91,7 @@ async fn data_survives_without_close() {
     let reports: Vec<_> = (0..3).map(|i| testsuite::report(OrgId(Uuid::now_v7()), i, 2)).collect();
     {
         let store = SqliteStore::open(tmp.path()).await.expect("open");
-        store.insert_reports(&reports).await.expect("insert");
+        store.insert_reports(&reports, &[]).await.expect("insert");
         drop(store);
     }
     let store = SqliteStore::open(tmp.path()).await.expect("reopen");
@@ -104,7 +104,7 @@ async fn two_stores_on_one_directory_see_each_other() {
     let a = SqliteStore::open(tmp.path()).await.expect("open a");
     let b = SqliteStore::open(tmp.path()).await.expect("open b");
     let reports = vec![testsuite::report(OrgId(Uuid::now_v7()), 1, 1)];
-    a.insert_reports(&reports).await.expect("insert");
+    a.insert_reports(&reports, &[]).await.expect("insert");
     assert_eq!(b.scan_reports(None, 10).await.expect("scan"), reports);
 }
 
@@ -118,7 +118,7 @@ async fn usable_as_shared_dyn_store() {
         tasks.push(tokio::spawn(async move {
             let reports: Vec<_> =
                 (0..10).map(|i| testsuite::report(OrgId(Uuid::now_v7()), t * 10 + i, 1)).collect();
-            store.insert_reports(&reports).await.expect("insert");
+            store.insert_reports(&reports, &[]).await.expect("insert");
         }));
     }
     for task in tasks {
@@ -148,7 +148,7 @@ async fn insert_throughput() {
     for round in 0..3 {
         let reports: Vec<_> = (0..20_000).map(|i| testsuite::report(author, round * 20_000 + i, 5)).collect();
         let started = std::time::Instant::now();
-        store.insert_reports(&reports).await.expect("insert");
+        store.insert_reports(&reports, &[]).await.expect("insert");
         let elapsed = started.elapsed();
         eprintln!(
             "round {round}: 20000 reports x 5 observables in {elapsed:?} ({:.0} reports/s)",
