@@ -307,7 +307,7 @@ impl Engine {
         if self.directory().org_by_name(&name).is_some() {
             return Err(EngineError::Conflict(format!("an organisation named {name:?} exists")));
         }
-        let org = Organization { id: OrgId(Uuid::now_v7()), name, operator, created_at: now() };
+        let org = Organization { peer: false, id: OrgId(Uuid::now_v7()), name, operator, created_at: now() };
         self.store.create_org(&org).await?;
         let view = Self::org_view(&org);
         self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
@@ -658,6 +658,7 @@ impl Engine {
             }
         }
         Ok(Report {
+            provenance: None,
             // Assigned under the write lock, in submission order.
             id: Uuid::nil(),
             kind: input.kind,
