@@ -153,11 +153,13 @@ impl Engine {
         let fresh_id = Uuid::now_v7();
         let fresh = model::federation::Instance {
             id: fresh_id,
-            name: options.instance_name.clone().unwrap_or_else(|| crate::federation::default_instance_name(fresh_id)),
+            name: options
+                .instance_name
+                .clone()
+                .unwrap_or_else(|| crate::federation::default_instance_name(fresh_id)),
         };
         let mut instance = store.instance_identity(&fresh).await?;
-        if let Some(name) = options.instance_name.as_deref().map(str::trim).filter(|n| *n != instance.name)
-        {
+        if let Some(name) = options.instance_name.as_deref().map(str::trim).filter(|n| *n != instance.name) {
             let name = Self::check_name("instance_name", name)?;
             store.set_instance_name(&name).await?;
             instance.name = name;

@@ -153,7 +153,11 @@ impl Engine {
     }
 
     /// Renames this instance (operator admins, or local access).
-    pub async fn rename_instance(&self, actor: Option<&Principal>, name: &str) -> Result<Instance, EngineError> {
+    pub async fn rename_instance(
+        &self,
+        actor: Option<&Principal>,
+        name: &str,
+    ) -> Result<Instance, EngineError> {
         if let Some(p) = actor
             && !(p.operator && p.viewer.role.is_admin())
         {
@@ -190,7 +194,11 @@ impl Engine {
         self.store.set_org_peer(org.id, peer).await?;
         org.peer = peer;
         self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
-        Ok(self.list_orgs().into_iter().find(|o| o.name == name).ok_or_else(|| EngineError::not_found("organisation"))?)
+        Ok(self
+            .list_orgs()
+            .into_iter()
+            .find(|o| o.name == name)
+            .ok_or_else(|| EngineError::not_found("organisation"))?)
     }
 
     // ---- the way out ------------------------------------------------------------------------
@@ -198,15 +206,23 @@ impl Engine {
     /// The export rule, asked in one place: whether a peer organisation's `viewer` may receive
     /// a report with these access facts and provenance chain, pulled by `puller` (see
     /// [`model::federation::may_export`]; the visibility function is part of it).
-    pub fn exports(&self, viewer: &Viewer, access: &ReportAccess, chain: &[Uuid], puller: Option<Uuid>) -> bool {
+    pub fn exports(
+        &self,
+        viewer: &Viewer,
+        access: &ReportAccess,
+        chain: &[Uuid],
+        puller: Option<Uuid>,
+    ) -> bool {
         may_export(viewer, access, chain, puller)
     }
 
     /// Whether a stream to a peer organisation carries `event`: report events only (created,
     /// updated, revoked), under the export rule.
     pub(crate) fn exports_event(&self, viewer: &Viewer, event: &Event, puller: Option<Uuid>) -> bool {
-        matches!(event.event_type(), EventType::ReportCreated | EventType::ReportUpdated | EventType::ReportRevoked)
-            && self.exports(viewer, &event.access, &event.chain, puller)
+        matches!(
+            event.event_type(),
+            EventType::ReportCreated | EventType::ReportUpdated | EventType::ReportRevoked
+        ) && self.exports(viewer, &event.access, &event.chain, puller)
     }
 
     /// A report as `principal` may read it by id: for a peer organisation, only what the
@@ -271,23 +287,31 @@ impl Engine {
     pub async fn add_peer(&self, input: PeerInput) -> Result<PeerView, EngineError> {
         let url = normalize_peer_url(&input.url)?;
         if input.token.trim().is_empty() || input.token.chars().any(char::is_control) {
-            return Err(EngineError::invalid("token", "must be a token of the peer, without control characters"));
+            return Err(EngineError::invalid(
+                "token",
+                "must be a token of the peer, without control characters",
+            ));
         }
         let collection = input.collection.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
         match (input.kind, &collection) {
             (PeerKind::Taxii, None) => {
-                return Err(EngineError::invalid("collection", "a taxii peer needs the collection id to pull"));
+                return Err(EngineError::invalid(
+                    "collection",
+                    "a taxii peer needs the collection id to pull",
+                ));
             }
             (PeerKind::Dragnet, Some(_)) => {
                 return Err(EngineError::invalid("collection", "only taxii peers have a collection"));
             }
             _ => {}
         }
-        let receiving_org = self
-            .directory()
-            .org_by_name(&input.receiving_org)
-            .map(|o| o.id)
-            .ok_or_else(|| EngineError::invalid("receiving_org", format!("unknown organisation {:?}", input.receiving_org)))?;
+        let receiving_org =
+            self.directory().org_by_name(&input.receiving_org).map(|o| o.id).ok_or_else(|| {
+                EngineError::invalid(
+                    "receiving_org",
+                    format!("unknown organisation {:?}", input.receiving_org),
+                )
+            })?;
         if let Some(remote) = &input.remote
             && remote.id == self.instance().id
         {
@@ -385,8 +409,14 @@ impl Engine {
             return Ok(Imported::Refused("revoked".into()));
         }
         let me = self.instance().id;
-        let provenance =
-            Provenance::pulled(remote, &peer.url, served.id, &served.author, served.provenance.as_ref(), now());
+        let provenance = Provenance::pulled(
+            remote,
+            &peer.url,
+            served.id,
+            &served.author,
+            served.provenance.as_ref(),
+            now(),
+        );
         if provenance.involves(me) {
             return Ok(Imported::Refused("it came from this instance".into()));
         }
@@ -428,10 +458,11 @@ impl Engine {
         let mut seen = HashSet::new();
         for mut r in reports {
             let Some(p) = &r.provenance else { continue };
-            let known = match self.store.find_federated_report(p.origin_instance, p.original_report_id).await? {
-                Some(id) => Some(id),
-                None => self.store.find_federated_report(p.peer_instance, p.peer_report_id).await?,
-            };
+            let known =
+                match self.store.find_federated_report(p.origin_instance, p.original_report_id).await? {
+                    Some(id) => Some(id),
+                    None => self.store.find_federated_report(p.peer_instance, p.peer_report_id).await?,
+                };
             if let Some(id) = known {
                 out.push(Imported::Known(id));
                 continue;
@@ -453,10 +484,15 @@ impl Engine {
 
     /// A peer revoked the report it holds as `report_id`: the copy imported from it (if any)
     /// is revoked here too. True when a copy was revoked.
-    pub async fn revoke_from_peer(&self, remote_instance: Uuid, report_id: Uuid) -> Result<bool, EngineError> {
+    pub async fn revoke_from_peer(
+        &self,
+        remote_instance: Uuid,
+        report_id: Uuid,
+    ) -> Result<bool, EngineError> {
         match self.store.find_federated_report(remote_instance, report_id).await? {
             Some(local) => {
-                let live = self.store.get_reports(&[local]).await?.pop().is_some_and(|r| r.revoked_at.is_none());
+                let live =
+                    self.store.get_reports(&[local]).await?.pop().is_some_and(|r| r.revoked_at.is_none());
                 Ok(live && self.revoke_stored(local).await?)
             }
             None => Ok(false),
@@ -474,7 +510,11 @@ impl Engine {
     /// receiving organisation with their provenance. Objects without a TLP marking are
     /// [`TAXII_PEER_DEFAULT_TLP`]; AMBER+STRICT and RED are refused; a report object marked
     /// `revoked` revokes its copy.
-    pub async fn import_from_taxii(&self, peer: &PeerRecord, objects: &[Value]) -> Result<TaxiiImported, EngineError> {
+    pub async fn import_from_taxii(
+        &self,
+        peer: &PeerRecord,
+        objects: &[Value],
+    ) -> Result<TaxiiImported, EngineError> {
         let origin = Self::taxii_origin(peer);
         let peer_name = peer.state.remote_name.clone().unwrap_or_else(|| peer.url.clone());
         let remote = Instance { id: origin, name: peer_name.clone() };
@@ -497,19 +537,20 @@ impl Engine {
             .collect();
         let at = now();
         let mut reports = Vec::new();
-        let mut make = |id: Uuid, author: &str, tlp: Tlp, input: ReportInput, out: &mut TaxiiImported, what: &str| {
-            if !may_import(tlp) {
-                out.refused.push(format!("{what}: TLP:{tlp} never crosses to a peer"));
-                return;
-            }
-            match self.prepare(&receiver, input, at) {
-                Ok(mut r) => {
-                    r.provenance = Some(Provenance::pulled(&remote, &peer.url, id, author, None, at));
-                    reports.push(r);
+        let mut make =
+            |id: Uuid, author: &str, tlp: Tlp, input: ReportInput, out: &mut TaxiiImported, what: &str| {
+                if !may_import(tlp) {
+                    out.refused.push(format!("{what}: TLP:{tlp} never crosses to a peer"));
+                    return;
                 }
-                Err(e) => out.refused.push(format!("{what}: {e}")),
-            }
-        };
+                match self.prepare(&receiver, input, at) {
+                    Ok(mut r) => {
+                        r.provenance = Some(Provenance::pulled(&remote, &peer.url, id, author, None, at));
+                        reports.push(r);
+                    }
+                    Err(e) => out.refused.push(format!("{what}: {e}")),
+                }
+            };
         for r in &mapped.reports {
             if revoked.contains(r.stix_id.as_str()) {
                 if self.revoke_from_peer(origin, r.id).await? {
@@ -518,8 +559,13 @@ impl Engine {
                 continue;
             }
             let tlp = r.tlp.unwrap_or(TAXII_PEER_DEFAULT_TLP);
-            let author = r.created_by_ref.as_deref().and_then(|id| names.get(id)).copied().unwrap_or(&peer_name);
-            let title = if r.title.trim().is_empty() { r.stix_id.clone() } else { printable(truncate(r.title.trim(), 500)) };
+            let author =
+                r.created_by_ref.as_deref().and_then(|id| names.get(id)).copied().unwrap_or(&peer_name);
+            let title = if r.title.trim().is_empty() {
+                r.stix_id.clone()
+            } else {
+                printable(truncate(r.title.trim(), 500))
+            };
             let input = intel_input(
                 title,
                 fit_narrative(r.narrative.clone()),
@@ -569,7 +615,13 @@ impl Engine {
     }
 }
 
-fn intel_input(title: String, narrative: String, tlp: Tlp, labels: Vec<String>, observables: Vec<ObservableInput>) -> ReportInput {
+fn intel_input(
+    title: String,
+    narrative: String,
+    tlp: Tlp,
+    labels: Vec<String>,
+    observables: Vec<ObservableInput>,
+) -> ReportInput {
     ReportInput {
         kind: ReportKind::Intel,
         title,
@@ -587,7 +639,11 @@ fn intel_input(title: String, narrative: String, tlp: Tlp, labels: Vec<String>, 
 }
 
 fn observable_input(o: &stix::import::MappedObservable) -> ObservableInput {
-    ObservableInput { kind: Some(o.kind), value: o.original.clone().unwrap_or_else(|| o.value.clone()), role: o.role.clone() }
+    ObservableInput {
+        kind: Some(o.kind),
+        value: o.original.clone().unwrap_or_else(|| o.value.clone()),
+        role: o.role.clone(),
+    }
 }
 
 /// A narrative cut to what a report holds, without NUL characters.
