@@ -11,6 +11,7 @@ mod hashes;
 mod import;
 mod import_stix;
 mod ingest;
+mod peer;
 mod query;
 mod serve;
 mod tail;
@@ -135,6 +136,11 @@ enum Command {
     ///
     /// Example: `dragnet tail --server http://127.0.0.1:8080 --token dn_… --type report.created --kind iban`
     Tail(tail::TailArgs),
+    /// Federation: the peers this instance pulls from (`peer add URL --token T`, `peer list`,
+    /// `peer remove ID`). Other dragnet instances are followed through their event stream,
+    /// TAXII 2.1 collections are polled; `dragnet serve` pulls every peer continuously.
+    #[command(subcommand)]
+    Peer(peer::PeerCommand),
     /// Export what you may see in partners' formats: `export stix --report ID | --campaign ID |
     /// --network ID` (STIX 2.1 bundles; see `export stix --help`).
     #[command(subcommand)]
@@ -169,6 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Match(args) => hashes::run_match(&s, args).await,
         Command::Graph(cmd) => graph::run(&s, cmd).await,
         Command::Export(cmd) => export::run(&s, cmd).await,
+        Command::Peer(cmd) => peer::run(&s, cmd).await.map(|()| 0),
         Command::Tail(args) => tail::run(&s, args).await,
     }
 }
