@@ -194,11 +194,10 @@ impl Engine {
         self.store.set_org_peer(org.id, peer).await?;
         org.peer = peer;
         self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
-        Ok(self
-            .list_orgs()
+        self.list_orgs()
             .into_iter()
             .find(|o| o.name == name)
-            .ok_or_else(|| EngineError::not_found("organisation"))?)
+            .ok_or_else(|| EngineError::not_found("organisation"))
     }
 
     // ---- the way out ------------------------------------------------------------------------

@@ -509,10 +509,8 @@ impl Puller {
                     }
                 }
             }
-            EventPayload::ReportRevoked(r) => {
-                if self.engine.revoke_from_peer(remote.id, r.id).await? {
-                    tracing::info!(peer = %self.peer.url, report = %r.id, "revoked the copy of a report the peer revoked");
-                }
+            EventPayload::ReportRevoked(r) if self.engine.revoke_from_peer(remote.id, r.id).await? => {
+                tracing::info!(peer = %self.peer.url, report = %r.id, "revoked the copy of a report the peer revoked");
             }
             _ => {}
         }
