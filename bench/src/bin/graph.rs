@@ -613,6 +613,7 @@ fn build(list: &EdgeList, range: std::ops::Range<usize>) -> LinkGraph {
 
 fn to_report(r: u32, os: &[u32]) -> Report {
     Report {
+        provenance: None,
         id: Uuid::from_u128(u128::from(r)),
         kind: ReportKind::Intel,
         title: String::new(),

@@ -18,6 +18,13 @@ pub enum AdminCommand {
     /// API tokens: `admin token create --org NAME --role ROLE` prints the token once.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// This instance's identity (federation): `admin instance` shows its id and name,
+    /// `admin instance --name NAME` renames it.
+    Instance {
+        /// The new name
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Hash lists: `admin hashset create NAME --org ORG --category csam --tlp AMBER`,
     /// `admin hashset import NAME FILE --org ORG`, `admin hashset list --org ORG`.
     #[command(subcommand)]
@@ -33,6 +40,19 @@ pub enum OrgCommand {
         /// The organisation operates the instance: its admins manage organisations and communities.
         #[arg(long)]
         operator: bool,
+        /// A peer organisation: it represents another instance, whose tokens pull from this
+        /// one (federation): they read only the event stream, reports by id and TAXII, under
+        /// the export rule (never TLP:RED or AMBER+STRICT; AMBER only when it is named).
+        #[arg(long, conflicts_with = "operator")]
+        peer: bool,
+    },
+    /// Mark an organisation as a peer organisation (`on`) or a member again (`off`).
+    Peer {
+        /// The organisation.
+        name: String,
+        /// `on` or `off`.
+        #[arg(value_parser = parse_on_off, action = clap::ArgAction::Set)]
+        setting: bool,
     },
     /// List the organisations.
     List,
@@ -101,14 +121,41 @@ pub enum TokenCommand {
 pub async fn run(settings: &Settings, cmd: AdminCommand) -> anyhow::Result<()> {
     let engine = crate::open_configured(settings).await?;
     match cmd {
-        AdminCommand::Org(OrgCommand::Create { name, operator }) => {
-            let org = engine.create_org(None, &name, operator).await?;
-            println!("created organisation {:?} ({})", org.name, org.id);
+        AdminCommand::Org(OrgCommand::Create { name, operator, peer }) => {
+            let org = engine.create_org_as(None, &name, operator, peer).await?;
+            println!(
+                "created {}organisation {:?} ({})",
+                if org.peer { "peer " } else { "" },
+                org.name,
+                org.id
+            );
         }
         AdminCommand::Org(OrgCommand::List) => {
             for o in engine.list_orgs() {
-                println!("{}\t{}{}", o.id, o.name, if o.operator { "\t(operator)" } else { "" });
+                let what = if o.operator {
+                    "\t(operator)"
+                } else if o.peer {
+                    "\t(peer)"
+                } else {
+                    ""
+                };
+                println!("{}\t{}{what}", o.id, o.name);
             }
+        }
+        AdminCommand::Org(OrgCommand::Peer { name, setting }) => {
+            let o = engine.set_org_peer(None, &name, setting).await?;
+            println!(
+                "{:?} is {}",
+                o.name,
+                if o.peer { "a peer organisation (federation reads only)" } else { "a member organisation" }
+            );
+        }
+        AdminCommand::Instance { name } => {
+            let i = match name {
+                Some(n) => engine.rename_instance(None, &n).await?,
+                None => engine.instance(),
+            };
+            println!("{}\t{}", i.id, i.name);
         }
         AdminCommand::Org(OrgCommand::Discoverable { name, setting }) => {
             let s = engine.set_reports_discoverable(None, &name, setting).await?;

@@ -66,6 +66,20 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_STREAM_BUFFER", value_name = "EVENTS")]
     pub stream_buffer: Option<usize>,
 
+    /// This instance's name, shown to peers (federation) [default: the stored one, first
+    /// `dragnet-` and the first digits of the instance id]
+    #[arg(long, global = true, env = "DRAGNET_INSTANCE_NAME", value_name = "NAME")]
+    pub instance_name: Option<String>,
+
+    /// Let every peer's URL resolve to private, loopback or link-local addresses (federation;
+    /// otherwise only peers added with `--allow-private` may)
+    #[arg(long, global = true, env = "DRAGNET_FEDERATION_ALLOW_PRIVATE", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub federation_allow_private: Option<bool>,
+
+    /// Seconds between two polls of a TAXII peer's collection [default: 60]
+    #[arg(long, global = true, env = "DRAGNET_FEDERATION_TAXII_INTERVAL", value_name = "SECONDS")]
+    pub federation_taxii_interval: Option<u64>,
+
     /// Log filter, e.g. `info`, `dragnet=debug,tower_http=debug`
     #[arg(long, global = true, env = "DRAGNET_LOG", value_name = "FILTER")]
     pub log: Option<String>,
@@ -109,6 +123,9 @@ impl Settings {
             taxii_max_content_length,
             stream_heartbeat,
             stream_buffer,
+            instance_name,
+            federation_allow_private,
+            federation_taxii_interval,
             log,
             server,
             token
@@ -139,6 +156,7 @@ impl Settings {
             taxii_title: self.taxii_title.clone(),
             taxii_max_content_length: self.taxii_max_content_length,
             bus: None,
+            instance_name: self.instance_name.clone(),
         })
     }
 
@@ -156,6 +174,21 @@ impl Settings {
                 bail!("--stream-buffer must be at least 1 event");
             }
             options.stream_buffer = n;
+        }
+        Ok(options)
+    }
+
+    /// How `serve` pulls its peers.
+    pub fn federation_options(&self) -> anyhow::Result<server::federation::FederationOptions> {
+        let mut options = server::federation::FederationOptions {
+            allow_private: self.federation_allow_private.unwrap_or(false),
+            ..Default::default()
+        };
+        if let Some(s) = self.federation_taxii_interval {
+            if s == 0 {
+                bail!("--federation-taxii-interval must be at least 1 second");
+            }
+            options.taxii_interval = std::time::Duration::from_secs(s);
         }
         Ok(options)
     }

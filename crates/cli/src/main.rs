@@ -12,6 +12,7 @@ mod import;
 mod import_misp;
 mod import_stix;
 mod ingest;
+mod peer;
 mod query;
 mod serve;
 mod tail;
@@ -137,6 +138,11 @@ enum Command {
     ///
     /// Example: `dragnet tail --server http://127.0.0.1:8080 --token dn_… --type report.created --kind iban`
     Tail(tail::TailArgs),
+    /// Federation: the peers this instance pulls from (`peer add URL --token T`, `peer list`,
+    /// `peer remove ID`). Other dragnet instances are followed through their event stream,
+    /// TAXII 2.1 collections are polled; `dragnet serve` pulls every peer continuously.
+    #[command(subcommand)]
+    Peer(peer::PeerCommand),
     /// Export what you may see in partners' formats: `export stix --report ID | --campaign ID |
     /// --network ID` (STIX 2.1 bundles; see `export stix --help`), `export misp --report ID |
     /// --campaign ID | --feed DIR` (MISP events and feeds; see `export misp --help`).
@@ -177,6 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Graph(cmd) => graph::run(&s, cmd).await,
         Command::Export(cmd) => export::run(&s, cmd).await,
         Command::Warninglists(cmd) => warninglists::run(&s, cmd),
+        Command::Peer(cmd) => peer::run(&s, cmd).await.map(|()| 0),
         Command::Tail(args) => tail::run(&s, args).await,
     }
 }

@@ -27,7 +27,12 @@ pub async fn serve_engine(
     let addr = settings.listen();
     let listener =
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let federation = settings.federation_options()?;
     on_ready(listener.local_addr()?);
+    // Pull every peer while serving; the pullers store their positions when they stop.
+    let pullers = server::federation::Pullers::start(Arc::clone(&engine), federation);
     let state = server::AppState::with_options(engine, options);
-    server::serve(listener, state).await.context("server failed")
+    let served = server::serve(listener, state).await.context("server failed");
+    pullers.stop().await;
+    served
 }

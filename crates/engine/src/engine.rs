@@ -60,6 +60,9 @@ pub struct EngineOptions {
     /// The bus committed events are published on (default: an [`crate::InProcessBus`], a
     /// single node).
     pub bus: Option<Arc<dyn crate::EventBus>>,
+    /// This instance's name, shown to peers (default: the stored one, else `dragnet-` and the
+    /// first digits of its id). Given, it renames the instance.
+    pub instance_name: Option<String>,
 }
 
 /// See the crate docs.
@@ -91,6 +94,8 @@ pub struct Engine {
     pub(crate) bus: Arc<dyn crate::EventBus>,
     /// The ids stream clients see for events.
     pub(crate) event_ids: crate::events::EventIds,
+    /// This instance's identity (see [`crate::federation`]).
+    pub(crate) instance: RwLock<model::federation::Instance>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -145,6 +150,20 @@ impl Engine {
         let event_ids = crate::events::EventIds::new(&key).ok_or_else(|| {
             store::StoreError::Corrupt(format!("the event id key has {} bytes, not 16", key.len()))
         })?;
+        let fresh_id = Uuid::now_v7();
+        let fresh = model::federation::Instance {
+            id: fresh_id,
+            name: options
+                .instance_name
+                .clone()
+                .unwrap_or_else(|| crate::federation::default_instance_name(fresh_id)),
+        };
+        let mut instance = store.instance_identity(&fresh).await?;
+        if let Some(name) = options.instance_name.as_deref().map(str::trim).filter(|n| *n != instance.name) {
+            let name = Self::check_name("instance_name", name)?;
+            store.set_instance_name(&name).await?;
+            instance.name = name;
+        }
         let canon = CanonicalizeOptions { default_region: options.default_region.clone() };
         let rules = crate::alerts::Rules::load(store.as_ref(), |s| {
             let kind = s.kind.or_else(|| infer_kind(&s.value))?;
@@ -180,6 +199,7 @@ impl Engine {
             taxii_clock: tokio::sync::Mutex::new(taxii_clock),
             bus: options.bus.unwrap_or_else(|| Arc::new(crate::InProcessBus::default())),
             event_ids,
+            instance: RwLock::new(instance),
         })
     }
 
@@ -207,6 +227,7 @@ impl Engine {
             org_name: o.name.clone(),
             operator: o.operator,
             token_id,
+            peer: o.peer,
         })
     }
 
@@ -270,7 +291,13 @@ impl Engine {
     // ---- organisations and communities ------------------------------------------------------
 
     fn org_view(o: &Organization) -> OrganizationView {
-        OrganizationView { id: o.id.0, name: o.name.clone(), operator: o.operator, created_at: o.created_at }
+        OrganizationView {
+            id: o.id.0,
+            name: o.name.clone(),
+            operator: o.operator,
+            peer: o.peer,
+            created_at: o.created_at,
+        }
     }
 
     fn community_view(&self, c: &Community) -> CommunityView {
@@ -280,7 +307,7 @@ impl Engine {
         CommunityView { id: c.id.0, name: c.name.clone(), members, created_at: c.created_at }
     }
 
-    fn check_name(field: &str, name: &str) -> Result<String, EngineError> {
+    pub(crate) fn check_name(field: &str, name: &str) -> Result<String, EngineError> {
         let name = name.trim();
         if name.is_empty() {
             return Err(EngineError::invalid(field, "must not be empty"));
@@ -301,13 +328,28 @@ impl Engine {
         name: &str,
         operator: bool,
     ) -> Result<OrganizationView, EngineError> {
+        self.create_org_as(actor, name, operator, false).await
+    }
+
+    /// Creates an organisation, a peer organisation (another instance pulling from this one,
+    /// see [`model::federation`]) when `peer`. A peer organisation operates nothing.
+    pub async fn create_org_as(
+        &self,
+        actor: Option<&Principal>,
+        name: &str,
+        operator: bool,
+        peer: bool,
+    ) -> Result<OrganizationView, EngineError> {
         Self::require_operator(actor)?;
+        if operator && peer {
+            return Err(EngineError::invalid("peer", "a peer organisation cannot operate the instance"));
+        }
         let name = Self::check_name("name", name)?;
         let _w = self.writes.lock().await;
         if self.directory().org_by_name(&name).is_some() {
             return Err(EngineError::Conflict(format!("an organisation named {name:?} exists")));
         }
-        let org = Organization { id: OrgId(Uuid::now_v7()), name, operator, created_at: now() };
+        let org = Organization { peer, id: OrgId(Uuid::now_v7()), name, operator, created_at: now() };
         self.store.create_org(&org).await?;
         let view = Self::org_view(&org);
         self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
@@ -658,6 +700,7 @@ impl Engine {
             }
         }
         Ok(Report {
+            provenance: None,
             // Assigned under the write lock, in submission order.
             id: Uuid::nil(),
             kind: input.kind,
@@ -736,6 +779,9 @@ impl Engine {
     }
 
     fn require_writer(author: &Principal) -> Result<(), EngineError> {
+        if author.peer {
+            return Err(EngineError::Forbidden("a peer organisation's tokens write nothing".into()));
+        }
         if author.viewer.role.can_write() {
             Ok(())
         } else {
@@ -918,17 +964,27 @@ impl Engine {
         if !actor.viewer.role.can_revoke() {
             return Err(EngineError::Forbidden("only analysts and admins may revoke reports".into()));
         }
+        if !self.revoke_stored(id).await? {
+            return Err(EngineError::not_found("report"));
+        }
+        self.get_report(&actor.viewer, id).await
+    }
+
+    /// Revokes a stored report (under the write lock) and brings the in-memory structures up
+    /// to date. False when the report is unknown; revoking it again changes nothing.
+    pub(crate) async fn revoke_stored(&self, id: Uuid) -> Result<bool, EngineError> {
         let _w = self.writes.lock().await;
-        let report =
-            self.store.get_reports(&[id]).await?.pop().ok_or_else(|| EngineError::not_found("report"))?;
+        let Some(report) = self.store.get_reports(&[id]).await?.pop() else { return Ok(false) };
         let at = now();
         let event = model::event::Event::report_revoked(&report, at);
         let events = self.store.revoke_report(id, at, &[event]).await?;
-        self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
-        self.campaigns.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
-        self.links.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
+        if report.revoked_at.is_none() {
+            self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
+            self.campaigns.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
+            self.links.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
+        }
         self.publish(events.unwrap_or_default());
-        self.get_report(&actor.viewer, id).await
+        Ok(true)
     }
 
     // ---- reports: reads ---------------------------------------------------------------------
@@ -963,6 +1019,7 @@ impl Engine {
             revoked_at: r.revoked_at,
             scam: r.scam.clone(),
             victim_pii: r.victim_pii.clone(),
+            provenance: r.provenance.clone(),
             observables: r
                 .observables
                 .iter()

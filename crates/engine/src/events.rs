@@ -168,6 +168,9 @@ pub struct StreamRequest {
     pub kinds: Vec<ObservableKind>,
     /// Only events about a report with one of these labels (any, when empty).
     pub labels: Vec<String>,
+    /// The pulling instance's id, when a peer names itself: events about reports that went
+    /// through it are left out (federation).
+    pub puller: Option<uuid::Uuid>,
 }
 
 /// How streams run.
@@ -417,6 +420,7 @@ impl Engine {
         let (tx, rx) = mpsc::channel(buffer + 1);
         let task = StreamTask {
             engine: Arc::clone(self),
+            puller: request.puller,
             principal,
             filter,
             bus,
@@ -435,6 +439,8 @@ impl Engine {
 struct StreamTask {
     engine: Arc<Engine>,
     principal: Principal,
+    /// The pulling instance, for a peer organisation's stream.
+    puller: Option<uuid::Uuid>,
     filter: Filter,
     bus: Subscription,
     /// The last `seq` handled (delivered, hidden or filtered out).
@@ -598,6 +604,10 @@ impl StreamTask {
 
     fn view(&self, e: &Event) -> Option<EventView> {
         if !self.filter.admits(e) {
+            return None;
+        }
+        // A peer organisation's stream: report events under the export rule only.
+        if self.principal.peer && !self.engine.exports_event(&self.principal.viewer, e, self.puller) {
             return None;
         }
         self.engine.event_view(&self.principal.viewer, e)

@@ -24,6 +24,11 @@ pub use discovery::{
 };
 mod engine;
 pub mod events;
+mod federation;
+pub use federation::{
+    Imported, PeerInput, PeerView, ServedObservable, ServedReport, TAXII_PEER_DEFAULT_TLP, TaxiiImported,
+    normalize_peer_url,
+};
 mod graph_export;
 mod hashlists;
 mod links;

@@ -1009,6 +1009,7 @@ mod tests {
             observables.push(obs(ObservableKind::Telegram, format!("@shared_handle_{}", n % 2)));
         }
         Report {
+            provenance: None,
             id: Uuid::from_u128(n),
             kind: ReportKind::Scam,
             title: format!("r{n}"),

@@ -35,10 +35,10 @@ pub(crate) struct StixOrigin {
 }
 
 /// The longest narrative a report holds (as `prepare` checks).
-const NARRATIVE_MAX_BYTES: usize = 200_000;
+pub(crate) const NARRATIVE_MAX_BYTES: usize = 200_000;
 
 /// Control characters (which report titles and labels may not hold) as spaces.
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
@@ -77,7 +77,7 @@ pub struct StixMapped {
 }
 
 /// The most restrictive TLP among an object's marking refs (TLP 2.0 and 1.0).
-fn marking_tlp(object: &Value) -> Option<Tlp> {
+pub(crate) fn marking_tlp(object: &Value) -> Option<Tlp> {
     object
         .get("object_marking_refs")?
         .as_array()?

@@ -455,6 +455,16 @@ impl Engine {
         }
     }
 
+    /// Whether `viewer` may read a STIX object with these access facts: the visibility
+    /// function, and for a peer organisation the federation export rule as well.
+    fn taxii_sees(&self, viewer: &Viewer, access: &model::ReportAccess) -> bool {
+        if !can_see(viewer, access) {
+            return false;
+        }
+        let peer = self.directory().org(viewer.org).is_some_and(|o| o.peer);
+        !peer || model::federation::may_export(viewer, access, &[], None)
+    }
+
     /// The default api root and every stored one, default first.
     pub async fn taxii_api_roots(&self) -> Result<Vec<ApiRootView>, EngineError> {
         let mut roots = vec![ApiRootView {
@@ -514,7 +524,8 @@ impl Engine {
     async fn resolved_collections(&self, p: &Principal, root: &str) -> Result<Vec<Resolved>, EngineError> {
         let viewer = Self::taxii_reader(p)?;
         self.taxii_api_root(p, root).await?;
-        let (read, write) = (viewer.role.can_read(), viewer.role.can_write());
+        // A peer organisation's tokens pull; they never write.
+        let (read, write) = (viewer.role.can_read(), viewer.role.can_write() && !p.peer);
         let mut out = Vec::new();
         if root == TAXII_DEFAULT_ROOT {
             let dir = self.directory();
@@ -636,7 +647,7 @@ impl Engine {
                 q.after = Some((last.date_added, last.seq));
             }
             let visible: Vec<StixObjectRecord> =
-                batch.into_iter().filter(|r| can_see(viewer, &r.access())).collect();
+                batch.into_iter().filter(|r| self.taxii_sees(viewer, &r.access())).collect();
             if needs_facts {
                 let missing: Vec<String> = visible
                     .iter()
@@ -688,7 +699,7 @@ impl Engine {
                 facts.entry(id.clone()).or_default();
             }
             for r in self.store.list_stix_objects(&q).await? {
-                if can_see(viewer, &r.access()) {
+                if self.taxii_sees(viewer, &r.access()) {
                     facts.entry(r.id.clone()).or_default().rows.push((r.version, r.seq, r.spec_version));
                 }
             }

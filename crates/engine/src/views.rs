@@ -15,6 +15,9 @@ pub struct Principal {
     pub operator: bool,
     /// The token used, `None` for local CLI access to the data directory.
     pub token_id: Option<Uuid>,
+    /// Whether the organisation is a peer organisation (another instance pulling): it reads
+    /// only through the federation paths, under the export rule, and writes nothing.
+    pub peer: bool,
 }
 
 /// A report as a viewer sees it.
@@ -47,6 +50,11 @@ pub struct ReportView {
     /// for TLP:RED or revoked reports. Only in answers to the author organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discoverable: Option<bool>,
+    /// Where a report imported from a peer instance comes from: the instance it was written
+    /// on, its id and author there, the peer it was pulled from and the instances it went
+    /// through. Absent for a report written here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<model::federation::Provenance>,
 }
 
 /// A report's audience by names.
@@ -202,6 +210,9 @@ pub struct OrganizationView {
     pub id: Uuid,
     pub name: String,
     pub operator: bool,
+    /// A peer organisation represents another instance pulling from this one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub peer: bool,
     pub created_at: DateTime<Utc>,
 }
 

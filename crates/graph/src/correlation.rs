@@ -464,6 +464,7 @@ mod tests {
 
     fn report(n: u128, author: OrgId, tlp: Tlp, values: &[&str]) -> Report {
         Report {
+            provenance: None,
             id: Uuid::from_u128(n),
             kind: ReportKind::Scam,
             title: format!("r{n}"),

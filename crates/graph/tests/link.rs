@@ -24,6 +24,7 @@ fn viewer(n: u128) -> Viewer {
 
 fn report(n: u128, obs: &[(ObservableKind, &str, Option<&str>)]) -> Report {
     Report {
+        provenance: None,
         id: Uuid::from_u128(n),
         kind: ReportKind::Scam,
         title: format!("r{n}"),

@@ -139,6 +139,11 @@ pub struct Event {
     /// The labels of the report it is about (for filtering).
     #[serde(default)]
     pub labels: Vec<String>,
+    /// For a report imported from a peer: the instances it went through
+    /// ([`crate::federation::Provenance::chain`]), so that a stream to a peer leaves out what
+    /// came through the pulling instance. Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<Uuid>,
     /// The type (`type`) and the payload (`data`).
     #[serde(flatten)]
     pub payload: EventPayload,
@@ -336,7 +341,16 @@ impl ReportEvent {
 impl Event {
     /// An event not yet stored (`seq` 0) readable by `reader`s and up.
     pub fn new(at: DateTime<Utc>, access: ReportAccess, payload: EventPayload) -> Event {
-        Event { seq: 0, at, access, min_role: Role::Reader, kinds: Vec::new(), labels: Vec::new(), payload }
+        Event {
+            seq: 0,
+            at,
+            access,
+            min_role: Role::Reader,
+            kinds: Vec::new(),
+            labels: Vec::new(),
+            chain: Vec::new(),
+            payload,
+        }
     }
 
     /// With these observable kinds (sorted and deduplicated).
@@ -368,9 +382,11 @@ impl Event {
     }
 
     fn report(report: &Report, payload: EventPayload, at: DateTime<Utc>) -> Event {
-        Event::new(at, report.access(), payload)
+        let mut e = Event::new(at, report.access(), payload)
             .with_kinds(report.observables.iter().map(|o| o.kind))
-            .with_labels(report.labels.clone())
+            .with_labels(report.labels.clone());
+        e.chain = report.chain().to_vec();
+        e
     }
 
     /// `report.revoked` for a report as it was before the revocation: everyone who could see
@@ -378,13 +394,15 @@ impl Event {
     pub fn report_revoked(before: &Report, revoked_at: DateTime<Utc>) -> Event {
         let mut access = before.access();
         access.revoked = false;
-        Event::new(
+        let mut e = Event::new(
             revoked_at,
             access,
             EventPayload::ReportRevoked(ReportRevokedEvent { id: before.id, revoked_at }),
         )
         .with_kinds(before.observables.iter().map(|o| o.kind))
-        .with_labels(before.labels.clone())
+        .with_labels(before.labels.clone());
+        e.chain = before.chain().to_vec();
+        e
     }
 
     /// `campaign.changed`: `report` joined the instance's campaign `campaign`.
@@ -471,6 +489,7 @@ mod tests {
 
     fn report(tlp: Tlp, audience: Audience) -> Report {
         Report {
+            provenance: None,
             id: Uuid::from_u128(7),
             kind: ReportKind::Scam,
             title: "Caller posing as bank".into(),

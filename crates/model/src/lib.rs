@@ -7,6 +7,8 @@
 //! - [`campaign`]: operator marks on values that must never link campaigns.
 //! - [`discovery`]: hit/no-hit: which reports others may discover, and access requests.
 //! - [`event`]: the typed events of committed changes, their JSON form and who sees them.
+//! - [`federation`]: instance identity, provenance of pulled reports, the export rule and the
+//!   peer-address classifier.
 //! - [`hashlist`]: shared hash sets (PDQ, MD5, SHA-256), their entries and CSV / JSON Lines import.
 //! - [`observable`]: the observable kinds, canonicalisation and validation of raw values.
 //! - [`stix`]: deterministic STIX 2.1 ids of the SCO each observable maps to.
@@ -20,6 +22,7 @@ pub mod alert;
 pub mod campaign;
 pub mod discovery;
 pub mod event;
+pub mod federation;
 pub mod hashlist;
 pub mod observable;
 pub mod org;

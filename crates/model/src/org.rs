@@ -118,6 +118,11 @@ pub struct Organization {
     pub name: String,
     /// Operator organisations run the instance: their admins manage organisations and communities.
     pub operator: bool,
+    /// A peer organisation represents another instance (federation): its tokens read only
+    /// through the federation paths (the event stream, reports by id, TAXII), and what they
+    /// read also passes the export rule ([`crate::federation::may_export`]).
+    #[serde(default)]
+    pub peer: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

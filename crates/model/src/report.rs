@@ -137,9 +137,18 @@ pub struct Report {
     /// as the author organisation's setting says. A TLP:RED or revoked report never is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discoverable: Option<bool>,
+    /// Where a report imported from a peer instance comes from (`None` for a report written
+    /// here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::federation::Provenance>,
 }
 
 impl Report {
+    /// The instances a federated report went through (empty for a report written here).
+    pub fn chain(&self) -> &[uuid::Uuid] {
+        self.provenance.as_ref().map_or(&[], |p| p.chain.as_slice())
+    }
+
     pub fn access(&self) -> ReportAccess {
         ReportAccess::new(self.author, self.tlp, &self.audience, self.revoked_at.is_some())
     }

@@ -7,6 +7,12 @@
 //!
 //! An `intake` token may only submit scam reports: every route taking a [`Principal`] answers
 //! it `403 forbidden`; only `POST /api/v1/intake` takes a [`Reporter`], which admits it.
+//!
+//! A peer organisation's token (another instance pulling) reads only through federation: every
+//! route taking a [`Principal`] answers it `403 forbidden`; the routes a peer pulls through
+//! (`GET /api/v1/stream`, `GET /api/v1/reports/{id}`, `GET /api/v1/instance`) take a
+//! [`Reader`], which admits it, and the engine applies the export rule there. TAXII
+//! authenticates on its own and applies the rule in the engine.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -20,6 +26,26 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Reader(p) = Reader::from_request_parts(parts, state).await?;
+        if p.peer {
+            return Err(engine::EngineError::Forbidden(
+                "a peer organisation's token reads only through federation (GET /api/v1/stream, GET /api/v1/reports/{id}, GET /api/v1/instance, TAXII)".into(),
+            )
+            .into());
+        }
+        Ok(p)
+    }
+}
+
+/// Any caller that reads, peer organisations included: the extractor of the routes peers pull
+/// through. With it, the pulling instance's id from [`model::federation::INSTANCE_HEADER`].
+#[derive(Debug)]
+pub struct Reader(pub Principal);
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Reporter(p) = Reporter::from_request_parts(parts, state).await?;
         if !p.viewer.role.can_read() {
             return Err(engine::EngineError::Forbidden(
@@ -27,7 +53,25 @@ impl FromRequestParts<AppState> for Principal {
             )
             .into());
         }
-        Ok(p)
+        Ok(Reader(p))
+    }
+}
+
+/// The pulling instance's id, when the caller names itself ([`model::federation::INSTANCE_HEADER`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Puller(pub Option<uuid::Uuid>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Puller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(model::federation::INSTANCE_HEADER) else {
+            return Ok(Puller(None));
+        };
+        let id = value.to_str().ok().and_then(|v| uuid::Uuid::parse_str(v.trim()).ok()).ok_or_else(|| {
+            ApiError::invalid(model::federation::INSTANCE_HEADER, "not an instance id (a uuid)")
+        })?;
+        Ok(Puller(Some(id)))
     }
 }
 

@@ -60,6 +60,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub mod error;
+pub mod federation;
 pub mod json;
 pub mod metrics;
 

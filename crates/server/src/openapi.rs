@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
 use crate::routes::{
-    alerts, check, communities, discovery, extract, graph, hashes, intake, meta, misp, observables, orgs,
-    reports, scams, stix, stream, tokens,
+    alerts, check, communities, discovery, extract, graph, hashes, instance, intake, meta, misp, observables,
+    orgs, reports, scams, stix, stream, tokens,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,7 @@ use crate::routes::{
         tokens::create,
         tokens::revoke,
         tokens::whoami,
+        instance::instance,
         reports::list,
         reports::create,
         reports::batch,
@@ -92,6 +93,7 @@ use crate::routes::{
         (name = "tokens", description = "API tokens"),
         (name = "scams", description = "Scam-report intake, campaigns and statistics"),
         (name = "stream", description = "The events the caller may see, as Server-Sent Events"),
+        (name = "federation", description = "This instance's identity, for peer instances pulling from it"),
         (name = "hashes", description = "Shared image and file hash lists (PDQ, MD5, SHA-256) and matching"),
         (name = "graph", description = "Link analysis: expand, neighbourhoods, paths, connecting networks, networks, communities and key nodes, with GraphML, GEXF and CSV exports"),
         (name = "misp", description = "MISP events of reports and campaigns"),

@@ -476,6 +476,29 @@ fn tlp2_extension_definition() -> Value {
     })
 }
 
+/// The report with its victim PII taken out, as it may leave the reporting organisation
+/// (federation): observables equal to one of the PII values left out, the values redacted from
+/// the title, narrative, labels and roles, and `victim_pii` emptied. `report.victim_pii` must
+/// hold the data to redact (a report without it is returned as it is).
+pub fn without_victim_pii(report: &Report) -> Report {
+    let redact = Redactor::new(report);
+    let mut out = report.clone();
+    out.victim_pii = None;
+    out.observables.retain(|o| !redact.hides(o.kind, &o.value));
+    for o in &mut out.observables {
+        if let Some(role) = &o.role {
+            o.role = Some(redact.text(role));
+        }
+        if o.original.as_deref().is_some_and(|v| redact.hides(o.kind, v)) {
+            o.original = None;
+        }
+    }
+    out.title = redact.text(&report.title);
+    out.narrative = redact.text(&report.narrative);
+    out.labels = report.labels.iter().map(|l| redact.text(l)).collect();
+    out
+}
+
 /// What a report's victim PII forbids: observables equal to one of its values (as written or
 /// canonical) and any occurrence of its values in text. Shared with the MISP exporter.
 #[derive(Clone, Debug, Default)]

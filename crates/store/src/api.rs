@@ -6,6 +6,7 @@ use model::alert::{Alert, AlertRule};
 use model::campaign::HubMark;
 use model::discovery::{AccessRequest, AccessRequestStatus};
 use model::event::Event;
+use model::federation::{Instance, PeerKind};
 use model::hashlist::{HashEntry, HashSet, HashSighting};
 use model::org::{Community, CommunityId, OrgId, Organization, Role};
 use model::report::{Audience, Report};
@@ -39,6 +40,44 @@ pub struct TokenRecord {
     pub revoked_at: Option<DateTime<Utc>>,
     /// When the token last authenticated a request, if ever.
     pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A peer this instance pulls from (federation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerRecord {
+    /// The peer's id here (UUIDv7, assigned by the caller).
+    pub id: Uuid,
+    /// The peer's base URL (a dragnet server) or its TAXII api root URL.
+    pub url: String,
+    pub kind: PeerKind,
+    /// The secret presented to the peer: it must be sent, so it is kept as given.
+    pub token: String,
+    /// The TAXII collection id (TAXII peers).
+    pub collection: Option<String>,
+    /// The organisation imported reports are authored by here.
+    pub receiving_org: OrgId,
+    /// Whether the operator allowed a URL resolving to a private, loopback or link-local
+    /// address.
+    pub allow_private: bool,
+    pub created_at: DateTime<Utc>,
+    /// What pulling has learnt and done so far.
+    pub state: PeerState,
+}
+
+/// What pulling a peer has learnt and done: written by the puller as a whole.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeerState {
+    /// The peer's instance id and name (dragnet peers).
+    pub remote_instance: Option<Uuid>,
+    pub remote_name: Option<String>,
+    /// Where pulling resumes: the last event id received (dragnet), the last
+    /// `X-TAXII-Date-Added-Last` (TAXII).
+    pub cursor: Option<String>,
+    pub last_ok_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Reports imported from the peer so far.
+    pub imported: u64,
 }
 
 /// dragnet's persistent state: organisations, communities, tokens, reports and hash lists.
@@ -327,6 +366,39 @@ pub trait Store: Send + Sync + 'static {
     /// The instance secret named `name`: the stored one, or `fresh` stored now when there is
     /// none (every node of a deployment gets the same one).
     async fn instance_key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError>;
+
+    // ----- federation -----
+
+    /// The instance's identity: the stored one, or `fresh` stored now when there is none.
+    async fn instance_identity(&self, fresh: &Instance) -> Result<Instance, StoreError>;
+
+    /// Renames the instance (its id never changes). Not found before
+    /// [`Store::instance_identity`] created it.
+    async fn set_instance_name(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Marks an organisation as a peer organisation or not. False when it is unknown.
+    async fn set_org_peer(&self, org: OrgId, peer: bool) -> Result<bool, StoreError>;
+
+    /// The local report imported from `report_id` of `instance`: the report as written there
+    /// (its origin), or as the peer it was pulled from holds it.
+    async fn find_federated_report(
+        &self,
+        instance: Uuid,
+        report_id: Uuid,
+    ) -> Result<Option<Uuid>, StoreError>;
+
+    /// Stores a peer. Conflict when its id, or its URL and collection, are taken; not found
+    /// when the receiving organisation does not exist.
+    async fn create_peer(&self, peer: &PeerRecord) -> Result<(), StoreError>;
+
+    /// Every peer, in id order.
+    async fn list_peers(&self) -> Result<Vec<PeerRecord>, StoreError>;
+
+    /// Removes a peer. False when it is unknown.
+    async fn delete_peer(&self, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Replaces a peer's state. False when the peer is unknown (removed meanwhile).
+    async fn set_peer_state(&self, id: Uuid, state: &PeerState) -> Result<bool, StoreError>;
 
     // ----- STIX objects and TAXII resources -----
 

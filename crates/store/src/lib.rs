@@ -46,16 +46,19 @@ mod postgres;
 #[cfg(feature = "postgres")]
 mod postgres_discovery;
 #[cfg(feature = "postgres")]
+mod postgres_federation;
+#[cfg(feature = "postgres")]
 mod postgres_taxii;
 mod sqlite;
 mod sqlite_discovery;
+mod sqlite_federation;
 mod sqlite_taxii;
 pub mod taxii;
 pub mod testsuite;
 
 use std::path::PathBuf;
 
-pub use api::{Store, TokenRecord};
+pub use api::{PeerRecord, PeerState, Store, TokenRecord};
 pub use error::StoreError;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;

@@ -93,6 +93,7 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 
 fn org_from_row(row: &PgRow) -> Result<Organization, StoreError> {
     Ok(Organization {
+        peer: row.try_get(4)?,
         id: OrgId(row.try_get(0)?),
         name: row.try_get(1)?,
         operator: row.try_get(2)?,
@@ -125,7 +126,8 @@ fn token_from_row(row: &PgRow) -> Result<TokenRecord, StoreError> {
 macro_rules! report_columns {
     () => {
         "id, kind, title, narrative, tlp, author_org, audience::text, labels::text, created_at, \
-         first_seen, last_seen, revoked_at, scam::text, discoverable"
+         first_seen, last_seen, revoked_at, scam::text, discoverable, \
+         (SELECT p.data::text FROM report_provenance p WHERE p.report_id = reports.id)"
     };
 }
 
@@ -137,7 +139,9 @@ fn report_from_row(row: &PgRow) -> Result<Report, StoreError> {
     let audience: &str = row.try_get(6)?;
     let labels: &str = row.try_get(7)?;
     let scam: Option<&str> = row.try_get(12)?;
+    let provenance: Option<&str> = row.try_get(14)?;
     Ok(Report {
+        provenance: provenance.map(serde_json::from_str).transpose().map_err(|e| bad("provenance", &e))?,
         id,
         kind: kind.parse().map_err(|e: String| bad("kind", &e))?,
         title: row.try_get(2)?,
@@ -263,6 +267,8 @@ async fn insert_batch(
         .execute(&mut **tx)
         .await?;
     }
+
+    crate::postgres_federation::insert_provenance_rows(tx, reports).await?;
 
     let m: usize = reports.iter().map(|r| r.observables.len()).sum();
     if m == 0 {
@@ -432,14 +438,16 @@ async fn insert_members(
 impl Store for PgStore {
     async fn create_org(&self, org: &Organization) -> Result<(), StoreError> {
         check_text(|| String::from("organization name"), &org.name)?;
-        let result =
-            sqlx::query("INSERT INTO organizations (id, name, operator, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(org.id.0)
-                .bind(org.name.as_str())
-                .bind(org.operator)
-                .bind(trunc(org.created_at))
-                .execute(&self.pool)
-                .await;
+        let result = sqlx::query(
+            "INSERT INTO organizations (id, name, operator, created_at, peer) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(org.id.0)
+        .bind(org.name.as_str())
+        .bind(org.operator)
+        .bind(trunc(org.created_at))
+        .bind(org.peer)
+        .execute(&self.pool)
+        .await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if is_unique_violation(&e) && constraint(&e) == Some("organizations_name_key") => {
@@ -453,7 +461,7 @@ impl Store for PgStore {
     }
 
     async fn list_orgs(&self) -> Result<Vec<Organization>, StoreError> {
-        sqlx::query("SELECT id, name, operator, created_at FROM organizations ORDER BY id")
+        sqlx::query("SELECT id, name, operator, created_at, peer FROM organizations ORDER BY id")
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -1185,6 +1193,45 @@ impl Store for PgStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(u64::try_from(last).unwrap_or(0))
+    }
+
+    async fn instance_identity(
+        &self,
+        fresh: &model::federation::Instance,
+    ) -> Result<model::federation::Instance, StoreError> {
+        self.pg_instance_identity(fresh).await
+    }
+
+    async fn set_instance_name(&self, name: &str) -> Result<(), StoreError> {
+        self.pg_set_instance_name(name).await
+    }
+
+    async fn set_org_peer(&self, org: OrgId, peer: bool) -> Result<bool, StoreError> {
+        self.pg_set_org_peer(org, peer).await
+    }
+
+    async fn find_federated_report(
+        &self,
+        instance: Uuid,
+        report_id: Uuid,
+    ) -> Result<Option<Uuid>, StoreError> {
+        self.pg_find_federated_report(instance, report_id).await
+    }
+
+    async fn create_peer(&self, peer: &crate::PeerRecord) -> Result<(), StoreError> {
+        self.pg_create_peer(peer).await
+    }
+
+    async fn list_peers(&self) -> Result<Vec<crate::PeerRecord>, StoreError> {
+        self.pg_list_peers().await
+    }
+
+    async fn delete_peer(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.pg_delete_peer(id).await
+    }
+
+    async fn set_peer_state(&self, id: Uuid, state: &crate::PeerState) -> Result<bool, StoreError> {
+        self.pg_set_peer_state(id, state).await
     }
 
     async fn instance_key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError> {

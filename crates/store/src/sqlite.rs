@@ -402,6 +402,7 @@ macro_rules! reports_json {
             hex(r.id), r.kind, r.title, r.narrative, r.tlp, hex(r.author_org), \
             json(r.audience), json(r.labels), r.created_at, r.first_seen, r.last_seen, \
             r.revoked_at, json(r.scam), r.discoverable, \
+            json((SELECT p.data FROM report_provenance p WHERE p.report_id = r.id)), \
             json((SELECT json_group_array(json_array(o.position, o.kind, o.value, o.original, \
                                                      o.role)) \
                   FROM report_observables o WHERE o.report_id = r.id))))"
@@ -425,6 +426,7 @@ struct ReportJson(
     Option<i64>,
     Option<model::scam::ScamDetails>,
     Option<i64>,
+    Option<model::federation::Provenance>,
     Vec<ObservableJson>,
 );
 
@@ -460,6 +462,7 @@ fn report_from_json(row: ReportJson) -> Result<Report, StoreError> {
         revoked_at,
         scam,
         discoverable,
+        provenance,
         mut observables,
     ) = row;
     if !observables.is_sorted_by_key(|o| o.0) {
@@ -478,6 +481,7 @@ fn report_from_json(row: ReportJson) -> Result<Report, StoreError> {
         other => other,
     })?;
     Ok(Report {
+        provenance,
         id,
         kind,
         title,
@@ -507,6 +511,7 @@ fn report_from_json(row: ReportJson) -> Result<Report, StoreError> {
 
 fn org_from_row(row: &SqliteRow) -> Result<Organization, StoreError> {
     Ok(Organization {
+        peer: row.try_get(4)?,
         id: OrgId(uuid_from_bytes(row.try_get::<&[u8], _>(0)?)?),
         name: row.try_get(1)?,
         operator: row.try_get(2)?,
@@ -589,14 +594,16 @@ async fn insert_members(
 impl Store for SqliteStore {
     async fn create_org(&self, org: &Organization) -> Result<(), StoreError> {
         check_text(|| String::from("organization name"), &org.name)?;
-        let result =
-            sqlx::query("INSERT INTO organizations (id, name, operator, created_at) VALUES (?, ?, ?, ?)")
-                .bind(org.id.0.as_bytes().as_slice())
-                .bind(org.name.as_str())
-                .bind(org.operator)
-                .bind(micros(org.created_at))
-                .execute(&self.writer)
-                .await;
+        let result = sqlx::query(
+            "INSERT INTO organizations (id, name, operator, created_at, peer) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(org.id.0.as_bytes().as_slice())
+        .bind(org.name.as_str())
+        .bind(org.operator)
+        .bind(micros(org.created_at))
+        .bind(org.peer)
+        .execute(&self.writer)
+        .await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if is_unique_violation(&e) && violates(&e, "organizations.name") => {
@@ -610,7 +617,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_orgs(&self) -> Result<Vec<Organization>, StoreError> {
-        sqlx::query("SELECT id, name, operator, created_at FROM organizations ORDER BY id")
+        sqlx::query("SELECT id, name, operator, created_at, peer FROM organizations ORDER BY id")
             .fetch_all(&self.reader)
             .await?
             .iter()
@@ -787,7 +794,12 @@ impl Store for SqliteStore {
         let written = match insert_report_rows(&mut tx, reports).await {
             Ok(()) => match insert_observable_rows(&mut tx, &observables).await {
                 Ok(()) => match insert_pii_rows(&mut tx, reports).await {
-                    Ok(()) => append_events_in(&mut tx, events, &data).await,
+                    Ok(()) => {
+                        match crate::sqlite_federation::insert_provenance_rows(&mut tx, reports).await {
+                            Ok(()) => append_events_in(&mut tx, events, &data).await,
+                            Err(e) => Err(e),
+                        }
+                    }
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
@@ -1435,6 +1447,45 @@ impl Store for SqliteStore {
             .bind(name)
             .fetch_one(&self.writer)
             .await?)
+    }
+
+    async fn instance_identity(
+        &self,
+        fresh: &model::federation::Instance,
+    ) -> Result<model::federation::Instance, StoreError> {
+        self.sqlite_instance_identity(fresh).await
+    }
+
+    async fn set_instance_name(&self, name: &str) -> Result<(), StoreError> {
+        self.sqlite_set_instance_name(name).await
+    }
+
+    async fn set_org_peer(&self, org: OrgId, peer: bool) -> Result<bool, StoreError> {
+        self.sqlite_set_org_peer(org, peer).await
+    }
+
+    async fn find_federated_report(
+        &self,
+        instance: Uuid,
+        report_id: Uuid,
+    ) -> Result<Option<Uuid>, StoreError> {
+        self.sqlite_find_federated_report(instance, report_id).await
+    }
+
+    async fn create_peer(&self, peer: &crate::PeerRecord) -> Result<(), StoreError> {
+        self.sqlite_create_peer(peer).await
+    }
+
+    async fn list_peers(&self) -> Result<Vec<crate::PeerRecord>, StoreError> {
+        self.sqlite_list_peers().await
+    }
+
+    async fn delete_peer(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.sqlite_delete_peer(id).await
+    }
+
+    async fn set_peer_state(&self, id: Uuid, state: &crate::PeerState) -> Result<bool, StoreError> {
+        self.sqlite_set_peer_state(id, state).await
     }
 
     async fn list_hash_sightings(

@@ -124,6 +124,10 @@ macro_rules! __store_test_suite {
                 events_are_atomic_with_their_change,
                 events_concurrent_appends_are_gapless_in_commit_order,
                 instance_key_is_kept,
+                federation_instance_identity,
+                federation_peer_orgs,
+                federation_provenance_round_trip_and_dedupe,
+                federation_peers_round_trip,
             );
         }
     };
@@ -160,6 +164,7 @@ pub fn base_time() -> DateTime<Utc> {
 /// A new organisation named `name`.
 pub fn org(name: &str) -> Organization {
     Organization {
+        peer: false,
         id: OrgId(Uuid::now_v7()),
         name: name.to_string(),
         operator: false,
@@ -186,6 +191,7 @@ pub fn token(org: OrgId, role: Role, hash_byte: u8) -> TokenRecord {
 pub fn report(author: OrgId, seed: usize, observables: usize) -> Report {
     let kinds = ObservableKind::ALL;
     Report {
+        provenance: None,
         id: Uuid::now_v7(),
         kind: if seed.is_multiple_of(2) { ReportKind::Scam } else { ReportKind::Intel },
         title: format!("report {seed}"),
@@ -472,6 +478,7 @@ pub async fn reports_round_trip_every_field(store: &dyn Store) {
     }
     // Everything set, unicode everywhere.
     let full = Report {
+        provenance: None,
         id: Uuid::now_v7(),
         kind: ReportKind::Scam,
         title: String::from("Fake parcel SMS — «DHL» 📦 Zustellung fehlgeschlagen"),
@@ -1822,4 +1829,136 @@ pub async fn instance_key_is_kept(store: &dyn Store) {
     assert_eq!(first, vec![7u8; 32]);
     assert_eq!(store.instance_key("stream-ids", &[9u8; 32]).await.expect("key"), first);
     assert_eq!(store.instance_key("other", &[1u8; 16]).await.expect("key"), vec![1u8; 16]);
+}
+
+/// The instance's identity is created once and kept; only its name changes.
+pub async fn federation_instance_identity(store: &dyn Store) {
+    use model::federation::Instance;
+    let first = Instance { id: Uuid::now_v7(), name: "alpha".into() };
+    assert_eq!(store.instance_identity(&first).await.expect("identity"), first);
+    let other = Instance { id: Uuid::now_v7(), name: "beta".into() };
+    assert_eq!(store.instance_identity(&other).await.expect("identity"), first);
+    store.set_instance_name("alpha prime").await.expect("rename");
+    let now = store.instance_identity(&other).await.expect("identity");
+    assert_eq!((now.id, now.name.as_str()), (first.id, "alpha prime"));
+    assert!(matches!(store.set_instance_name("a\0b").await, Err(StoreError::Invalid(_))));
+}
+
+/// Peer organisations: created as such, or marked later.
+pub async fn federation_peer_orgs(store: &dyn Store) {
+    let mut a = org("peer-a");
+    a.peer = true;
+    let b = org("member-b");
+    store.create_org(&a).await.expect("a");
+    store.create_org(&b).await.expect("b");
+    let peers = |orgs: Vec<Organization>| -> Vec<String> {
+        orgs.into_iter().filter(|o| o.peer).map(|o| o.name).collect()
+    };
+    assert_eq!(peers(store.list_orgs().await.expect("list")), vec!["peer-a".to_string()]);
+    assert!(store.set_org_peer(b.id, true).await.expect("mark"));
+    assert!(store.set_org_peer(a.id, false).await.expect("unmark"));
+    assert!(!store.set_org_peer(OrgId(Uuid::now_v7()), true).await.expect("unknown"));
+    assert_eq!(peers(store.list_orgs().await.expect("list")), vec!["member-b".to_string()]);
+}
+
+fn provenance(origin: Uuid, original: Uuid, peer: Uuid, on_peer: Uuid) -> model::federation::Provenance {
+    model::federation::Provenance {
+        origin_instance: origin,
+        origin_name: Some("origin".into()),
+        original_report_id: original,
+        original_author: "Police".into(),
+        peer_instance: peer,
+        peer_name: "peer".into(),
+        peer_url: Some("https://peer.example".into()),
+        peer_report_id: on_peer,
+        chain: vec![origin, peer],
+        imported_at: base_time(),
+    }
+}
+
+/// A federated report keeps its provenance; the same origin report is refused a second time
+/// (by the same peer or another), and it is found by its origin and by its id on the peer.
+pub async fn federation_provenance_round_trip_and_dedupe(store: &dyn Store) {
+    let o = org("receiver");
+    store.create_org(&o).await.expect("org");
+    let (origin, original, peer, on_peer) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut r = report(o.id, 1, 3);
+    r.provenance = Some(provenance(origin, original, peer, on_peer));
+    let local = report(o.id, 2, 1);
+    store.insert_reports(&[r.clone(), local.clone()], &[]).await.expect("insert");
+    let got = store.get_reports(&[r.id, local.id]).await.expect("get");
+    assert_eq!(got[0].provenance, r.provenance);
+    assert_eq!(got[1].provenance, None);
+    let scanned = store.scan_reports(None, 10).await.expect("scan");
+    assert_eq!(scanned.iter().find(|x| x.id == r.id).and_then(|x| x.provenance.clone()), r.provenance);
+
+    assert_eq!(store.find_federated_report(origin, original).await.expect("by origin"), Some(r.id));
+    assert_eq!(store.find_federated_report(peer, on_peer).await.expect("by source"), Some(r.id));
+    assert_eq!(store.find_federated_report(origin, on_peer).await.expect("mixed"), None);
+    assert_eq!(store.find_federated_report(peer, original).await.expect("mixed"), None);
+
+    // The same origin report through another peer: a conflict, nothing of the batch stored.
+    let mut again = report(o.id, 3, 1);
+    again.provenance = Some(provenance(origin, original, Uuid::now_v7(), Uuid::now_v7()));
+    let other = report(o.id, 4, 1);
+    let err = store.insert_reports(&[other.clone(), again], &[]).await.expect_err("duplicate origin");
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(store.get_reports(&[other.id]).await.expect("get").is_empty());
+}
+
+/// Peers round-trip with their state; url and collection are unique together.
+pub async fn federation_peers_round_trip(store: &dyn Store) {
+    use crate::{PeerRecord, PeerState};
+    use model::federation::PeerKind;
+    let o = org("receiving");
+    store.create_org(&o).await.expect("org");
+    let p = PeerRecord {
+        id: Uuid::now_v7(),
+        url: "https://b.example".into(),
+        kind: PeerKind::Dragnet,
+        token: "dn_secret".into(),
+        collection: None,
+        receiving_org: o.id,
+        allow_private: false,
+        created_at: base_time(),
+        state: PeerState::default(),
+    };
+    store.create_peer(&p).await.expect("create");
+    let t = PeerRecord {
+        id: Uuid::now_v7(),
+        url: "https://b.example".into(),
+        kind: PeerKind::Taxii,
+        collection: Some("c1".into()),
+        allow_private: true,
+        ..p.clone()
+    };
+    store.create_peer(&t).await.expect("same url, another collection");
+    let dup = PeerRecord { id: Uuid::now_v7(), ..t.clone() };
+    assert!(matches!(store.create_peer(&dup).await, Err(StoreError::Conflict { .. })));
+    let orphan = PeerRecord {
+        id: Uuid::now_v7(),
+        url: "https://c.example".into(),
+        receiving_org: OrgId(Uuid::now_v7()),
+        ..p.clone()
+    };
+    assert!(matches!(store.create_peer(&orphan).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(store.list_peers().await.expect("list"), vec![p.clone(), t.clone()]);
+
+    let state = PeerState {
+        remote_instance: Some(Uuid::now_v7()),
+        remote_name: Some("bravo".into()),
+        cursor: Some("0123abcd".into()),
+        last_ok_at: Some(at(1_750_000_001_000_001)),
+        last_error: Some("connection refused".into()),
+        last_error_at: Some(at(1_750_000_002_000_002)),
+        imported: 42,
+    };
+    assert!(store.set_peer_state(p.id, &state).await.expect("state"));
+    let listed = store.list_peers().await.expect("list");
+    assert_eq!(listed[0].state, state);
+    assert_eq!(listed[1].state, PeerState::default());
+    assert!(store.delete_peer(p.id).await.expect("delete"));
+    assert!(!store.delete_peer(p.id).await.expect("again"));
+    assert!(!store.set_peer_state(p.id, &state).await.expect("gone"));
+    assert_eq!(store.list_peers().await.expect("list"), vec![t]);
 }

@@ -660,3 +660,91 @@ fn shared() -> std::path::PathBuf {
     let beside = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
     if beside.is_dir() { beside.to_path_buf() } else { std::path::PathBuf::from("/tmp/shared") }
 }
+
+#[test]
+fn peers_are_added_checked_listed_pulled_and_removed() {
+    let tmp = TempDir::new();
+    let (a, b) = (tmp.0.join("a"), tmp.0.join("b"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    // A: a member that writes, and the peer organisation B pulls with.
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", a], &[]));
+    let out = ok(dragnet(&tmp.0, &["admin", "org", "create", "bravo", "--peer", "--data", a], &[]));
+    assert!(out.contains("created peer organisation"), "{out}");
+    let out = ok(dragnet(&tmp.0, &["admin", "org", "list", "--data", a], &[]));
+    assert!(out.lines().any(|l| l.ends_with("bravo\t(peer)")), "{out}");
+    let token = |data: &str, org: &str, role: &str| {
+        let out = ok(dragnet(
+            &tmp.0,
+            &["admin", "token", "create", "--org", org, "--role", role, "--data", data],
+            &[],
+        ));
+        out.lines().last().unwrap().to_string()
+    };
+    let writer = token(a, "Hotline", "analyst");
+    let for_b = token(a, "bravo", "reader");
+    let out = ok(dragnet(&tmp.0, &["admin", "instance", "--name", "alpha", "--data", a], &[]));
+    assert!(out.trim_end().ends_with("\talpha"), "{out}");
+    // B: the organisation that receives, named like A so that it is the default.
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "alpha", "--data", b], &[]));
+
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let url = format!("http://{addr}");
+    let server_a = Server::start(a, &addr);
+    submit(&addr, &writer, "shared");
+
+    // Loopback: refused unless allowed, before anything is sent.
+    let refused = dragnet(&tmp.0, &["peer", "add", &url, "--token", &for_b, "--data", b], &[]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("loopback") && stderr.contains("--allow-private"), "{stderr}");
+    // A wrong token: refused by the peer.
+    let wrong =
+        dragnet(&tmp.0, &["peer", "add", &url, "--token", "dn_0", "--allow-private", "--data", b], &[]);
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    let out =
+        ok(dragnet(&tmp.0, &["peer", "add", &url, "--token", &for_b, "--allow-private", "--data", b], &[]));
+    assert!(
+        out.contains("dragnet instance \"alpha\"") && out.contains("imports authored by \"alpha\""),
+        "{out}"
+    );
+    let out = ok(dragnet(&tmp.0, &["peer", "list", "--data", b], &[]));
+    assert!(out.contains(&url) && out.contains("not pulled yet") && !out.contains(&for_b), "{out}");
+
+    // B serving pulls A.
+    let addr_b = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let server_b = Server::start(b, &addr_b);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let out =
+            ok(dragnet(&tmp.0, &["lookup", "domain", "shared-tail.net", "--org", "alpha", "--data", b], &[]));
+        if out.contains("seen in 1 visible report(s)") {
+            let list = ok(dragnet(&tmp.0, &["peer", "list", "--json", "--data", b], &[]));
+            let peers: serde_json::Value = serde_json::from_str(&list).unwrap();
+            if peers[0]["imported"] == 1 {
+                assert_eq!(peers[0]["remote_name"], "alpha");
+                assert!(peers[0]["cursor"].is_string(), "{list}");
+                break;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "B did not import A's report: {out}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let list = ok(dragnet(&tmp.0, &["peer", "list", "--json", "--data", b], &[]));
+    let id = serde_json::from_str::<serde_json::Value>(&list).unwrap()[0]["id"].as_str().unwrap().to_string();
+    let out = ok(dragnet(&tmp.0, &["peer", "remove", &id, "--data", b], &[]));
+    assert!(out.contains("removed peer"), "{out}");
+    assert_eq!(ok(dragnet(&tmp.0, &["peer", "list", "--data", b], &[])).trim(), "");
+    drop(server_b);
+    drop(server_a);
+}

@@ -14,6 +14,7 @@ pub(crate) mod discovery;
 pub(crate) mod extract;
 pub(crate) mod graph;
 pub(crate) mod hashes;
+pub(crate) mod instance;
 pub(crate) mod intake;
 pub(crate) mod meta;
 pub(crate) mod misp;
@@ -48,6 +49,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(misp::routes())
         .merge(stix::routes())
         .merge(stream::routes())
+        .merge(instance::routes())
         .merge(taxii::routes())
 }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::{Puller, Reader};
 use crate::error::{ApiError, ErrorResponse};
 use crate::extract::{Path, Query, parse_bool, parse_id, parse_limit, parse_param, parse_time};
 use crate::json::{Json, JsonBytes, from_serde};
@@ -129,11 +130,16 @@ pub(crate) async fn batch(
     Ok(Json(outcome))
 }
 
-/// A report the caller may see.
+/// A report the caller may see. A peer organisation's token (another instance pulling) gets
+/// only what the export rule admits, without victim data, audience or peer URLs; the pulling
+/// instance names itself with `X-Dragnet-Instance`.
 #[utoipa::path(
     get, path = "/api/v1/reports/{id}", tag = "reports",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The report's id")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The report's id"),
+        ("X-Dragnet-Instance" = Option<String>, Header, description = "The pulling instance's id (federation)"),
+    ),
     responses(
         (status = 200, body = ReportView),
         (status = 401, body = ErrorResponse),
@@ -142,10 +148,11 @@ pub(crate) async fn batch(
 )]
 pub(crate) async fn get_one(
     State(state): State<AppState>,
-    who: Principal,
+    Reader(who): Reader,
+    Puller(puller): Puller,
     Path(id): Path<String>,
 ) -> Result<Json<ReportView>, ApiError> {
-    Ok(Json(state.engine.get_report(&who.viewer, parse_id(&id, "report")?).await?))
+    Ok(Json(state.engine.get_report_as(&who, parse_id(&id, "report")?, puller).await?))
 }
 
 /// Revokes a report of the caller's organisation (analysts and admins): it disappears for

@@ -8,13 +8,14 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use engine::{EventView, Principal, StreamItem, StreamOptions, StreamRequest};
+use engine::{EventView, StreamItem, StreamOptions, StreamRequest};
 use model::ObservableKind;
 use model::event::EventType;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::{Puller, Reader};
 use crate::error::{ApiError, ErrorResponse};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -76,6 +77,11 @@ fn request(query: Option<&str>, headers: &HeaderMap) -> Result<StreamRequest, Ap
 /// is idle. A client that falls behind by more than the server's buffer gets a final
 /// `event: error` (`{"code": "stream_lagged", "message", "last_event_id"}`) and is
 /// disconnected; reconnecting with that id resumes where it stopped.
+///
+/// Federation: a peer organisation's token (another instance pulling) gets report events only,
+/// under the export rule (never TLP:RED or AMBER+STRICT; AMBER only when it is named); the
+/// pulling instance names itself with `X-Dragnet-Instance` so that what came through it is
+/// left out.
 #[utoipa::path(
     get, path = "/api/v1/stream", tag = "stream",
     security(("bearer" = [])),
@@ -85,6 +91,7 @@ fn request(query: Option<&str>, headers: &HeaderMap) -> Result<StreamRequest, Ap
         ("label" = Option<Vec<String>>, Query, description = "Labels of the report the event is about (repeatable)"),
         ("after" = Option<String>, Query, description = "Resume after this event id (0: from the first event); `Last-Event-ID` wins"),
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
+        ("X-Dragnet-Instance" = Option<String>, Header, description = "The pulling instance's id (federation)"),
     ),
     responses(
         (status = 200, description = "a stream of events; a final `event: error` carries a StreamError", content_type = "text/event-stream", body = EventView),
@@ -95,11 +102,13 @@ fn request(query: Option<&str>, headers: &HeaderMap) -> Result<StreamRequest, Ap
 )]
 pub(crate) async fn stream(
     State(state): State<AppState>,
-    who: Principal,
+    Reader(who): Reader,
+    Puller(puller): Puller,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let request = request(query.as_deref(), &headers)?;
+    let mut request = request(query.as_deref(), &headers)?;
+    request.puller = puller;
     let options = StreamOptions { buffer: state.options.stream_buffer, ..StreamOptions::default() };
     let events = state.engine.stream(who, request, options).await?;
     let stop = state.shutdown.subscribe();

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 60] = [
+const ROUTES: [(&str, &str); 61] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -23,6 +23,7 @@ const ROUTES: [(&str, &str); 60] = [
     ("post", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
     ("get", "/api/v1/whoami"),
+    ("get", "/api/v1/instance"),
     ("get", "/api/v1/reports"),
     ("post", "/api/v1/reports"),
     ("post", "/api/v1/reports/batch"),

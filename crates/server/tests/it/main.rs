@@ -7,6 +7,7 @@ mod check;
 mod discovery;
 mod errors;
 mod extract;
+mod federation;
 mod graph;
 mod harness;
 mod hashes;

@@ -1,5 +1,6 @@
-// One report as the caller may see it: marking, audience, labels, narrative, observables and,
-// for scam reports, the intake facts (victim data only for the reporting organisation).
+// One report as the caller may see it: marking, audience, labels, narrative, observables,
+// for scam reports the intake facts (victim data only for the reporting organisation), and for
+// a report imported from a peer instance its provenance.
 
 import { h } from './h.js';
 import { api, enc } from './api.js';
@@ -41,6 +42,28 @@ function scamFacts(scam) {
   ];
 }
 
+// Where a report imported from a peer instance comes from (federation).
+function provenance(p) {
+  const chain = (p.chain || []).join(' → ');
+  return [
+    h('h2', null, 'Provenance'),
+    h(
+      'div',
+      { 'data-testid': 'provenance' },
+      facts([
+        ['Written on', p.origin_name ? `${p.origin_name} (${p.origin_instance})` : p.origin_instance],
+        ['Original author', p.original_author],
+        ['Original report id', h('code', null, p.original_report_id)],
+        ['Pulled from', `${p.peer_name} (${p.peer_instance})`],
+        ['Peer URL', p.peer_url || null],
+        ['Report id on the peer', h('code', null, p.peer_report_id)],
+        ['Instances traversed', chain || null],
+        ['Imported', dateTime(p.imported_at)],
+      ]),
+    ),
+  ];
+}
+
 export async function render(app, id) {
   const r = await api(`/reports/${enc(id || '')}`);
   const audience = [...(r.audience.organizations || []), ...(r.audience.communities || [])];
@@ -75,6 +98,7 @@ export async function render(app, id) {
         )
       : h('p', { class: 'muted' }, 'No observable.'),
     r.scam ? scamFacts(r.scam) : null,
+    r.provenance ? provenance(r.provenance) : null,
     r.victim_pii
       ? [
           h('h2', null, 'Victim (your organisation only)'),

@@ -63,6 +63,7 @@ pub fn every_kind_report() -> Report {
         .map(|(i, (k, v))| observable(*k, v, (i % 3 == 0).then_some("scammer-contact")))
         .collect();
     Report {
+        provenance: None,
         id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001),
         kind: ReportKind::Scam,
         title: "Tech-support scam: 'Microsoft' pop-up \\ fake refund".into(),
@@ -91,6 +92,7 @@ pub fn every_kind_report() -> Report {
 /// A second, intel report sharing two values with the first.
 pub fn intel_report() -> Report {
     Report {
+        provenance: None,
         id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002),
         kind: ReportKind::Intel,
         title: String::new(),
@@ -149,6 +151,7 @@ fn from_input(input: &ReportInput, author: OrgId, i: usize) -> Report {
         })
         .collect();
     Report {
+        provenance: None,
         id: Uuid::from_u128(0x0194_0000_0000_7000_8000_0000_0000_0000 + i as u128),
         kind: input.kind,
         title: input.title.clone(),

@@ -270,3 +270,33 @@ fn demo_reports_export() {
         }
     }
 }
+
+#[test]
+fn without_victim_pii_redacts_what_a_federated_copy_holds() {
+    let mut a = sample::every_kind_report();
+    let pii = a.victim_pii.clone().unwrap();
+    a.narrative.push_str(" Victim: Margarethe Quellenberg.");
+    a.title.push_str(" (Margarethe Quellenberg)");
+    a.labels.push("Margarethe Quellenberg".into());
+    a.observables.push(model::ReportObservable {
+        kind: ObservableKind::Phone,
+        value: "+442079460321".into(),
+        original: Some("+44 20 7946 0321".into()),
+        role: Some("victim-phone".into()),
+    });
+    let kept = a.observables.len() - 1;
+    let out = stix::export::without_victim_pii(&a);
+    assert_eq!(out.victim_pii, None);
+    assert_eq!(out.observables.len(), kept, "the victim's phone is left out");
+    let text = serde_json::to_string(&out).unwrap();
+    for v in [pii.name, pii.phone, pii.email, pii.address, pii.notes].into_iter().flatten() {
+        assert!(!text.contains(&v), "{v} leaked");
+    }
+    for v in ["+442079460321", "Quellenberg"] {
+        assert!(!text.contains(v), "{v} leaked");
+    }
+    assert!(out.narrative.contains("[redacted]") && out.title.contains("[redacted]"));
+    // Without victim data there is nothing to redact.
+    let plain = sample::intel_report();
+    assert_eq!(stix::export::without_victim_pii(&plain), plain);
+}
