@@ -359,6 +359,7 @@ fn report(observables: Vec<(K, &str, Option<&str>, Option<&str>)>, narrative: &s
         scam: None,
         victim_pii: None,
         discoverable: None,
+        provenance: None,
     }
 }
 
