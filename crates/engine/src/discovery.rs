@@ -168,7 +168,10 @@ impl Engine {
             return Err(EngineError::not_found("report"));
         }
         report.discoverable = discoverable;
-        self.reshared(std::slice::from_ref(&report));
+        self.commit_state(model::event::StateChange::ReportDiscoverable { id }, || {
+            self.reshared(std::slice::from_ref(&report))
+        })
+        .await;
         drop(_w);
         self.get_report(&actor.viewer, id).await
     }
@@ -205,7 +208,10 @@ impl Engine {
         if !self.store.set_org_reports_discoverable(org.0, on).await? {
             return Err(EngineError::not_found(format!("organisation {org_name:?}")));
         }
-        self.index.write().unwrap_or_else(|e| e.into_inner()).set_org_discoverable(org.0, on);
+        self.commit_state(model::event::StateChange::OrgDiscoverable { org: org.0, on }, || {
+            self.index.write().unwrap_or_else(|e| e.into_inner()).set_org_discoverable(org.0, on)
+        })
+        .await;
         Ok(DiscoverySettingView { organization: org.1, reports_discoverable: on })
     }
 
@@ -288,7 +294,7 @@ impl Engine {
             events
         };
         let stored = self.store.insert_access_requests(&routed, &events).await?;
-        self.publish(stored);
+        self.commit(stored, || {}).await;
         let records = earlier.iter().filter(|r| r.request_id == request_id).chain(&routed);
         let request = outgoing(request_id, records).ok_or_else(not_held)?;
         Ok(RequestedAccess { request, routed })
@@ -419,8 +425,7 @@ impl Engine {
         else {
             return Err(EngineError::Conflict("the access request was decided meanwhile".into()));
         };
-        self.reshared(&reports);
-        self.publish(stored);
+        self.commit(stored, || self.reshared(&reports)).await;
         let decided = AccessRequest {
             status: AccessRequestStatus::Granted,
             decided_at: Some(at),

@@ -165,9 +165,11 @@ impl Engine {
         }
         let name = Self::check_name("name", name)?;
         self.store.set_instance_name(&name).await?;
-        let mut i = self.instance.write().unwrap_or_else(|e| e.into_inner());
-        i.name = name;
-        Ok(i.clone())
+        self.commit_state(model::event::StateChange::Instance, || {
+            self.instance.write().unwrap_or_else(|e| e.into_inner()).name = name;
+        })
+        .await;
+        Ok(self.instance())
     }
 
     /// Marks an organisation as a peer organisation or not (operator admins, or local access).
@@ -193,7 +195,10 @@ impl Engine {
         }
         self.store.set_org_peer(org.id, peer).await?;
         org.peer = peer;
-        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
+        self.commit_state(model::event::StateChange::Directory, || {
+            self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org)
+        })
+        .await;
         self.list_orgs()
             .into_iter()
             .find(|o| o.name == name)

@@ -533,7 +533,7 @@ impl Engine {
             e => e.into(),
         })?;
         let view = self.set_view(&set, Counts::default());
-        self.hashlists_mut().add_set(set);
+        self.commit_state(model::event::StateChange::HashLists, || self.hashlists_mut().add_set(set)).await;
         Ok(view)
     }
 
@@ -596,10 +596,11 @@ impl Engine {
         if !updated {
             return Err(EngineError::not_found("hash set"));
         }
-        let mut h = self.hashlists_mut();
-        h.sets[slot as usize] = set.clone();
-        let counts = h.counts[slot as usize];
-        drop(h);
+        self.commit_state(model::event::StateChange::HashLists, || {
+            self.hashlists_mut().sets[slot as usize] = set.clone()
+        })
+        .await;
+        let counts = self.hashlists().counts[slot as usize];
         Ok(self.set_view(&set, counts))
     }
 
@@ -700,16 +701,19 @@ impl Engine {
         if !reinstate_ids.is_empty() {
             self.store.set_hash_entries_withdrawn(&reinstate_ids, None).await?;
         }
-        let mut h = self.hashlists_mut();
-        for e in &new {
-            if let Some(Key::Pdq(hash)) = h.add_slot(e) {
-                let slot = h.slot_of[&e.id];
-                h.pdq.insert(u64::from(slot), hash);
+        self.commit_state(model::event::StateChange::HashLists, || {
+            let mut h = self.hashlists_mut();
+            for e in &new {
+                if let Some(Key::Pdq(hash)) = h.add_slot(e) {
+                    let slot = h.slot_of[&e.id];
+                    h.pdq.insert(u64::from(slot), hash);
+                }
             }
-        }
-        for &slot in &reinstate {
-            h.set_withdrawn(slot, false);
-        }
+            for &slot in &reinstate {
+                h.set_withdrawn(slot, false);
+            }
+        })
+        .await;
         outcome.added = new.len();
         outcome.reinstated = reinstate.len();
         Ok(outcome)
@@ -765,10 +769,13 @@ impl Engine {
             slots.iter().map(|&s| h.slots[s as usize].id).collect()
         };
         let changed = self.store.set_hash_entries_withdrawn(&ids, Some(now())).await?;
-        let mut h = self.hashlists_mut();
-        for &s in &slots {
-            h.set_withdrawn(s, true);
-        }
+        self.commit_state(model::event::StateChange::HashLists, || {
+            let mut h = self.hashlists_mut();
+            for &s in &slots {
+                h.set_withdrawn(s, true);
+            }
+        })
+        .await;
         outcome.withdrawn = usize::try_from(changed).unwrap_or(usize::MAX);
         Ok(outcome)
     }
@@ -1027,7 +1034,7 @@ impl Engine {
         }
         let events = self.match_events(actor, &sightings, &matches, at);
         let stored = self.store.insert_hash_sightings(&sightings, &events).await?;
-        self.publish(stored);
+        self.commit(stored, || {}).await;
         Ok(MatchOutcome { radius, queries, matches })
     }
 

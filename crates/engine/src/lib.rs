@@ -12,7 +12,10 @@ mod views;
 pub use error::EngineError;
 pub use views::*;
 mod alerts;
+mod apply;
 mod campaigns;
+
+pub use apply::SYNC_POLL_DEFAULT;
 
 pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};
 mod directory;
