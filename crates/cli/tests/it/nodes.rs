@@ -33,7 +33,7 @@ impl Deployment {
         let unique = uuid::Uuid::now_v7().simple().to_string();
         let db = format!("dragnet_nodes_{unique}");
         let mut c = sqlx::PgConnection::connect(pg).await.expect("postgres is reachable");
-        sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut c).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut c).await.unwrap();
         // postgres://USER@HOST:PORT/DB: the same server, the new database.
         let (server, _) = pg.split('?').next().unwrap().rsplit_once('/').expect("a database url");
         Deployment {
@@ -56,7 +56,7 @@ impl Drop for Deployment {
             rt.block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")))
                         .execute(&mut c)
                         .await;
                 }
