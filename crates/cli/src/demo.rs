@@ -130,7 +130,7 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let forms: Vec<String> = settings.public_intake.clone().unwrap_or_default();
-    crate::serve::serve_engine(engine, settings, |addr| {
+    crate::serve::serve_engine(engine, settings, true, |addr| {
         print_tokens(&tokens, Some(addr), &dir);
         for f in &forms {
             println!("public scam-report form of {f}: http://{addr}/intake/{}", engine::intake_slug(f));

@@ -31,6 +31,11 @@ pub struct ServeArgs {
     /// restarted node resumes where it stopped [default: HOSTNAME-PORT]
     #[arg(long, env = "DRAGNET_NODE_NAME", value_name = "NAME", requires = "nats")]
     pub node_name: Option<String>,
+
+    /// Do not pull from federation peers on this node. Several nodes of one deployment pull
+    /// the same peers; let one node pull (the others serve what it imports).
+    #[arg(long)]
+    pub no_pull_peers: bool,
 }
 
 /// This machine's host name, for the default node name.
@@ -67,7 +72,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             Arc::new(Engine::open(Arc::new(store), engine_options).await?)
         }
     };
-    serve_engine(engine, settings, |addr| {
+    serve_engine(engine, settings, !args.no_pull_peers, |addr| {
         eprintln!(
             "dragnet is listening on http://{addr} (API under /api/v1, OpenAPI at /api/v1/openapi.json)"
         );
@@ -79,6 +84,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
 pub async fn serve_engine(
     engine: Arc<Engine>,
     settings: &Settings,
+    pull_peers: bool,
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
     let options = settings.server_options()?;
@@ -91,10 +97,12 @@ pub async fn serve_engine(
     let sync = engine.spawn_sync(engine::SYNC_POLL_DEFAULT);
     on_ready(listener.local_addr()?);
     // Pull every peer while serving; the pullers store their positions when they stop.
-    let pullers = server::federation::Pullers::start(Arc::clone(&engine), federation);
+    let pullers = pull_peers.then(|| server::federation::Pullers::start(Arc::clone(&engine), federation));
     let state = server::AppState::with_options(engine, options);
     let served = server::serve(listener, state).await.context("server failed");
-    pullers.stop().await;
+    if let Some(pullers) = pullers {
+        pullers.stop().await;
+    }
     sync.abort();
     served
 }
