@@ -759,4 +759,28 @@ mod tests {
         assert!(by.visible_to(&named) && !by.visible_to(&author) && !by.visible_to(&outsider));
         assert!(!serde_json::to_string(&by).unwrap().contains("\"owner\""));
     }
+
+    #[test]
+    fn internal_events_are_visible_to_nobody_and_not_a_public_type() {
+        let e = Event::state_changed(StateChange::Directory, t("2026-03-01T10:00:00Z"));
+        assert!(e.is_internal());
+        for role in Role::ALL {
+            // Not even the nil organisation the access facts name.
+            for o in [OrgId(Uuid::nil()), org(1)] {
+                assert!(!e.visible_to(&Viewer::new(o, role, vec![])), "{role:?}");
+            }
+        }
+        assert!(!EventType::ALL.contains(&EventType::StateChanged));
+        assert!("state.changed".parse::<EventType>().is_err(), "clients cannot ask for it");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], "state.changed");
+        assert_eq!(json["data"]["what"], "directory");
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), e);
+        let report = Event::new(
+            e.at,
+            org_only(org(1)),
+            EventPayload::ReportRevoked(ReportRevokedEvent { id: Uuid::nil(), revoked_at: e.at }),
+        );
+        assert!(report.visible_to(&Viewer::new(org(1), Role::Reader, vec![])), "the check is not vacuous");
+    }
 }

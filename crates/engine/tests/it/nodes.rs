@@ -46,7 +46,11 @@ async fn writes_on_one_node_are_applied_on_the_other(shared_bus: bool) {
     a.create_org(None, "bank", false).await.unwrap();
     a.create_org(None, "hotline", false).await.unwrap();
     a.create_community(None, "fraud", &["bank".into(), "hotline".into()]).await.unwrap();
-    eventually("the directory reaches b", || b.list_orgs().len() == 3).await;
+    eventually("the directory reaches b", || {
+        b.list_orgs().len() == 3
+            && b.local_principal("hotline").is_ok_and(|p| p.viewer.communities.len() == 1)
+    })
+    .await;
     let t = a.create_token(None, "hotline", Role::Analyst, "test", None).await.unwrap();
     let hotline = b.authenticate(&t.token).await.unwrap();
     assert_eq!(hotline.viewer.communities.len(), 1, "b knows the hotline is in the fraud community");
