@@ -69,6 +69,7 @@ mod extract;
 mod middleware;
 mod openapi;
 mod routes;
+pub mod tls;
 mod ui;
 
 pub use error::{ApiError, ErrorResponse};
@@ -192,8 +193,33 @@ pub async fn serve_with_shutdown(
     Ok(())
 }
 
+/// [`serve_with_shutdown`] over TLS: the same application, HTTPS only on `listener`.
+pub async fn serve_tls_with_shutdown(
+    listener: tokio::net::TcpListener,
+    tls: &tls::Tls,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "serving https");
+    let streams = Arc::clone(&state.shutdown);
+    let handle = axum_server::Handle::new();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        streams.send_replace(true);
+        // Requests in flight finish; a connection still open after this long is closed.
+        stopping.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, tls.rustls())?
+        .handle(handle)
+        .serve(app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
 /// Completes on ctrl-c or, on Unix, SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for ctrl-c");
