@@ -468,7 +468,7 @@ impl Puller {
             return Ok(Step::Removed);
         }
         tracing::info!(peer = %base, remote = %remote.name, resume = self.state.cursor.is_some(), "following the peer's stream");
-        let mut parser = SseParser::default();
+        let mut parser = crate::sse::SseParser::default();
         loop {
             let chunk = match tokio::time::timeout(self.options.idle_timeout, resp.chunk()).await {
                 Err(_) => {
@@ -601,77 +601,9 @@ impl Puller {
     }
 }
 
-/// One Server-Sent Events frame.
-#[derive(Debug, Default, PartialEq)]
-struct Frame {
-    id: Option<String>,
-    event: Option<String>,
-    data: String,
-}
-
-/// Reads frames out of a byte stream as it arrives (`field: value` lines, a blank line ends a
-/// frame, `:` starts a comment).
-#[derive(Debug, Default)]
-struct SseParser {
-    pending: Vec<u8>,
-    frame: Frame,
-    has_data: bool,
-}
-
-impl SseParser {
-    fn push(&mut self, bytes: &[u8]) -> Vec<Frame> {
-        self.pending.extend_from_slice(bytes);
-        let mut out = Vec::new();
-        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let line = String::from_utf8_lossy(&line);
-            let line = line.trim_end_matches(['\n', '\r']);
-            if line.is_empty() {
-                let frame = std::mem::take(&mut self.frame);
-                if self.has_data || frame.event.is_some() {
-                    out.push(frame);
-                }
-                self.has_data = false;
-                continue;
-            }
-            if line.starts_with(':') {
-                continue;
-            }
-            let (field, value) = line.split_once(':').unwrap_or((line, ""));
-            let value = value.strip_prefix(' ').unwrap_or(value);
-            match field {
-                "id" => self.frame.id = Some(value.to_string()),
-                "event" => self.frame.event = Some(value.to_string()),
-                "data" => {
-                    if self.has_data {
-                        self.frame.data.push('\n');
-                    }
-                    self.frame.data.push_str(value);
-                    self.has_data = true;
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sse_frames_split_across_chunks() {
-        let mut p = SseParser::default();
-        assert!(p.push(b"id: 1\nevent: report.cre").is_empty());
-        let frames = p.push(b"ated\ndata: {\"a\":1}\n\n: heartbeat\n\nid: 2\ndata: x\ndata: y\n\n");
-        assert_eq!(frames.len(), 2);
-        assert_eq!(
-            frames[0],
-            Frame { id: Some("1".into()), event: Some("report.created".into()), data: "{\"a\":1}".into() }
-        );
-        assert_eq!(frames[1].data, "x\ny");
-    }
 
     #[tokio::test]
     async fn private_addresses_are_refused_unless_allowed() {

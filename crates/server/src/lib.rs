@@ -69,6 +69,7 @@ mod extract;
 mod middleware;
 mod openapi;
 mod routes;
+pub mod sse;
 pub mod tls;
 mod ui;
 
