@@ -74,6 +74,16 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_STREAM_BUFFER", value_name = "EVENTS")]
     pub stream_buffer: Option<usize>,
 
+    /// Requests per token: `N/s`, `N/m` or `N/h`, optionally `,BURST` (e.g. `50/s,500`);
+    /// over it, `429 rate_limited` with `Retry-After` [default: off]
+    #[arg(long, global = true, env = "DRAGNET_RATE_LIMIT_TOKEN", value_name = "RATE")]
+    pub rate_limit_token: Option<String>,
+
+    /// Failed authentications per client address (same syntax, or `off`); over it, requests
+    /// whose credentials do not authenticate get `429` [default: 30/m,60]
+    #[arg(long, global = true, env = "DRAGNET_RATE_LIMIT_AUTH_FAILURES", value_name = "RATE")]
+    pub rate_limit_auth_failures: Option<String>,
+
     /// This instance's name, shown to peers (federation) [default: the stored one, first
     /// `dragnet-` and the first digits of the instance id]
     #[arg(long, global = true, env = "DRAGNET_INSTANCE_NAME", value_name = "NAME")]
@@ -144,6 +154,8 @@ impl Settings {
             taxii_max_content_length,
             stream_heartbeat,
             stream_buffer,
+            rate_limit_token,
+            rate_limit_auth_failures,
             instance_name,
             federation_allow_private,
             federation_taxii_interval,
@@ -197,6 +209,18 @@ impl Settings {
                 bail!("--stream-buffer must be at least 1 event");
             }
             options.stream_buffer = n;
+        }
+        let rate = |flag: &str, value: &str| -> anyhow::Result<Option<server::limits::Rate>> {
+            if value.trim() == "off" {
+                return Ok(None);
+            }
+            server::limits::Rate::parse(value).map(Some).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+        };
+        if let Some(v) = &self.rate_limit_token {
+            options.token_rate = rate("--rate-limit-token", v)?;
+        }
+        if let Some(v) = &self.rate_limit_auth_failures {
+            options.auth_failure_rate = rate("--rate-limit-auth-failures", v)?;
         }
         Ok(options)
     }
