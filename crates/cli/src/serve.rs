@@ -31,11 +31,6 @@ pub struct ServeArgs {
     /// restarted node resumes where it stopped [default: HOSTNAME-PORT]
     #[arg(long, env = "DRAGNET_NODE_NAME", value_name = "NAME", requires = "nats")]
     pub node_name: Option<String>,
-
-    /// Do not pull from federation peers on this node. Several nodes of one deployment pull
-    /// the same peers; let one node pull (the others serve what it imports).
-    #[arg(long)]
-    pub no_pull_peers: bool,
 }
 
 /// This machine's host name, for the default node name.
@@ -72,9 +67,10 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             Arc::new(Engine::open(Arc::new(store), engine_options).await?)
         }
     };
-    serve_engine(engine, settings, !args.no_pull_peers, |addr| {
+    let scheme = if settings.tls_cert.is_some() { "https" } else { "http" };
+    serve_engine(engine, settings, |addr| {
         eprintln!(
-            "dragnet is listening on http://{addr} (API under /api/v1, OpenAPI at /api/v1/openapi.json)"
+            "dragnet is listening on {scheme}://{addr} (API under /api/v1, OpenAPI at /api/v1/openapi.json)"
         );
     })
     .await
@@ -84,10 +80,10 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
 pub async fn serve_engine(
     engine: Arc<Engine>,
     settings: &Settings,
-    pull_peers: bool,
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
     let options = settings.server_options()?;
+    let tls = settings.tls()?;
     let addr = settings.listen();
     let listener =
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -97,9 +93,16 @@ pub async fn serve_engine(
     let sync = engine.spawn_sync(engine::SYNC_POLL_DEFAULT);
     on_ready(listener.local_addr()?);
     // Pull every peer while serving; the pullers store their positions when they stop.
-    let pullers = pull_peers.then(|| server::federation::Pullers::start(Arc::clone(&engine), federation));
+    let pullers = settings
+        .federation_pull
+        .unwrap_or(true)
+        .then(|| server::federation::Pullers::start(Arc::clone(&engine), federation));
     let state = server::AppState::with_options(engine, options);
-    let served = server::serve(listener, state).await.context("server failed");
+    let served = match &tls {
+        None => server::serve(listener, state).await,
+        Some(tls) => server::serve_tls_with_shutdown(listener, tls, state, server::shutdown_signal()).await,
+    }
+    .context("server failed");
     if let Some(pullers) = pullers {
         pullers.stop().await;
     }
