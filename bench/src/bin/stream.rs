@@ -151,7 +151,7 @@ async fn run(
             (http.clone(), a.post.clone(), a.token.clone(), Arc::clone(&sent), prefix.to_string());
         tokio::spawn(async move {
             for i in 0..n {
-                post_one(&http, &post[i % post.len()], &token, &format!("{prefix}-{i}"), &sent).await?;
+                self::post(&http, &post[i % post.len()], &token, &format!("{prefix}-{i}"), &sent).await?;
             }
             anyhow::Ok(())
         })
@@ -182,16 +182,6 @@ async fn run(
     }
     latencies.sort_unstable();
     Ok((latencies, last.duration_since(start).as_secs_f64()))
-}
-
-async fn post_one(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    title: &str,
-    sent: &Sent,
-) -> anyhow::Result<()> {
-    post(http, url, token, title, sent).await
 }
 
 #[tokio::main]
