@@ -219,11 +219,8 @@ impl Verifier {
         let intact = entry_hash(e.seq, &e.record, &e.prev_hash) == e.hash;
         if !intact {
             // Written at another place? Its predecessor tells where.
-            let written_as = if e.prev_hash == GENESIS {
-                Some(1)
-            } else {
-                self.seen.get(&e.prev_hash).map(|s| s + 1)
-            };
+            let written_as =
+                if e.prev_hash == GENESIS { Some(1) } else { self.seen.get(&e.prev_hash).map(|s| s + 1) };
             let candidates = written_as.into_iter().chain(e.seq.saturating_sub(8)..e.seq + 8);
             for s in candidates {
                 if s != e.seq && s > 0 && entry_hash(s, &e.record, &e.prev_hash) == e.hash {
@@ -325,7 +322,11 @@ mod tests {
             .map(|seq| {
                 let r = AuditRecord::new(
                     t0 + chrono::Duration::seconds(seq as i64),
-                    AuditActor::org(OrgId(Uuid::from_u128(7)), Role::Admin, Some(Uuid::from_u128(seq as u128))),
+                    AuditActor::org(
+                        OrgId(Uuid::from_u128(7)),
+                        Role::Admin,
+                        Some(Uuid::from_u128(seq as u128)),
+                    ),
                     "report.create",
                     "report",
                     Uuid::from_u128(100 + seq as u128),

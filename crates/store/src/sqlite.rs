@@ -1564,4 +1564,34 @@ impl Store for SqliteStore {
     async fn get_taxii_status(&self, id: Uuid) -> Result<Option<TaxiiStatusRecord>, StoreError> {
         self.sqlite_get_taxii_status(id).await
     }
+
+    async fn append_audit(
+        &self,
+        records: &[model::audit::AuditRecord],
+    ) -> Result<Vec<model::audit::AuditEntry>, StoreError> {
+        self.sqlite_append_audit(records).await
+    }
+
+    async fn audit_entries(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<model::audit::AuditEntry>, StoreError> {
+        self.sqlite_audit_entries(after, limit).await
+    }
+
+    async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError> {
+        self.sqlite_audit_head().await
+    }
+
+    async fn list_audit(
+        &self,
+        query: &crate::audit::AuditQuery,
+    ) -> Result<Vec<model::audit::AuditEntry>, StoreError> {
+        self.sqlite_list_audit(query).await
+    }
+
+    async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        self.sqlite_integrity_check().await
+    }
 }
