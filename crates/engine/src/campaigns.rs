@@ -522,6 +522,8 @@ impl Engine {
         };
         let _w = self.writes.lock().await;
         self.store.set_hub_mark(&mark).await?;
+        let object = format!("{}:{}", mark.kind, mark.value);
+        self.audit(crate::audit_actor(Some(actor)), "hub.mark", "hub_mark", object, None).await;
         let mut campaigns = self.campaigns.write().unwrap_or_else(|e| e.into_inner());
         campaigns.apply_mark(&mark);
         self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(mark.kind, &mark.value, true);
@@ -555,7 +557,12 @@ impl Engine {
             self.campaigns.write().unwrap_or_else(|e| e.into_inner()).index.unmark_hub(&k);
             self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(k.kind, &k.value, false);
         }
-        if found { Ok(()) } else { Err(EngineError::not_found("hub mark")) }
+        if !found {
+            return Err(EngineError::not_found("hub mark"));
+        }
+        let object = format!("{}:{}", c.kind, c.value);
+        self.audit(crate::audit_actor(Some(actor)), "hub.unmark", "hub_mark", object, None).await;
+        Ok(())
     }
 
     /// Every hub with its reason and instance-wide degree (operator admins: the list names

@@ -169,6 +169,9 @@ impl Engine {
         }
         report.discoverable = discoverable;
         self.reshared(std::slice::from_ref(&report));
+        let detail = serde_json::json!({ "discoverable": discoverable });
+        self.audit(crate::audit_actor(Some(actor)), "report.set_discoverable", "report", id, Some(detail))
+            .await;
         drop(_w);
         self.get_report(&actor.viewer, id).await
     }
@@ -206,6 +209,8 @@ impl Engine {
             return Err(EngineError::not_found(format!("organisation {org_name:?}")));
         }
         self.index.write().unwrap_or_else(|e| e.into_inner()).set_org_discoverable(org.0, on);
+        let detail = serde_json::json!({ "reports_discoverable": on });
+        self.audit(crate::audit_actor(actor), "discovery.set", "organization", org.0.0, Some(detail)).await;
         Ok(DiscoverySettingView { organization: org.1, reports_discoverable: on })
     }
 
@@ -289,6 +294,17 @@ impl Engine {
         };
         let stored = self.store.insert_access_requests(&routed, &events).await?;
         self.publish(stored);
+        if !routed.is_empty() {
+            let detail = serde_json::json!({ "kind": obs.kind, "records": routed.len() });
+            self.audit(
+                crate::audit_actor(Some(actor)),
+                "access_request.create",
+                "access_request",
+                request_id,
+                Some(detail),
+            )
+            .await;
+        }
         let records = earlier.iter().filter(|r| r.request_id == request_id).chain(&routed);
         let request = outgoing(request_id, records).ok_or_else(not_held)?;
         Ok(RequestedAccess { request, routed })
@@ -421,6 +437,15 @@ impl Engine {
         };
         self.reshared(&reports);
         self.publish(stored);
+        let detail = serde_json::json!({ "requester": record.requester.0, "reports": ids });
+        self.audit(
+            crate::audit_actor(Some(actor)),
+            "access_request.grant",
+            "access_request",
+            id,
+            Some(detail),
+        )
+        .await;
         let decided = AccessRequest {
             status: AccessRequestStatus::Granted,
             decided_at: Some(at),
@@ -447,6 +472,15 @@ impl Engine {
         {
             return Err(EngineError::Conflict("the access request was decided meanwhile".into()));
         }
+        let detail = serde_json::json!({ "requester": record.requester.0 });
+        self.audit(
+            crate::audit_actor(Some(actor)),
+            "access_request.decline",
+            "access_request",
+            id,
+            Some(detail),
+        )
+        .await;
         let decided = AccessRequest {
             status: AccessRequestStatus::Declined,
             decided_at: Some(at),

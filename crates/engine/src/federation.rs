@@ -165,6 +165,9 @@ impl Engine {
         }
         let name = Self::check_name("name", name)?;
         self.store.set_instance_name(&name).await?;
+        let detail = serde_json::json!({ "name": name });
+        let id = self.instance().id;
+        self.audit(crate::audit_actor(actor), "instance.rename", "instance", id, Some(detail)).await;
         let mut i = self.instance.write().unwrap_or_else(|e| e.into_inner());
         i.name = name;
         Ok(i.clone())
@@ -192,6 +195,8 @@ impl Engine {
             return Err(EngineError::invalid("peer", "a peer organisation cannot operate the instance"));
         }
         self.store.set_org_peer(org.id, peer).await?;
+        let detail = serde_json::json!({ "peer": peer });
+        self.audit(crate::audit_actor(actor), "org.set_peer", "organization", org.id.0, Some(detail)).await;
         org.peer = peer;
         self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
         self.list_orgs()
@@ -332,6 +337,8 @@ impl Engine {
             },
         };
         self.store.create_peer(&record).await?;
+        let detail = serde_json::json!({ "url": record.url, "kind": record.kind });
+        self.audit(model::audit::AuditActor::cli(), "peer.create", "peer", record.id, Some(detail)).await;
         Ok(self.peer_view(&record))
     }
 
@@ -362,6 +369,7 @@ impl Engine {
         if !self.store.delete_peer(peer.id).await? {
             return Err(EngineError::not_found(format!("peer {wanted:?}")));
         }
+        self.audit(model::audit::AuditActor::cli(), "peer.delete", "peer", peer.id, None).await;
         Ok(self.peer_view(peer))
     }
 
@@ -475,6 +483,7 @@ impl Engine {
         }
         if !new.is_empty() {
             self.insert_reports(&new).await?;
+            self.audit_created(Some(model::audit::AuditActor::system()), &new).await;
             drop(_w);
             self.alert(&new).await;
         }
@@ -492,7 +501,19 @@ impl Engine {
             Some(local) => {
                 let live =
                     self.store.get_reports(&[local]).await?.pop().is_some_and(|r| r.revoked_at.is_none());
-                Ok(live && self.revoke_stored(local).await?)
+                let revoked = live && self.revoke_stored(local).await?;
+                if revoked {
+                    let detail = serde_json::json!({ "peer_instance": remote_instance });
+                    self.audit(
+                        model::audit::AuditActor::system(),
+                        "report.revoke",
+                        "report",
+                        local,
+                        Some(detail),
+                    )
+                    .await;
+                }
+                Ok(revoked)
             }
             None => Ok(false),
         }

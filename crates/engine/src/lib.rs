@@ -12,6 +12,8 @@ mod views;
 pub use error::EngineError;
 pub use views::*;
 mod alerts;
+mod audit;
+pub use audit::{AUDIT_READ_IDS_MAX, AuditEntryView, AuditFilter, audit_actor, read_is_audited};
 mod campaigns;
 
 pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};

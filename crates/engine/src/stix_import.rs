@@ -266,6 +266,7 @@ impl Engine {
             return Ok(out);
         }
         self.insert_reports(&reports).await?;
+        self.audit_created(Some(crate::audit_actor(Some(poster))), &reports).await;
         drop(_w);
         self.alert(&reports).await;
         out.observables = reports.iter().map(|r| r.observables.len()).sum();
