@@ -212,3 +212,10 @@ impl Engine {
         Ok(Page { items: entries.into_iter().map(|e| self.audit_view(e)).collect(), next_cursor })
     }
 }
+
+impl Engine {
+    /// Walks the whole audit chain (see [`store::audit::verify`]).
+    pub async fn verify_audit(&self) -> Result<store::audit::AuditSummary, store::audit::VerifyError> {
+        store::audit::verify(self.store.as_ref()).await
+    }
+}
