@@ -810,15 +810,20 @@ impl Engine {
     async fn store_one(&self, author: &Principal, mut report: Report) -> Result<ReportView, EngineError> {
         let _w = self.writes.lock().await;
         report.id = Uuid::now_v7();
-        self.insert_reports(std::slice::from_ref(&report)).await?;
-        self.audit_created(Some(audit_actor(Some(author))), std::slice::from_ref(&report)).await;
+        self.insert_reports(std::slice::from_ref(&report), Some(audit_actor(Some(author)))).await?;
         self.alert(std::slice::from_ref(&report)).await;
         Ok(self.view(report.author, &report))
     }
 
-    /// Stores reports with their `report.created` events in one transaction (under the write
-    /// lock), brings the in-memory structures up to date and publishes the events.
-    pub(crate) async fn insert_reports(&self, reports: &[Report]) -> Result<(), EngineError> {
+    /// Stores reports with their `report.created` events and their `report.create` audit
+    /// entries (by `actor`, or each by its author organisation when `None`) in one transaction
+    /// (under the write lock), brings the in-memory structures up to date and publishes the
+    /// events.
+    pub(crate) async fn insert_reports(
+        &self,
+        reports: &[Report],
+        actor: Option<model::audit::AuditActor>,
+    ) -> Result<(), EngineError> {
         let events: Vec<model::event::Event> = {
             let dir = self.directory();
             reports
@@ -826,7 +831,8 @@ impl Engine {
                 .map(|r| model::event::Event::report_created(r, &dir.org_name(r.author), r.created_at))
                 .collect()
         };
-        let events = self.store.insert_reports(reports, &events).await?;
+        let audit = Self::created_records(actor, reports);
+        let events = self.store.insert_reports_audited(reports, &events, &audit).await?;
         self.committed(reports);
         self.publish(events);
         Ok(())
@@ -844,12 +850,15 @@ impl Engine {
         }
     }
 
-    /// Records reports just created: one `report.create` entry each (their TLP and kind, never
-    /// their contents), in one append; by `actor`, or when `None` by each report's author
+    /// The audit records of reports being created: one `report.create` entry each (their TLP
+    /// and kind, never their contents); by `actor`, or when `None` by each report's author
     /// organisation.
-    pub(crate) async fn audit_created(&self, actor: Option<model::audit::AuditActor>, reports: &[Report]) {
+    fn created_records(
+        actor: Option<model::audit::AuditActor>,
+        reports: &[Report],
+    ) -> Vec<model::audit::AuditRecord> {
         let at = now();
-        let records: Vec<model::audit::AuditRecord> = reports
+        reports
             .iter()
             .map(|r| {
                 let detail =
@@ -862,8 +871,7 @@ impl Engine {
                 });
                 model::audit::AuditRecord::new(at, by, "report.create", "report", r.id, Some(detail))
             })
-            .collect();
-        self.audit_records(&records).await;
+            .collect()
     }
 
     /// Brings the in-memory structures up to date with reports just stored (under the write
@@ -992,8 +1000,7 @@ impl Engine {
             }
         }
         if !good.is_empty() {
-            self.insert_reports(&good).await?;
-            self.audit_created(records_actor, &good).await;
+            self.insert_reports(&good, records_actor).await?;
             self.alert(&good).await;
         }
         Ok(outcome)

@@ -482,8 +482,7 @@ impl Engine {
             new.push(r);
         }
         if !new.is_empty() {
-            self.insert_reports(&new).await?;
-            self.audit_created(Some(model::audit::AuditActor::system()), &new).await;
+            self.insert_reports(&new, Some(model::audit::AuditActor::system())).await?;
             drop(_w);
             self.alert(&new).await;
         }

@@ -152,6 +152,16 @@ pub trait Store: Send + Sync + 'static {
     /// (not even its events).
     async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError>;
 
+    /// [`Store::insert_reports`] with audit records appended to the audit chain in the same
+    /// transaction: the reports, their events and their audit entries are stored together or
+    /// not at all.
+    async fn insert_reports_audited(
+        &self,
+        reports: &[Report],
+        events: &[Event],
+        audit: &[AuditRecord],
+    ) -> Result<Vec<Event>, StoreError>;
+
     /// The reports with these ids, in the order asked; unknown ids are skipped (an id asked
     /// twice is returned twice).
     async fn get_reports(&self, ids: &[Uuid]) -> Result<Vec<Report>, StoreError>;

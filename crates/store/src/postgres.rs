@@ -585,14 +585,29 @@ impl Store for PgStore {
     }
 
     async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError> {
+        self.insert_reports_audited(reports, events, &[]).await
+    }
+
+    async fn insert_reports_audited(
+        &self,
+        reports: &[Report],
+        events: &[Event],
+        audit: &[model::audit::AuditRecord],
+    ) -> Result<Vec<Event>, StoreError> {
         if reports.is_empty() {
             return Ok(Vec::new());
         }
         check_batch(reports)?;
+        audit.iter().try_for_each(crate::sqlite_audit::check_record)?;
         let data = events_data(events)?;
         let mut tx = self.pool.begin().await?;
         let written = match insert_batch(&mut tx, reports).await {
-            Ok(()) => append_events_in(&mut tx, events, data).await,
+            Ok(()) => match append_events_in(&mut tx, events, data).await {
+                Ok(appended) => {
+                    crate::postgres_audit::append_audit_in(&mut tx, audit).await.map(|_| appended)
+                }
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match written {

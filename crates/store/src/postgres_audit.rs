@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use model::audit::{AuditActor, AuditEntry, AuditRecord, seal};
 use model::org::OrgId;
-use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -60,55 +60,18 @@ impl PgStore {
         }
         records.iter().try_for_each(check_record)?;
         let mut tx = self.pool().begin().await?;
-        // Serialised like event appends: the head read after the lock is granted is the last
-        // committed one, so every entry links to the entry committed before it.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
-        let head: Option<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *tx).await?;
-        let (mut seq, mut prev) = match head {
-            Some((s, h)) => (s as u64, hash_of(&h, "head hash", s)?),
-            None => (0, model::audit::GENESIS),
-        };
-        let mut out = Vec::with_capacity(records.len());
-        for r in records {
-            let mut r = r.clone();
-            r.at = from_micros(micros(r.at))?;
-            seq += 1;
-            let e = seal(seq, r, prev);
-            prev = e.hash;
-            out.push(e);
+        match append_audit_in(&mut tx, records).await {
+            Ok(out) => {
+                tx.commit().await?;
+                Ok(out)
+            }
+            Err(e) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback of an audit append failed");
+                }
+                Err(e.into())
+            }
         }
-        let col = |f: &dyn Fn(&AuditEntry) -> Option<String>| out.iter().map(f).collect::<Vec<_>>();
-        sqlx::query(concat!(
-            "INSERT INTO audit_log (",
-            audit_columns!(),
-            ") SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::text[], $4::uuid[], $5::uuid[], \
-             $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[])"
-        ))
-        .bind(out.iter().map(|e| e.seq as i64).collect::<Vec<_>>())
-        .bind(out.iter().map(|e| e.record.at).collect::<Vec<DateTime<Utc>>>())
-        .bind(col(&|e| Some(e.record.actor.kind.clone())))
-        .bind(out.iter().map(|e| e.record.actor.org.map(|o| o.0)).collect::<Vec<_>>())
-        .bind(out.iter().map(|e| e.record.actor.token).collect::<Vec<_>>())
-        .bind(col(&|e| e.record.actor.role.map(|r| r.as_str().to_string())))
-        .bind(col(&|e| Some(e.record.action.clone())))
-        .bind(col(&|e| Some(e.record.object_type.clone())))
-        .bind(col(&|e| Some(e.record.object_id.clone())))
-        .bind(col(&|e| e.record.detail.clone()))
-        .bind(out.iter().map(|e| e.prev_hash.to_vec()).collect::<Vec<_>>())
-        .bind(out.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        )
-        .bind(seq as i64)
-        .bind(prev.to_vec())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(out)
     }
 
     pub(crate) async fn pg_audit_entries(
@@ -176,4 +139,69 @@ impl PgStore {
     pub async fn execute_unchecked(&self, sql: &str) -> Result<u64, StoreError> {
         Ok(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(self.pool()).await?.rows_affected())
     }
+}
+
+/// Appends audit records inside a transaction. It takes the audit log's advisory lock first,
+/// held until the transaction ends, so appends are serialised and each links to the entry
+/// committed before it. A transaction that also appends events takes the events' lock first
+/// (no transaction takes them the other way round).
+pub(crate) async fn append_audit_in(
+    tx: &mut Transaction<'static, Postgres>,
+    records: &[AuditRecord],
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Serialised like event appends: the head read after the lock is granted is the last
+    // committed one, so every entry links to the entry committed before it.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut **tx).await?;
+    let head: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut **tx).await?;
+    let (mut seq, mut prev) = match head {
+        Some((s, h)) => (s as u64, <[u8; 32]>::try_from(h.as_slice()).map_err(|_| bad_head())?),
+        None => (0, model::audit::GENESIS),
+    };
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let mut r = r.clone();
+        r.at = from_micros(micros(r.at)).map_err(|_| bad_head())?;
+        seq += 1;
+        let e = seal(seq, r, prev);
+        prev = e.hash;
+        out.push(e);
+    }
+    let col = |f: &dyn Fn(&AuditEntry) -> Option<String>| out.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(concat!(
+        "INSERT INTO audit_log (",
+        audit_columns!(),
+        ") SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::text[], $4::uuid[], $5::uuid[], \
+             $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[])"
+    ))
+    .bind(out.iter().map(|e| e.seq as i64).collect::<Vec<_>>())
+    .bind(out.iter().map(|e| e.record.at).collect::<Vec<DateTime<Utc>>>())
+    .bind(col(&|e| Some(e.record.actor.kind.clone())))
+    .bind(out.iter().map(|e| e.record.actor.org.map(|o| o.0)).collect::<Vec<_>>())
+    .bind(out.iter().map(|e| e.record.actor.token).collect::<Vec<_>>())
+    .bind(col(&|e| e.record.actor.role.map(|r| r.as_str().to_string())))
+    .bind(col(&|e| Some(e.record.action.clone())))
+    .bind(col(&|e| Some(e.record.object_type.clone())))
+    .bind(col(&|e| Some(e.record.object_id.clone())))
+    .bind(col(&|e| e.record.detail.clone()))
+    .bind(out.iter().map(|e| e.prev_hash.to_vec()).collect::<Vec<_>>())
+    .bind(out.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .bind(seq as i64)
+    .bind(prev.to_vec())
+    .execute(&mut **tx)
+    .await?;
+    Ok(out)
+}
+
+fn bad_head() -> sqlx::Error {
+    sqlx::Error::Protocol("corrupt audit head or time".into())
 }

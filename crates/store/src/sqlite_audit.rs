@@ -2,8 +2,8 @@
 
 use model::audit::{AuditActor, AuditEntry, AuditRecord, seal};
 use model::org::OrgId;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
 
 use crate::StoreError;
 use crate::audit::AuditQuery;
@@ -68,51 +68,18 @@ impl SqliteStore {
         }
         records.iter().try_for_each(check_record)?;
         let mut tx = self.begin_write().await?;
-        let head: Option<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *tx).await?;
-        let (mut seq, mut prev) = match head {
-            Some((s, h)) => (s as u64, hash_of(&h, "head hash", s)?),
-            None => (0, model::audit::GENESIS),
-        };
-        let mut out = Vec::with_capacity(records.len());
-        for r in records {
-            let mut r = r.clone();
-            r.at = from_micros(micros(r.at))?;
-            seq += 1;
-            let e = seal(seq, r, prev);
-            prev = e.hash;
-            let a = &e.record.actor;
-            sqlx::query(concat!(
-                "INSERT INTO audit_log (",
-                audit_columns!(),
-                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-            ))
-            .bind(e.seq as i64)
-            .bind(micros(e.record.at))
-            .bind(a.kind.as_str())
-            .bind(a.org.map(|o| o.0.as_bytes().to_vec()))
-            .bind(a.token.map(|t| t.as_bytes().to_vec()))
-            .bind(a.role.map(|r| r.as_str()))
-            .bind(e.record.action.as_str())
-            .bind(e.record.object_type.as_str())
-            .bind(e.record.object_id.as_str())
-            .bind(e.record.detail.as_deref())
-            .bind(e.prev_hash.as_slice())
-            .bind(e.hash.as_slice())
-            .execute(&mut *tx)
-            .await?;
-            out.push(e);
+        match append_audit_in(&mut tx, records).await {
+            Ok(out) => {
+                tx.commit().await?;
+                Ok(out)
+            }
+            Err(e) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback of an audit append failed");
+                }
+                Err(e.into())
+            }
         }
-        sqlx::query(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        )
-        .bind(seq as i64)
-        .bind(prev.as_slice())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(out)
     }
 
     pub(crate) async fn sqlite_audit_entries(
@@ -196,4 +163,63 @@ async fn sequence_problems(pool: &sqlx::SqlitePool) -> Result<Vec<String>, Store
         }
     }
     Ok(problems)
+}
+
+/// Appends audit records inside a write transaction (the one writer connection serialises
+/// appends): each links to the recorded head, which moves to the last.
+pub(crate) async fn append_audit_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    records: &[AuditRecord],
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let head: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut **tx).await?;
+    let (mut seq, mut prev) = match head {
+        Some((s, h)) => (s as u64, <[u8; 32]>::try_from(h.as_slice()).map_err(|_| bad_head())?),
+        None => (0, model::audit::GENESIS),
+    };
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let mut r = r.clone();
+        r.at = from_micros(micros(r.at)).map_err(|_| bad_head())?;
+        seq += 1;
+        let e = seal(seq, r, prev);
+        prev = e.hash;
+        let a = &e.record.actor;
+        sqlx::query(concat!(
+            "INSERT INTO audit_log (",
+            audit_columns!(),
+            ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        ))
+        .bind(e.seq as i64)
+        .bind(micros(e.record.at))
+        .bind(a.kind.as_str())
+        .bind(a.org.map(|o| o.0.as_bytes().to_vec()))
+        .bind(a.token.map(|t| t.as_bytes().to_vec()))
+        .bind(a.role.map(|r| r.as_str()))
+        .bind(e.record.action.as_str())
+        .bind(e.record.object_type.as_str())
+        .bind(e.record.object_id.as_str())
+        .bind(e.record.detail.as_deref())
+        .bind(e.prev_hash.as_slice())
+        .bind(e.hash.as_slice())
+        .execute(&mut **tx)
+        .await?;
+        out.push(e);
+    }
+    sqlx::query(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .bind(seq as i64)
+    .bind(prev.as_slice())
+    .execute(&mut **tx)
+    .await?;
+    Ok(out)
+}
+
+fn bad_head() -> sqlx::Error {
+    sqlx::Error::Protocol("corrupt audit head or time".into())
 }

@@ -141,6 +141,7 @@ macro_rules! __store_test_suite {
                 audit_append_chains_and_pages,
                 audit_list_filters_newest_first,
                 audit_concurrent_appends_stay_linear,
+                audit_entries_are_atomic_with_their_reports,
                 integrity_check_of_a_sound_store,
             );
             $crate::__store_test_suite!(@harness_checks
@@ -2177,4 +2178,23 @@ pub async fn audit_tamper_removed_genesis(harness: &dyn Harness) {
     let Some(b) = tampered(harness, &["DELETE FROM audit_log WHERE seq < 3"]).await else { return };
     assert!(matches!(b, model::audit::ChainBreak::BadGenesis { seq: 3, .. }), "{b:?}");
     assert_eq!(b.to_string(), "bad genesis at seq 3: the chain starts at seq 3: seq 1 to 2 removed");
+}
+
+pub async fn audit_entries_are_atomic_with_their_reports(store: &dyn Store) {
+    let o = org("audited");
+    store.create_org(&o).await.unwrap();
+    store.append_audit(&[audit_record(Some(o.id), "org.create", 1)]).await.unwrap();
+    let reports: Vec<_> = (0..3).map(|i| report(o.id, i, 2)).collect();
+    let records: Vec<_> = (2..5).map(|i| audit_record(Some(o.id), "report.create", i)).collect();
+    store.insert_reports_audited(&reports, &[], &records).await.unwrap();
+    let entries = store.audit_entries(None, 10).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(entries[1].record, records[0]);
+    // A batch that conflicts stores neither its reports nor its audit entries.
+    let again = vec![report(o.id, 9, 1), reports[0].clone()];
+    let more: Vec<_> = (5..7).map(|i| audit_record(Some(o.id), "report.create", i)).collect();
+    assert!(store.insert_reports_audited(&again, &[], &more).await.unwrap_err().is_conflict());
+    assert_eq!(store.audit_head().await.unwrap().map(|h| h.0), Some(4));
+    assert_eq!(store.count_reports().await.unwrap(), 3);
+    assert_eq!(crate::audit::verify(store).await.unwrap().entries, 4);
 }

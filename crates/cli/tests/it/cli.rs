@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let p = std::env::temp_dir().join(format!("dragnet-cli-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -19,7 +19,7 @@ impl Drop for TempDir {
     }
 }
 
-fn dragnet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn dragnet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dragnet"));
     cmd.current_dir(cwd).args(args);
     for var in ["DRAGNET_DATA", "DRAGNET_DATABASE_URL", "DRAGNET_CONFIG", "DRAGNET_SERVER", "DRAGNET_TOKEN"] {
@@ -29,7 +29,7 @@ fn dragnet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("dragnet runs")
 }
 
-fn ok(out: Output) -> String {
+pub(crate) fn ok(out: Output) -> String {
     assert!(
         out.status.success(),
         "dragnet failed: {}\nstdout: {}\nstderr: {}",

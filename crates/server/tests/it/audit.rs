@@ -82,8 +82,10 @@ async fn reads_of_amber_reports_and_victim_data_are_recorded_per_organisation() 
     assert_eq!(pii[0]["object_id"], scam.as_str());
     let body = serde_json::to_string(&author_entries).unwrap();
     crate::intake::assert_no_pii("the audit log", &body);
-    let created: Vec<&str> =
-        with_action(&author_entries, "report.create").iter().map(|e| e["object_id"].as_str().unwrap()).collect();
+    let created: Vec<&str> = with_action(&author_entries, "report.create")
+        .iter()
+        .map(|e| e["object_id"].as_str().unwrap())
+        .collect();
     for id in [&amber, &green, &scam] {
         assert!(created.contains(&id.as_str()), "{id} created: {created:?}");
     }
@@ -105,7 +107,9 @@ async fn reads_of_amber_reports_and_victim_data_are_recorded_per_organisation() 
 async fn only_admins_read_the_audit_log() {
     let env = Env::new().await;
     for role in [Role::Analyst, Role::Contributor, Role::Reader] {
-        env.get("/api/v1/audit", env.token(AUTHOR, role)).await.expect_error(StatusCode::FORBIDDEN, "forbidden");
+        env.get("/api/v1/audit", env.token(AUTHOR, role))
+            .await
+            .expect_error(StatusCode::FORBIDDEN, "forbidden");
     }
     env.call(axum::http::Method::GET, "/api/v1/audit", None, None).await.expect(StatusCode::UNAUTHORIZED);
     env.get("/api/v1/audit?cursor=nope", env.token(AUTHOR, Role::Admin))
