@@ -205,3 +205,30 @@ pub(crate) async fn append_audit_in(
 fn bad_head() -> sqlx::Error {
     sqlx::Error::Protocol("corrupt audit head or time".into())
 }
+
+impl PgStore {
+    /// Creates the database `name` on the server of `url` (connecting to `url`'s database to do
+    /// it). For tests that need a whole database of their own, never for the application.
+    #[doc(hidden)]
+    pub async fn create_database(url: &str, name: &str) -> Result<(), StoreError> {
+        Self::admin_statement(url, format!("CREATE DATABASE \"{}\"", name.replace('"', ""))).await
+    }
+
+    /// Drops the database `name` (closing its connections). See [`PgStore::create_database`].
+    #[doc(hidden)]
+    pub async fn drop_database(url: &str, name: &str) -> Result<(), StoreError> {
+        Self::admin_statement(
+            url,
+            format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", name.replace('"', "")),
+        )
+        .await
+    }
+
+    async fn admin_statement(url: &str, sql: String) -> Result<(), StoreError> {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await?;
+        c.close().await?;
+        Ok(())
+    }
+}

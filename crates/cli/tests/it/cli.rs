@@ -748,3 +748,44 @@ fn peers_are_added_checked_listed_pulled_and_removed() {
     drop(server_b);
     drop(server_a);
 }
+
+#[test]
+fn audit_verify_and_list_and_admin_check_on_a_data_dir() {
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data, "--operator"], &[]));
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Bank", "--data", data], &[]));
+    ok(dragnet(
+        &tmp.0,
+        &["admin", "token", "create", "--org", "Bank", "--role", "admin", "--data", data],
+        &[],
+    ));
+    let out = ok(dragnet(&tmp.0, &["audit", "verify", "--data", data], &[]));
+    assert!(out.starts_with("audit chain ok: 3 entries, head seq 3 hash "), "{out}");
+    let listed = ok(dragnet(&tmp.0, &["audit", "list", "--data", data], &[]));
+    let actions: Vec<&str> = listed.lines().filter_map(|l| l.split('\t').nth(5)).collect();
+    assert_eq!(actions, ["token.create", "org.create", "org.create"], "{listed}");
+    assert!(listed.lines().all(|l| l.split('\t').nth(2) == Some("cli")), "{listed}");
+    let only = ok(dragnet(&tmp.0, &["audit", "list", "--action", "token.create", "--data", data], &[]));
+    assert_eq!(only.lines().count(), 1);
+    let check = ok(dragnet(&tmp.0, &["admin", "check", "--data", data], &[]));
+    assert!(
+        check.contains("integrity ok: 0 reports") && check.contains("audit chain ok: 3 entries"),
+        "{check}"
+    );
+
+    // Tampering with the database is caught, with the entry and what is wrong.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::SqliteStore::open(&d).await.unwrap();
+        store.execute_unchecked("UPDATE audit_log SET object_id = 'forged' WHERE seq = 2").await.unwrap();
+        store.close().await;
+    });
+    let out = dragnet(&tmp.0, &["audit", "verify", "--data", data], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("audit chain broken at seq 2: entry seq 2 edited"), "{err}");
+    let check = dragnet(&tmp.0, &["admin", "check", "--data", data], &[]);
+    assert_eq!(check.status.code(), Some(1));
+}

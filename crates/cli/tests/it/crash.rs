@@ -303,20 +303,12 @@ fn sigkill_under_concurrent_ingest_loses_no_acknowledged_report_postgres() {
     println!("crash test seed {seed} (DRAGNET_CRASH_SEED={seed} replays it)");
     let db = format!("dragnet_crash_{}", uuid::Uuid::now_v7().simple());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let admin = |sql: String| {
-        runtime.block_on(async {
-            use sqlx::Connection;
-            let mut c = sqlx::PgConnection::connect(&url).await.expect("connect to the test database");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("admin statement");
-            c.close().await.expect("close");
-        })
-    };
-    admin(format!("CREATE DATABASE \"{db}\""));
+    runtime.block_on(store::PgStore::create_database(&url, &db)).expect("create the test database");
     let (base, _) = url.rsplit_once('/').expect("a database url");
     let db_url = format!("{base}/{db}");
     let outcome =
         std::panic::catch_unwind(|| crash_and_check("postgres", vec!["--database".into(), db_url], seed));
-    admin(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"));
+    runtime.block_on(store::PgStore::drop_database(&url, &db)).expect("drop the test database");
     if let Err(e) = outcome {
         std::panic::resume_unwind(e);
     }
