@@ -353,7 +353,8 @@ mod tests {
     #[test]
     fn every_field_is_hashed() {
         let c = chain(3);
-        let mut edits: Vec<Box<dyn Fn(&mut AuditEntry)>> = vec![
+        type Edit = Box<dyn Fn(&mut AuditEntry)>;
+        let mut edits: Vec<Edit> = vec![
             Box::new(|e| e.record.at += chrono::Duration::microseconds(1)),
             Box::new(|e| e.record.actor.kind = "cli".into()),
             Box::new(|e| e.record.actor.org = None),
