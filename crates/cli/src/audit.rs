@@ -18,7 +18,15 @@ pub enum AuditCommand {
     /// Prints the counts and the head on success; the first broken link (seq, and whether an
     /// entry was edited, removed or reordered, or the genesis is bad) and exit status 1
     /// otherwise.
-    Verify,
+    ///
+    /// A chain rewritten as a whole by someone with write access to the database cannot be told
+    /// from the chain alone: record the printed head elsewhere now and then, and give it back
+    /// with `--anchor SEQ:HASH` to check that entry is still there, unchanged.
+    Verify {
+        /// A head printed by an earlier `audit verify`: `SEQ:HASH`.
+        #[arg(long, value_name = "SEQ:HASH")]
+        anchor: Option<String>,
+    },
     /// The latest entries, newest first: `audit list [--org NAME] [--action ACTION] [--limit N]`.
     List(ListArgs),
 }
@@ -80,7 +88,31 @@ async fn verify(store: &dyn Store) -> anyhow::Result<bool> {
 pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> {
     let store = open_store(settings).await?;
     match cmd {
-        AuditCommand::Verify => Ok(if verify(store.as_ref()).await? { 0 } else { 1 }),
+        AuditCommand::Verify { anchor } => {
+            let anchor = anchor.as_deref().map(parse_anchor).transpose()?;
+            if !verify(store.as_ref()).await? {
+                return Ok(1);
+            }
+            let Some((seq, hash)) = anchor else { return Ok(0) };
+            let found = store.audit_entries(seq.checked_sub(1), 1).await?.into_iter().next();
+            match found {
+                Some(e) if e.seq == seq && e.hash == hash => {
+                    println!("anchor ok: seq {seq} is in the chain, unchanged");
+                    Ok(0)
+                }
+                Some(e) if e.seq == seq => {
+                    eprintln!(
+                        "anchor broken: seq {seq} has hash {}, not the anchored one",
+                        model::audit::hex(&e.hash)
+                    );
+                    Ok(1)
+                }
+                _ => {
+                    eprintln!("anchor broken: seq {seq} is not in the chain");
+                    Ok(1)
+                }
+            }
+        }
         AuditCommand::List(args) => {
             let orgs = store.list_orgs().await?;
             let org = match &args.org {
@@ -117,6 +149,14 @@ pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> 
             Ok(0)
         }
     }
+}
+
+/// `SEQ:HASH` as `audit verify` prints a head.
+fn parse_anchor(s: &str) -> anyhow::Result<(u64, [u8; 32])> {
+    let (seq, hash) = s.split_once(':').context("an anchor is SEQ:HASH")?;
+    let seq = seq.trim().parse().context("an anchor's SEQ is a number")?;
+    let hash = model::audit::parse_hex(hash.trim()).context("an anchor's HASH is 64 lowercase hex digits")?;
+    Ok((seq, hash))
 }
 
 /// `dragnet admin check`: the database's integrity check, then the audit chain. Exit status 1

@@ -763,6 +763,21 @@ fn audit_verify_and_list_and_admin_check_on_a_data_dir() {
     ));
     let out = ok(dragnet(&tmp.0, &["audit", "verify", "--data", data], &[]));
     assert!(out.starts_with("audit chain ok: 3 entries, head seq 3 hash "), "{out}");
+    let hash2 = {
+        let listed = ok(dragnet(&tmp.0, &["audit", "list", "--data", data], &[]));
+        // The head printed now is an anchor for later checks.
+        let head = out.trim().rsplit(' ').next().unwrap().to_string();
+        assert_eq!(listed.lines().count(), 3);
+        head
+    };
+    let anchored =
+        ok(dragnet(&tmp.0, &["audit", "verify", "--anchor", &format!("3:{hash2}"), "--data", data], &[]));
+    assert!(anchored.contains("anchor ok: seq 3"), "{anchored}");
+    let wrong = dragnet(&tmp.0, &["audit", "verify", "--anchor", &format!("2:{hash2}"), "--data", data], &[]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("anchor broken: seq 2 has hash"));
+    let gone = dragnet(&tmp.0, &["audit", "verify", "--anchor", &format!("9:{hash2}"), "--data", data], &[]);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("anchor broken: seq 9 is not in the chain"));
     let listed = ok(dragnet(&tmp.0, &["audit", "list", "--data", data], &[]));
     let actions: Vec<&str> = listed.lines().filter_map(|l| l.split('\t').nth(5)).collect();
     assert_eq!(actions, ["token.create", "org.create", "org.create"], "{listed}");
