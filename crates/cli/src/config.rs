@@ -32,6 +32,14 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 
+    /// Serve HTTPS with this PEM certificate chain (leaf first; with --tls-key)
+    #[arg(long, global = true, env = "DRAGNET_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, global = true, env = "DRAGNET_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     /// Region (ISO 3166-1 alpha-2) for phone numbers written without a country code, e.g. US
     #[arg(long, global = true, env = "DRAGNET_DEFAULT_REGION", value_name = "CC")]
     pub default_region: Option<String>,
@@ -66,6 +74,16 @@ pub struct Settings {
     #[arg(long, global = true, env = "DRAGNET_STREAM_BUFFER", value_name = "EVENTS")]
     pub stream_buffer: Option<usize>,
 
+    /// Requests per token: `N/s`, `N/m` or `N/h`, optionally `,BURST` (e.g. `50/s,500`);
+    /// over it, `429 rate_limited` with `Retry-After` [default: off]
+    #[arg(long, global = true, env = "DRAGNET_RATE_LIMIT_TOKEN", value_name = "RATE")]
+    pub rate_limit_token: Option<String>,
+
+    /// Failed authentications per client address (same syntax, or `off`); over it, requests
+    /// whose credentials do not authenticate get `429` [default: 30/m,60]
+    #[arg(long, global = true, env = "DRAGNET_RATE_LIMIT_AUTH_FAILURES", value_name = "RATE")]
+    pub rate_limit_auth_failures: Option<String>,
+
     /// This instance's name, shown to peers (federation) [default: the stored one, first
     /// `dragnet-` and the first digits of the instance id]
     #[arg(long, global = true, env = "DRAGNET_INSTANCE_NAME", value_name = "NAME")]
@@ -79,6 +97,17 @@ pub struct Settings {
     /// Seconds between two polls of a TAXII peer's collection [default: 60]
     #[arg(long, global = true, env = "DRAGNET_FEDERATION_TAXII_INTERVAL", value_name = "SECONDS")]
     pub federation_taxii_interval: Option<u64>,
+
+    /// PEM file of certificate authorities trusted for `https://` peers besides the system's
+    /// (e.g. the private CA of a partner network)
+    #[arg(long, global = true, env = "DRAGNET_FEDERATION_CA", value_name = "FILE")]
+    pub federation_ca: Option<PathBuf>,
+
+    /// Whether `serve` pulls its peers [default: true]. With several nodes on one database,
+    /// let one node pull (`--federation-pull false` on the others): the pulled intelligence
+    /// reaches every node through the database
+    #[arg(long, global = true, env = "DRAGNET_FEDERATION_PULL", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub federation_pull: Option<bool>,
 
     /// Log filter, e.g. `info`, `dragnet=debug,tower_http=debug`
     #[arg(long, global = true, env = "DRAGNET_LOG", value_name = "FILTER")]
@@ -116,6 +145,8 @@ impl Settings {
             data,
             database,
             listen,
+            tls_cert,
+            tls_key,
             default_region,
             warninglists,
             public_intake,
@@ -123,9 +154,13 @@ impl Settings {
             taxii_max_content_length,
             stream_heartbeat,
             stream_buffer,
+            rate_limit_token,
+            rate_limit_auth_failures,
             instance_name,
             federation_allow_private,
             federation_taxii_interval,
+            federation_ca,
+            federation_pull,
             log,
             server,
             token
@@ -175,6 +210,18 @@ impl Settings {
             }
             options.stream_buffer = n;
         }
+        let rate = |flag: &str, value: &str| -> anyhow::Result<Option<server::limits::Rate>> {
+            if value.trim() == "off" {
+                return Ok(None);
+            }
+            server::limits::Rate::parse(value).map(Some).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+        };
+        if let Some(v) = &self.rate_limit_token {
+            options.token_rate = rate("--rate-limit-token", v)?;
+        }
+        if let Some(v) = &self.rate_limit_auth_failures {
+            options.auth_failure_rate = rate("--rate-limit-auth-failures", v)?;
+        }
         Ok(options)
     }
 
@@ -190,7 +237,20 @@ impl Settings {
             }
             options.taxii_interval = std::time::Duration::from_secs(s);
         }
+        if let Some(path) = &self.federation_ca {
+            options.extra_roots =
+                server::federation::read_roots(path).map_err(|e| anyhow::anyhow!("--federation-ca: {e}"))?;
+        }
         Ok(options)
+    }
+
+    /// The certificate and key `serve` answers HTTPS with, when given.
+    pub fn tls(&self) -> anyhow::Result<Option<server::tls::Tls>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some(server::tls::Tls::from_pem_files(cert, key)?)),
+            (None, None) => Ok(None),
+            _ => bail!("--tls-cert and --tls-key go together"),
+        }
     }
 
     pub fn data_dir(&self, default: &str) -> PathBuf {

@@ -131,19 +131,22 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
     }
     let forms: Vec<String> = settings.public_intake.clone().unwrap_or_default();
     crate::serve::serve_engine(engine, settings, |addr| {
-        print_tokens(&tokens, Some(addr), &dir);
+        let scheme = if settings.tls_cert.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{addr}");
+        print_tokens(&tokens, Some(&base), &dir);
         for f in &forms {
-            println!("public scam-report form of {f}: http://{addr}/intake/{}", engine::intake_slug(f));
+            println!("public scam-report form of {f}: {base}/intake/{}", engine::intake_slug(f));
         }
     })
     .await
 }
 
-fn print_tokens(tokens: &[(String, Role, String)], addr: Option<std::net::SocketAddr>, dir: &Path) {
+/// Where the demo serves and its tokens; `addr` is the base URL (`http://127.0.0.1:8080`).
+fn print_tokens(tokens: &[(String, Role, String)], addr: Option<&str>, dir: &Path) {
     if let Some(addr) = addr {
-        println!("dragnet demo is serving on http://{addr}");
-        println!("  web interface: http://{addr}/ (sign in with a token below)");
-        println!("  API: http://{addr}/api/v1  ·  OpenAPI: http://{addr}/api/v1/openapi.json");
+        println!("dragnet demo is serving on {addr}");
+        println!("  web interface: {addr}/ (sign in with a token below)");
+        println!("  API: {addr}/api/v1  ·  OpenAPI: {addr}/api/v1/openapi.json");
     }
     println!("one token per organisation (also in {}):", dir.join(TOKENS_FILE).display());
     for (org, role, token) in tokens {

@@ -63,6 +63,7 @@ pub async fn run(settings: &Settings, cmd: PeerCommand) -> anyhow::Result<()> {
                 &token,
                 collection.as_deref(),
                 allow,
+                &settings.federation_options()?.extra_roots,
                 Duration::from_secs(30),
             )
             .await

@@ -47,61 +47,6 @@ struct StreamError {
     last_event_id: Option<String>,
 }
 
-/// One Server-Sent Events frame.
-#[derive(Debug, Default, PartialEq)]
-struct Frame {
-    id: Option<String>,
-    event: Option<String>,
-    data: String,
-}
-
-/// Reads frames out of a byte stream as it arrives (the SSE format: `field: value` lines, a
-/// blank line ends a frame, `:` starts a comment).
-#[derive(Debug, Default)]
-struct Parser {
-    pending: Vec<u8>,
-    frame: Frame,
-    has_data: bool,
-}
-
-impl Parser {
-    fn push(&mut self, bytes: &[u8]) -> Vec<Frame> {
-        self.pending.extend_from_slice(bytes);
-        let mut out = Vec::new();
-        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let line = String::from_utf8_lossy(&line);
-            let line = line.trim_end_matches(['\n', '\r']);
-            if line.is_empty() {
-                let frame = std::mem::take(&mut self.frame);
-                if self.has_data || frame.event.is_some() {
-                    out.push(frame);
-                }
-                self.has_data = false;
-                continue;
-            }
-            if line.starts_with(':') {
-                continue;
-            }
-            let (field, value) = line.split_once(':').unwrap_or((line, ""));
-            let value = value.strip_prefix(' ').unwrap_or(value);
-            match field {
-                "id" => self.frame.id = Some(value.to_string()),
-                "event" => self.frame.event = Some(value.to_string()),
-                "data" => {
-                    if self.has_data {
-                        self.frame.data.push('\n');
-                    }
-                    self.frame.data.push_str(value);
-                    self.has_data = true;
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-}
-
 /// One line for a terminal. Text from the server is printed escaped (`{:?}`).
 fn human(v: &EventView) -> String {
     let at = v.at.format("%Y-%m-%dT%H:%M:%S%.3fZ");
@@ -210,7 +155,7 @@ pub async fn run(settings: &Settings, args: TailArgs) -> anyhow::Result<i32> {
             tokio::time::sleep(retry).await;
             continue;
         }
-        let mut parser = Parser::default();
+        let mut parser = server::sse::SseParser::default();
         loop {
             let chunk = match resp.chunk().await {
                 Ok(Some(c)) => c,
@@ -258,28 +203,5 @@ pub async fn run(settings: &Settings, args: TailArgs) -> anyhow::Result<i32> {
             eprintln!("tail: no event received yet: following from now on");
         }
         tokio::time::sleep(retry).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frames_are_read_across_chunks() {
-        let mut p = Parser::default();
-        assert!(p.push(b": heartbeat\n\nid: ab").is_empty());
-        let frames = p.push(b"c\nevent: report.created\ndata: {\"x\":\ndata: 1}\r\n\n");
-        assert_eq!(
-            frames,
-            vec![Frame {
-                id: Some("abc".into()),
-                event: Some("report.created".into()),
-                data: "{\"x\":\n1}".into()
-            }]
-        );
-        let frames = p.push(b"event: error\ndata: {}\n\n");
-        assert_eq!(frames[0].event.as_deref(), Some("error"));
-        assert_eq!(frames[0].id, None);
     }
 }

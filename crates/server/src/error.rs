@@ -25,6 +25,7 @@
 //! | JSON of the wrong shape, bad query or path parameter, `EngineError::Invalid` | 422 | `invalid_input` |
 //! | `EngineError::InvalidObservable`        | 422    | `invalid_observable`     |
 //! | `EngineError::TooMany`                  | 422    | `too_many`               |
+//! | over a rate limit (with `Retry-After`)  | 429    | `rate_limited`           |
 //! | request ran past the timeout            | 503    | `timeout`                |
 //! | `EngineError::Store` (logged, generic message) | 500 | `storage_error`     |
 //! | a handler panicked (logged, generic message)   | 500 | `internal_error`    |
@@ -66,6 +67,8 @@ pub enum ApiError {
     RouteNotFound { method: Method, path: String },
     /// A route has this path but not this method.
     MethodNotAllowed { method: Method },
+    /// Over a rate limit ([`crate::limits`]); `Retry-After` says when to come back.
+    RateLimited { retry_after: std::time::Duration },
     /// The request took longer than the configured timeout.
     Timeout,
     /// A bug: a handler panicked or an invariant broke. Logged; the client gets a generic message.
@@ -107,6 +110,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
@@ -129,6 +133,9 @@ impl ApiError {
             ApiError::PayloadTooLarge => "the request body is larger than this route accepts".into(),
             ApiError::RouteNotFound { method, path } => format!("no route for {method} {path}"),
             ApiError::MethodNotAllowed { method } => format!("method {method} is not allowed on this route"),
+            ApiError::RateLimited { retry_after } => {
+                format!("too many requests: retry in {} s", retry_after_seconds(*retry_after))
+            }
             ApiError::Timeout => "the request took too long and was cancelled".into(),
             ApiError::Internal(_) => "internal server error".into(),
         }
@@ -140,6 +147,11 @@ impl ApiError {
             error: ErrorBody { code: self.status_and_code().1.to_string(), message: self.message() },
         }
     }
+}
+
+/// Whole seconds to wait, rounded up, at least 1 (`Retry-After` takes whole seconds).
+fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
 impl From<EngineError> for ApiError {
@@ -165,6 +177,11 @@ impl IntoResponse for ApiError {
             _ => tracing::debug!(code, "request failed"),
         }
         let mut response = crate::json::response(status, &self.body());
+        if let ApiError::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
+        }
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750 §3: no error attribute when no credentials were sent.
             let challenge = match self {

@@ -34,7 +34,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 /// How pulling runs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct FederationOptions {
     /// Allow every peer's URL to resolve to private, loopback or link-local addresses (the
     /// operator's `--federation-allow-private`); otherwise only peers added with
@@ -50,6 +50,9 @@ pub struct FederationOptions {
     pub idle_timeout: Duration,
     /// Timeout of a single request other than the stream.
     pub request_timeout: Duration,
+    /// Certificate authorities trusted for `https://` peers besides the system's (a private
+    /// CA between partner agencies: `--federation-ca FILE`).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for FederationOptions {
@@ -61,6 +64,7 @@ impl Default for FederationOptions {
             backoff_max: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(90),
             request_timeout: Duration::from_secs(30),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -119,10 +123,29 @@ pub async fn vet(url: &str, allow_private: bool) -> Result<(String, Vec<SocketAd
     Ok((name, addrs))
 }
 
-/// A client that connects to the vetted addresses of one peer only.
-async fn client(url: &str, allow_private: bool) -> Result<reqwest::Client, FederationError> {
+/// Reads the PEM certificates of `path` (one or more), to trust as certificate authorities of
+/// `https://` peers.
+pub fn read_roots(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("{}: not PEM certificates: {e}", path.display()))?;
+    if roots.is_empty() {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(roots)
+}
+
+/// A client that connects to the vetted addresses of one peer only; `https://` peers are
+/// checked against the system's certificate authorities and `roots`.
+async fn client(
+    url: &str,
+    allow_private: bool,
+    roots: &[reqwest::Certificate],
+) -> Result<reqwest::Client, FederationError> {
     let (host, addrs) = vet(url, allow_private).await?;
     let mut b = reqwest::Client::builder()
+        .use_rustls_tls()
+        .https_only(url.starts_with("https:"))
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .connect_timeout(Duration::from_secs(10))
@@ -131,6 +154,9 @@ async fn client(url: &str, allow_private: bool) -> Result<reqwest::Client, Feder
     // and the connection (DNS rebinding).
     if host.parse::<IpAddr>().is_err() {
         b = b.resolve_to_addrs(&host, &addrs);
+    }
+    for root in roots {
+        b = b.add_root_certificate(root.clone());
     }
     b.build().map_err(|e| FederationError::Unreachable { url: url.to_string(), message: e.to_string() })
 }
@@ -215,9 +241,10 @@ pub async fn probe(
     token: &str,
     collection: Option<&str>,
     allow_private: bool,
+    roots: &[reqwest::Certificate],
     timeout: Duration,
 ) -> Result<Probe, FederationError> {
-    let http = client(url, allow_private).await?;
+    let http = client(url, allow_private, roots).await?;
     match kind {
         PeerKind::Dragnet => {
             let remote = fetch_instance(&http, url, token, None, timeout).await?;
@@ -298,7 +325,7 @@ async fn reconcile(engine: Arc<Engine>, options: FederationOptions, mut stop: wa
                     }
                     tracing::info!(peer = %p.url, kind = %p.kind, "starting to pull");
                     let (tx, rx) = watch::channel(false);
-                    let task = tokio::spawn(pull(Arc::clone(&engine), p.clone(), options, rx));
+                    let task = tokio::spawn(pull(Arc::clone(&engine), p.clone(), options.clone(), rx));
                     running.insert(p.id, (tx, task));
                 }
             }
@@ -352,7 +379,7 @@ async fn pull(
                     return;
                 }
                 let wait = backoff;
-                backoff = (backoff * 2).min(options.backoff_max);
+                backoff = (backoff * 2).min(puller.options.backoff_max);
                 wait
             }
         };
@@ -398,7 +425,7 @@ impl Puller {
     /// Follows a dragnet peer's stream until it ends or fails.
     async fn follow_stream(&mut self) -> Result<Step, FederationError> {
         let base = self.peer.url.clone();
-        let http = client(&base, self.allow_private()).await?;
+        let http = client(&base, self.allow_private(), &self.options.extra_roots).await?;
         let me = self.engine.instance().id;
         let remote =
             fetch_instance(&http, &base, &self.peer.token, Some(me), self.options.request_timeout).await?;
@@ -441,7 +468,7 @@ impl Puller {
             return Ok(Step::Removed);
         }
         tracing::info!(peer = %base, remote = %remote.name, resume = self.state.cursor.is_some(), "following the peer's stream");
-        let mut parser = SseParser::default();
+        let mut parser = crate::sse::SseParser::default();
         loop {
             let chunk = match tokio::time::timeout(self.options.idle_timeout, resp.chunk()).await {
                 Err(_) => {
@@ -520,7 +547,7 @@ impl Puller {
     /// Polls a TAXII peer's collection once: every object added after the cursor.
     async fn poll_taxii(&mut self) -> Result<Step, FederationError> {
         let base = self.peer.url.clone();
-        let http = client(&base, self.allow_private()).await?;
+        let http = client(&base, self.allow_private(), &self.options.extra_roots).await?;
         let collection = self.peer.collection.clone().unwrap_or_default();
         let url = join(&base, &format!("collections/{collection}/objects/"));
         let added_after = self.state.cursor.clone();
@@ -574,77 +601,9 @@ impl Puller {
     }
 }
 
-/// One Server-Sent Events frame.
-#[derive(Debug, Default, PartialEq)]
-struct Frame {
-    id: Option<String>,
-    event: Option<String>,
-    data: String,
-}
-
-/// Reads frames out of a byte stream as it arrives (`field: value` lines, a blank line ends a
-/// frame, `:` starts a comment).
-#[derive(Debug, Default)]
-struct SseParser {
-    pending: Vec<u8>,
-    frame: Frame,
-    has_data: bool,
-}
-
-impl SseParser {
-    fn push(&mut self, bytes: &[u8]) -> Vec<Frame> {
-        self.pending.extend_from_slice(bytes);
-        let mut out = Vec::new();
-        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let line = String::from_utf8_lossy(&line);
-            let line = line.trim_end_matches(['\n', '\r']);
-            if line.is_empty() {
-                let frame = std::mem::take(&mut self.frame);
-                if self.has_data || frame.event.is_some() {
-                    out.push(frame);
-                }
-                self.has_data = false;
-                continue;
-            }
-            if line.starts_with(':') {
-                continue;
-            }
-            let (field, value) = line.split_once(':').unwrap_or((line, ""));
-            let value = value.strip_prefix(' ').unwrap_or(value);
-            match field {
-                "id" => self.frame.id = Some(value.to_string()),
-                "event" => self.frame.event = Some(value.to_string()),
-                "data" => {
-                    if self.has_data {
-                        self.frame.data.push('\n');
-                    }
-                    self.frame.data.push_str(value);
-                    self.has_data = true;
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sse_frames_split_across_chunks() {
-        let mut p = SseParser::default();
-        assert!(p.push(b"id: 1\nevent: report.cre").is_empty());
-        let frames = p.push(b"ated\ndata: {\"a\":1}\n\n: heartbeat\n\nid: 2\ndata: x\ndata: y\n\n");
-        assert_eq!(frames.len(), 2);
-        assert_eq!(
-            frames[0],
-            Frame { id: Some("1".into()), event: Some("report.created".into()), data: "{\"a\":1}".into() }
-        );
-        assert_eq!(frames[1].data, "x\ny");
-    }
 
     #[tokio::test]
     async fn private_addresses_are_refused_unless_allowed() {

@@ -66,9 +66,12 @@ pub mod metrics;
 
 mod auth;
 mod extract;
+pub mod limits;
 mod middleware;
 mod openapi;
 mod routes;
+pub mod sse;
+pub mod tls;
 mod ui;
 
 pub use error::{ApiError, ErrorResponse};
@@ -90,7 +93,14 @@ pub struct ServerOptions {
     pub stream_heartbeat: Duration,
     /// Events a stream client may fall behind by before it is disconnected (`stream_lagged`).
     pub stream_buffer: usize,
+    /// Requests per token ([`limits`]); none: unlimited.
+    pub token_rate: Option<limits::Rate>,
+    /// Failed authentications per client address ([`limits`]); none: unlimited.
+    pub auth_failure_rate: Option<limits::Rate>,
 }
+
+/// Failed authentications an address may make by default: 60 at once, then 30 a minute.
+pub const AUTH_FAILURE_RATE_DEFAULT: limits::Rate = limits::Rate { per_second: 0.5, burst: 60 };
 
 impl Default for ServerOptions {
     fn default() -> Self {
@@ -100,6 +110,8 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(30),
             stream_heartbeat: Duration::from_secs(15),
             stream_buffer: engine::STREAM_BUFFER_DEFAULT,
+            token_rate: None,
+            auth_failure_rate: Some(AUTH_FAILURE_RATE_DEFAULT),
         }
     }
 }
@@ -112,6 +124,8 @@ pub struct AppState {
     pub options: ServerOptions,
     /// Submission counters of the public intake forms.
     pub(crate) limiter: Arc<routes::public_intake::Limiter>,
+    /// Requests per token and failed authentications per address ([`limits`]).
+    pub(crate) limits: Arc<limits::Limits>,
     /// Set when the server starts shutting down: event streams end (they would otherwise keep
     /// their connections, and the graceful shutdown, open forever).
     pub(crate) shutdown: Arc<tokio::sync::watch::Sender<bool>>,
@@ -134,6 +148,7 @@ impl AppState {
         AppState {
             engine,
             metrics: Arc::new(Metrics::new()),
+            limits: Arc::new(limits::Limits::new(options.token_rate, options.auth_failure_rate)),
             options,
             limiter: Default::default(),
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
@@ -153,6 +168,7 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::timeout))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(DefaultBodyLimit::max(state.options.body_limit));
@@ -192,8 +208,33 @@ pub async fn serve_with_shutdown(
     Ok(())
 }
 
+/// [`serve_with_shutdown`] over TLS: the same application, HTTPS only on `listener`.
+pub async fn serve_tls_with_shutdown(
+    listener: tokio::net::TcpListener,
+    tls: &tls::Tls,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "serving https");
+    let streams = Arc::clone(&state.shutdown);
+    let handle = axum_server::Handle::new();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        streams.send_replace(true);
+        // Requests in flight finish; a connection still open after this long is closed.
+        stopping.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, tls.rustls())?
+        .handle(handle)
+        .serve(app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
 /// Completes on ctrl-c or, on Unix, SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for ctrl-c");

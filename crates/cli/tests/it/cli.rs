@@ -433,9 +433,14 @@ struct Server(std::process::Child);
 
 impl Server {
     fn start(data: &str, addr: &str) -> Server {
+        Server::start_with(data, addr, &[])
+    }
+
+    fn start_with(data: &str, addr: &str, extra: &[&str]) -> Server {
         use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_dragnet"))
             .args(["serve", "--data", data, "--listen", addr])
+            .args(extra)
             .env_remove("DRAGNET_CONFIG")
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -803,4 +808,67 @@ fn audit_verify_and_list_and_admin_check_on_a_data_dir() {
     assert!(err.contains("audit chain broken at seq 2: entry seq 2 edited"), "{err}");
     let check = dragnet(&tmp.0, &["admin", "check", "--data", data], &[]);
     assert_eq!(check.status.code(), Some(1));
+}
+
+#[test]
+fn serve_answers_https_with_the_given_certificate() {
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data], &[]));
+    let out = ok(dragnet(
+        &tmp.0,
+        &["admin", "token", "create", "--org", "Hotline", "--role", "analyst", "--data", data],
+        &[],
+    ));
+    let token = out.lines().last().unwrap().to_string();
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert_file, key_file) = (tmp.0.join("cert.pem"), tmp.0.join("key.pem"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, signing_key.serialize_pem()).unwrap();
+    let (cert_path, key_path) = (cert_file.to_str().unwrap(), key_file.to_str().unwrap());
+
+    // A key that does not exist: the file is named.
+    let out = dragnet(
+        &tmp.0,
+        &[
+            "serve",
+            "--data",
+            data,
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert_path,
+            "--tls-key",
+            "nokey.pem",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read the private key nokey.pem"), "{stderr}");
+
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let _server = Server::start_with(data, &addr, &["--tls-cert", cert_path, "--tls-key", key_path]);
+    let url = format!("https://{addr}");
+    let lookup = ["lookup", "domain", "tls-cli.net", "--server", &url, "--token", &token];
+    // The certificate is not one the system trusts…
+    let untrusted = dragnet(&tmp.0, &lookup, &[("SSL_CERT_FILE", "/dev/null")]);
+    assert!(!untrusted.status.success());
+    let stderr = String::from_utf8_lossy(&untrusted.stderr).to_lowercase();
+    assert!(stderr.contains("certificate"), "{stderr}");
+    // …and is once the client is told to (SSL_CERT_FILE, as for other tools).
+    let answer = ok(dragnet(&tmp.0, &lookup, &[("SSL_CERT_FILE", cert_path)]));
+    assert!(answer.contains("tls-cli.net"), "{answer}");
+    // Plain HTTP on the HTTPS port is not served.
+    let plain = dragnet(
+        &tmp.0,
+        &["lookup", "domain", "tls-cli.net", "--server", &format!("http://{addr}"), "--token", &token],
+        &[],
+    );
+    assert!(!plain.status.success());
 }

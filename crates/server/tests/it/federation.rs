@@ -24,6 +24,8 @@ struct Node {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pullers: Option<Pullers>,
+    /// Certificate authorities this node's pullers trust besides the system's.
+    roots: Vec<reqwest::Certificate>,
     _dir: tempfile::TempDir,
 }
 
@@ -35,11 +37,17 @@ fn options() -> FederationOptions {
         backoff_max: Duration::from_secs(1),
         idle_timeout: Duration::from_secs(30),
         request_timeout: Duration::from_secs(10),
+        extra_roots: Vec::new(),
     }
 }
 
 impl Node {
     async fn start(name: &str) -> Node {
+        Node::start_with(name, None).await
+    }
+
+    /// A node serving HTTPS with `tls` when given.
+    async fn start_with(name: &str, tls: Option<server::tls::Tls>) -> Node {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(store::SqliteStore::open(dir.path()).await.unwrap());
         let engine = Arc::new(
@@ -53,22 +61,34 @@ impl Node {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve_with_shutdown(listener, AppState::new(engine.clone()), async {
+        let state = AppState::new(engine.clone());
+        let stopped = async {
             let _ = stopped.await;
-        }));
+        };
+        let (scheme, server) = match tls {
+            None => ("http", tokio::spawn(serve_with_shutdown(listener, state, stopped))),
+            Some(tls) => (
+                "https",
+                tokio::spawn(
+                    async move { server::serve_tls_with_shutdown(listener, &tls, state, stopped).await },
+                ),
+            ),
+        };
         Node {
             engine,
             store,
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
             stop: Some(stop),
             server: Some(server),
             pullers: None,
+            roots: Vec::new(),
             _dir: dir,
         }
     }
 
     fn start_pullers(&mut self) {
-        self.pullers = Some(Pullers::start(self.engine.clone(), options()));
+        let options = FederationOptions { extra_roots: self.roots.clone(), ..options() };
+        self.pullers = Some(Pullers::start(self.engine.clone(), options));
     }
 
     async fn stop_pullers(&mut self) {
@@ -112,6 +132,7 @@ impl Node {
             token,
             None,
             true,
+            &self.roots,
             Duration::from_secs(10),
         )
         .await
@@ -422,6 +443,7 @@ async fn a_taxii_collection_is_pulled_under_the_export_rule() {
         &token_for_c,
         Some(&collection),
         true,
+        &[],
         Duration::from_secs(10),
     )
     .await
@@ -472,9 +494,16 @@ async fn peers_on_private_addresses_are_refused_unless_allowed() {
     let token = a.token("charlie", Role::Reader).await;
 
     // Checking the peer: refused before anything is sent.
-    let refused =
-        server::federation::probe(&a.url, PeerKind::Dragnet, &token, None, false, Duration::from_secs(5))
-            .await;
+    let refused = server::federation::probe(
+        &a.url,
+        PeerKind::Dragnet,
+        &token,
+        None,
+        false,
+        &[],
+        Duration::from_secs(5),
+    )
+    .await;
     assert!(matches!(refused, Err(FederationError::Refused { .. })), "{refused:?}");
     let message = refused.unwrap_err().to_string();
     assert!(message.contains("loopback") && message.contains("--allow-private"), "{message}");
@@ -501,5 +530,65 @@ async fn peers_on_private_addresses_are_refused_unless_allowed() {
     .await;
     assert!(c.federated().await.is_empty());
     c.shutdown().await;
+    a.shutdown().await;
+}
+
+/// A certificate authority and, signed by it, a certificate for 127.0.0.1.
+fn private_ca() -> (server::tls::Tls, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "partner agencies test ca");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, leaf.pem()).unwrap();
+    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    (server::tls::Tls::from_pem_files(&cert, &key).unwrap(), ca_cert.pem())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_are_pulled_over_https_with_the_operators_certificate_authority() {
+    let (tls, ca_pem) = private_ca();
+    let a = Node::start_with("alpha", Some(tls)).await;
+    assert!(a.url.starts_with("https://127.0.0.1:"), "{}", a.url);
+    let mut b = Node::start("bravo").await;
+    a.org("A-police", false).await;
+    a.org("bravo", true).await;
+    b.org("B-cert", false).await;
+    let token = a.token("bravo", Role::Reader).await;
+
+    // Without the operator's certificate authority, the peer's certificate is not trusted.
+    let untrusted =
+        server::federation::probe(&a.url, PeerKind::Dragnet, &token, None, true, &[], Duration::from_secs(5))
+            .await;
+    let message = untrusted.unwrap_err().to_string();
+    assert!(message.to_lowercase().contains("certificate"), "{message}");
+
+    // With it (`--federation-ca FILE`), the peer is checked and pulled over TLS.
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca_pem).unwrap();
+    b.roots = server::federation::read_roots(&ca_file).unwrap();
+    assert_eq!(b.roots.len(), 1);
+    a.submit("A-police", report("green over tls", "GREEN", &[], "tls-fed.com")).await;
+    b.pull_from(&a, &token, "B-cert").await;
+    b.start_pullers();
+    eventually("the report crosses over https", || async {
+        titles(&b.federated().await) == ["green over tls"]
+    })
+    .await;
+
+    // A file without a certificate is refused with its name.
+    std::fs::write(&ca_file, "no pem here").unwrap();
+    let error = server::federation::read_roots(&ca_file).unwrap_err();
+    assert!(error.contains("ca.pem"), "{error}");
+    b.shutdown().await;
     a.shutdown().await;
 }

@@ -100,3 +100,61 @@ async fn large_requests_on_a_multi_threaded_runtime() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// Requests per token and failed authentications per address, over TCP (the address limit
+/// needs the client's address).
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after() {
+    let env = Env::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Buckets that do not refill within the test.
+    let slow = |burst| server::limits::Rate { per_second: 0.001, burst };
+    let options = server::ServerOptions {
+        token_rate: Some(slow(6)),
+        auth_failure_rate: Some(slow(3)),
+        ..Default::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_with_shutdown(
+        listener,
+        AppState::with_options(env.engine.clone(), options),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let get = |token: &str| http.get(format!("{base}/api/v1/reports")).bearer_auth(token.to_string()).send();
+
+    // Three wrong tokens are answered 401; then the address is over its budget: 429, with
+    // Retry-After and the stable code, for every token that does not authenticate.
+    for i in 0..3 {
+        assert_eq!(get(&format!("dn_wrong{i}")).await.unwrap().status(), 401, "attempt {i}");
+    }
+    let limited = get("dn_wrong3").await.unwrap();
+    assert_eq!(limited.status(), 429);
+    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry >= 1, "{retry}");
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("too many requests: retry in"), "{body}");
+    // A caller whose token authenticates is not locked out by its neighbours' failures, and
+    // requests without credentials are not attempts.
+    let token = env.analyst(AUTHOR);
+    assert_eq!(get(token).await.unwrap().status(), 200);
+    assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+
+    // The token's own budget: six requests in all, the seventh is limited; another token is not.
+    for i in 1..6 {
+        assert_eq!(get(token).await.unwrap().status(), 200, "request {i}");
+    }
+    let over = get(token).await.unwrap();
+    assert_eq!(over.status(), 429);
+    assert!(over.headers().contains_key("retry-after"));
+    let other = env.token(crate::harness::OUTSIDER, model::Role::Reader);
+    assert_eq!(get(other).await.unwrap().status(), 200);
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server).await.expect("stops").unwrap().unwrap();
+}
