@@ -62,7 +62,11 @@ enum Command {
     /// Serve the REST API on the embedded store (or a shared database).
     ///
     /// Example: `dragnet serve --data /var/lib/dragnet --listen 0.0.0.0:8080`
-    Serve,
+    ///
+    /// Several nodes on one PostgreSQL database share their events through NATS JetStream:
+    /// `dragnet serve --database postgres://... --nats nats://HOST:4222 --node-name node-1`
+    /// (see docs/deployment.md).
+    Serve(serve::ServeArgs),
     /// Create a fresh data directory with a realistic multi-organisation dataset and serve it.
     ///
     /// Seven organisations (police, an international agency, two banks, a CSIRT, a platform and
@@ -166,7 +170,7 @@ fn main() -> anyhow::Result<()> {
     let mut cli = Cli::from_arg_matches(&matches)?;
     let file = Settings::read_file(cli.config.as_deref())?;
     cli.settings.merge_file(file, &matches);
-    init_logging(cli.settings.log.as_deref(), matches!(cli.command, Command::Serve | Command::Demo(_)));
+    init_logging(cli.settings.log.as_deref(), matches!(cli.command, Command::Serve(_) | Command::Demo(_)));
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let code = runtime.block_on(run(cli))?;
@@ -176,7 +180,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     let s = cli.settings;
     match cli.command {
-        Command::Serve => serve::run(&s).await.map(|()| 0),
+        Command::Serve(args) => serve::run(&s, args).await.map(|()| 0),
         Command::Demo(args) => demo::run(&s, args).await.map(|()| 0),
         Command::Admin(admin::AdminCommand::Check) => audit::check(&s).await,
         Command::Admin(cmd) => admin::run(&s, cmd).await.map(|()| 0),

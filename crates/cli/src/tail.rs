@@ -75,6 +75,7 @@ fn human(v: &EventView) -> String {
             None => format!("report {} is in campaign {}", c.report_id, c.campaign),
         },
         EventPayload::AlertRaised(a) => format!("alert: {:?}", a.message),
+        EventPayload::StateChanged(_) => "internal state change".into(),
         EventPayload::HashMatched(m) => {
             let sets: Vec<String> = m.matches.iter().map(|x| format!("{:?}", x.set_name)).collect();
             format!("{} match(es) in {}", m.matches.len(), sets.join(", "))

@@ -160,7 +160,10 @@ impl Engine {
         self.store.create_alert_rule(&rule).await?;
         self.audit(crate::audit_actor(Some(actor)), "alert_rule.create", "alert_rule", rule.id, None).await;
         let view = AlertRuleView::from(&rule);
-        self.rules.write().unwrap_or_else(|e| e.into_inner()).add(rule, |s| self.watched(s));
+        self.commit_state(model::event::StateChange::Rules, || {
+            self.rules.write().unwrap_or_else(|e| e.into_inner()).add(rule, |s| self.watched(s));
+        })
+        .await;
         Ok(view)
     }
 
@@ -184,7 +187,10 @@ impl Engine {
         let _w = self.writes.lock().await;
         self.store.delete_alert_rule(id, now()).await?;
         self.audit(crate::audit_actor(Some(actor)), "alert_rule.delete", "alert_rule", id, None).await;
-        self.rules.write().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.commit_state(model::event::StateChange::Rules, || {
+            self.rules.write().unwrap_or_else(|e| e.into_inner()).remove(id);
+        })
+        .await;
         Ok(())
     }
 
@@ -233,7 +239,7 @@ impl Engine {
         let mut facets: Vec<(Option<model::ObservableKind>, Vec<String>)> = Vec::new();
         if self.rules().rules.is_empty() {
             let stored = self.store.append_events(&events).await?;
-            self.publish(stored);
+            self.commit(stored, || {}).await;
             return Ok(0);
         }
         {
@@ -324,7 +330,7 @@ impl Engine {
         }
         if alerts.is_empty() {
             let stored = self.store.append_events(&events).await?;
-            self.publish(stored);
+            self.commit(stored, || {}).await;
             return Ok(0);
         }
         events.extend(
@@ -334,13 +340,20 @@ impl Engine {
                 .map(|(a, (kind, labels))| model::event::Event::alert(a.clone(), kind, labels)),
         );
         let stored = self.store.insert_alerts(&alerts, &events).await?;
-        self.publish(stored);
-        let mut rules = self.rules.write().unwrap_or_else(|e| e.into_inner());
-        for a in &alerts {
-            if let Some(c) = &a.campaign {
-                rules.fired.insert((a.rule_id, c.clone()));
+        self.commit(stored, || {
+            for a in &alerts {
+                self.alert_applied(a);
             }
-        }
+        })
+        .await;
         Ok(alerts.len())
+    }
+
+    /// Brings the rules up to date with an alert just raised (a growth rule fires once per
+    /// campaign).
+    pub(crate) fn alert_applied(&self, a: &model::alert::Alert) {
+        if let Some(c) = &a.campaign {
+            self.rules.write().unwrap_or_else(|e| e.into_inner()).fired.insert((a.rule_id, c.clone()));
+        }
     }
 }

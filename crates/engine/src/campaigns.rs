@@ -524,9 +524,14 @@ impl Engine {
         self.store.set_hub_mark(&mark).await?;
         let object = format!("{}:{}", mark.kind, mark.value);
         self.audit(crate::audit_actor(Some(actor)), "hub.mark", "hub_mark", object, None).await;
-        let mut campaigns = self.campaigns.write().unwrap_or_else(|e| e.into_inner());
-        campaigns.apply_mark(&mark);
-        self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(mark.kind, &mark.value, true);
+        let change =
+            model::event::StateChange::HubMark { kind: mark.kind, value: mark.value.clone(), on: true };
+        self.commit_state(change, || {
+            self.campaigns.write().unwrap_or_else(|e| e.into_inner()).apply_mark(&mark);
+            self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(mark.kind, &mark.value, true);
+        })
+        .await;
+        let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());
         Ok(HubView {
             kind: mark.kind,
             value: mark.value,
@@ -554,8 +559,13 @@ impl Engine {
         }
         for k in keys {
             found |= self.store.delete_hub_mark(k.kind, &k.value).await?;
-            self.campaigns.write().unwrap_or_else(|e| e.into_inner()).index.unmark_hub(&k);
-            self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(k.kind, &k.value, false);
+            let change =
+                model::event::StateChange::HubMark { kind: k.kind, value: k.value.clone(), on: false };
+            self.commit_state(change, || {
+                self.campaigns.write().unwrap_or_else(|e| e.into_inner()).index.unmark_hub(&k);
+                self.links.write().unwrap_or_else(|e| e.into_inner()).set_mark(k.kind, &k.value, false);
+            })
+            .await;
         }
         if !found {
             return Err(EngineError::not_found("hub mark"));

@@ -168,10 +168,13 @@ impl Engine {
             return Err(EngineError::not_found("report"));
         }
         report.discoverable = discoverable;
-        self.reshared(std::slice::from_ref(&report));
         let detail = serde_json::json!({ "discoverable": discoverable });
         self.audit(crate::audit_actor(Some(actor)), "report.set_discoverable", "report", id, Some(detail))
             .await;
+        self.commit_state(model::event::StateChange::ReportDiscoverable { id }, || {
+            self.reshared(std::slice::from_ref(&report))
+        })
+        .await;
         drop(_w);
         self.get_report(&actor.viewer, id).await
     }
@@ -208,9 +211,12 @@ impl Engine {
         if !self.store.set_org_reports_discoverable(org.0, on).await? {
             return Err(EngineError::not_found(format!("organisation {org_name:?}")));
         }
-        self.index.write().unwrap_or_else(|e| e.into_inner()).set_org_discoverable(org.0, on);
         let detail = serde_json::json!({ "reports_discoverable": on });
         self.audit(crate::audit_actor(actor), "discovery.set", "organization", org.0.0, Some(detail)).await;
+        self.commit_state(model::event::StateChange::OrgDiscoverable { org: org.0, on }, || {
+            self.index.write().unwrap_or_else(|e| e.into_inner()).set_org_discoverable(org.0, on)
+        })
+        .await;
         Ok(DiscoverySettingView { organization: org.1, reports_discoverable: on })
     }
 
@@ -293,7 +299,6 @@ impl Engine {
             events
         };
         let stored = self.store.insert_access_requests(&routed, &events).await?;
-        self.publish(stored);
         if !routed.is_empty() {
             let detail = serde_json::json!({ "kind": obs.kind, "records": routed.len() });
             self.audit(
@@ -305,6 +310,7 @@ impl Engine {
             )
             .await;
         }
+        self.commit(stored, || {}).await;
         let records = earlier.iter().filter(|r| r.request_id == request_id).chain(&routed);
         let request = outgoing(request_id, records).ok_or_else(not_held)?;
         Ok(RequestedAccess { request, routed })
@@ -435,8 +441,6 @@ impl Engine {
         else {
             return Err(EngineError::Conflict("the access request was decided meanwhile".into()));
         };
-        self.reshared(&reports);
-        self.publish(stored);
         let detail = serde_json::json!({ "requester": record.requester.0, "reports": ids });
         self.audit(
             crate::audit_actor(Some(actor)),
@@ -446,6 +450,7 @@ impl Engine {
             Some(detail),
         )
         .await;
+        self.commit(stored, || self.reshared(&reports)).await;
         let decided = AccessRequest {
             status: AccessRequestStatus::Granted,
             decided_at: Some(at),

@@ -96,6 +96,13 @@ pub struct Engine {
     pub(crate) event_ids: crate::events::EventIds,
     /// This instance's identity (see [`crate::federation`]).
     pub(crate) instance: RwLock<model::federation::Instance>,
+    /// The last `seq` applied to the in-memory structures; held while applying (see
+    /// [`crate::apply`]).
+    pub(crate) applied: tokio::sync::Mutex<u64>,
+    /// A copy of it readable without waiting.
+    pub(crate) applied_seq: std::sync::atomic::AtomicU64,
+    /// The events this node applied, in `seq` order, for its stream clients.
+    pub(crate) applied_tx: tokio::sync::broadcast::Sender<std::sync::Arc<model::event::Event>>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -112,6 +119,8 @@ impl Engine {
     pub async fn open(store: Arc<dyn Store>, options: EngineOptions) -> Result<Engine, EngineError> {
         // Compile the phone-number tables while the index loads, not on the first request.
         let warm_up = std::thread::spawn(model::observable::warm_up);
+        // Read before loading: what is committed from here on is applied again (idempotently).
+        let applied = store.last_event_seq().await?;
         let directory = Directory::new(store.list_orgs().await?, store.list_communities().await?);
         let mut index = CorrelationIndex::new();
         let mut scams = std::collections::HashMap::new();
@@ -165,11 +174,7 @@ impl Engine {
             instance.name = name;
         }
         let canon = CanonicalizeOptions { default_region: options.default_region.clone() };
-        let rules = crate::alerts::Rules::load(store.as_ref(), |s| {
-            let kind = s.kind.or_else(|| infer_kind(&s.value))?;
-            canonicalize(kind, &s.value, &canon).ok().map(|c| c.observable)
-        })
-        .await?;
+        let rules = crate::alerts::Rules::load(store.as_ref(), |s| Self::watched_with(&canon, s)).await?;
         tracing::info!(
             reports = index.report_count(),
             values = index.value_count(),
@@ -200,7 +205,24 @@ impl Engine {
             bus: options.bus.unwrap_or_else(|| Arc::new(crate::InProcessBus::default())),
             event_ids,
             instance: RwLock::new(instance),
+            applied: tokio::sync::Mutex::new(applied),
+            applied_seq: std::sync::atomic::AtomicU64::new(applied),
+            applied_tx: tokio::sync::broadcast::channel(crate::BUS_CAPACITY_DEFAULT).0,
         })
+    }
+
+    /// The canonical form of a watched selector, if it has one.
+    pub(crate) fn watched_with(
+        canon: &CanonicalizeOptions,
+        s: &model::alert::WatchedSelector,
+    ) -> Option<Observable> {
+        let kind = s.kind.or_else(|| infer_kind(&s.value))?;
+        canonicalize(kind, &s.value, canon).ok().map(|c| c.observable)
+    }
+
+    /// The alert rules as stored.
+    pub(crate) async fn load_rules(&self) -> Result<crate::alerts::Rules, EngineError> {
+        crate::alerts::Rules::load(self.store.as_ref(), |s| Self::watched_with(&self.canon, s)).await
     }
 
     pub(crate) fn index(&self) -> RwLockReadGuard<'_, CorrelationIndex> {
@@ -354,7 +376,10 @@ impl Engine {
         let detail = serde_json::json!({ "name": org.name, "operator": operator, "peer": peer });
         self.audit(audit_actor(actor), "org.create", "organization", org.id.0, Some(detail)).await;
         let view = Self::org_view(&org);
-        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
+        self.commit_state(model::event::StateChange::Directory, || {
+            self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org)
+        })
+        .await;
         Ok(view)
     }
 
@@ -418,7 +443,10 @@ impl Engine {
         self.store.create_community(&c).await?;
         let detail = serde_json::json!({ "name": c.name, "members": c.members.len() });
         self.audit(audit_actor(actor), "community.create", "community", c.id.0, Some(detail)).await;
-        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone());
+        self.commit_state(model::event::StateChange::Directory, || {
+            self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone())
+        })
+        .await;
         Ok(self.community_view(&c))
     }
 
@@ -443,7 +471,10 @@ impl Engine {
         let detail = serde_json::json!({ "members": members.len() });
         self.audit(audit_actor(actor), "community.set_members", "community", c.id.0, Some(detail)).await;
         c.members = members;
-        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone());
+        self.commit_state(model::event::StateChange::Directory, || {
+            self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone())
+        })
+        .await;
         Ok(self.community_view(&c))
     }
 
@@ -833,8 +864,7 @@ impl Engine {
         };
         let audit = Self::created_records(actor, reports);
         let events = self.store.insert_reports_audited(reports, &events, &audit).await?;
-        self.committed(reports);
-        self.publish(events);
+        self.commit(events, || self.committed(reports)).await;
         Ok(())
     }
 
@@ -1032,12 +1062,17 @@ impl Engine {
         let event = model::event::Event::report_revoked(&report, at);
         let events = self.store.revoke_report(id, at, &[event]).await?;
         if report.revoked_at.is_none() {
-            self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
-            self.campaigns.write().unwrap_or_else(|e| e.into_inner()).revoke(id);
-            self.links.write().unwrap_or_else(|e| e.into_inner()).revoke(&report);
+            self.commit(events.unwrap_or_default(), || self.revoked(&report)).await;
         }
-        self.publish(events.unwrap_or_default());
         Ok(true)
+    }
+
+    /// Brings the in-memory structures up to date with a report just revoked (`report`: as
+    /// stored, before or after the revocation).
+    pub(crate) fn revoked(&self, report: &Report) {
+        self.index.write().unwrap_or_else(|e| e.into_inner()).revoke(report);
+        self.campaigns.write().unwrap_or_else(|e| e.into_inner()).revoke(report.id);
+        self.links.write().unwrap_or_else(|e| e.into_inner()).revoke(report);
     }
 
     // ---- reports: reads ---------------------------------------------------------------------

@@ -294,15 +294,6 @@ impl From<EngineError> for Stop {
 }
 
 impl Engine {
-    /// Publishes events the store just committed.
-    pub(crate) fn publish(&self, events: Vec<Event>) {
-        if events.is_empty() {
-            return;
-        }
-        let events: Vec<Arc<Event>> = events.into_iter().map(Arc::new).collect();
-        self.bus.publish(&events);
-    }
-
     /// The bus this engine publishes on.
     pub fn bus(&self) -> &Arc<dyn EventBus> {
         &self.bus
@@ -411,9 +402,9 @@ impl Engine {
             return Err(EngineError::Forbidden("an intake token reads nothing".into()));
         }
         let filter = self.stream_filter(&request)?;
-        // Subscribe before reading the store: nothing committed from here on can be missed.
-        let bus = self.bus.subscribe();
-        let head = self.store.last_event_seq().await?;
+        // Subscribe before reading the position: nothing applied from here on can be missed.
+        let bus = self.subscribe();
+        let head = self.applied_seq();
         let start = self.stream_start(request.after.as_deref()).await?.unwrap_or(head);
         let buffer = options.buffer.max(1);
         // One slot more than the buffer: the final error always fits.
@@ -526,8 +517,12 @@ impl StreamTask {
     /// buffer is full, live events as [`StreamTask::offer`] does.
     async fn replay(&mut self) -> Result<(), Stop> {
         loop {
-            let page =
+            // Only events this node applied: the later ones come from the subscription, after
+            // the node brought its memory up to date with them.
+            let applied = self.engine.applied_seq();
+            let mut page =
                 self.engine.store.events_after(self.last, REPLAY_PAGE).await.map_err(EngineError::from)?;
+            page.retain(|e| e.seq <= applied);
             if page.is_empty() {
                 return Ok(());
             }

@@ -168,9 +168,11 @@ impl Engine {
         let detail = serde_json::json!({ "name": name });
         let id = self.instance().id;
         self.audit(crate::audit_actor(actor), "instance.rename", "instance", id, Some(detail)).await;
-        let mut i = self.instance.write().unwrap_or_else(|e| e.into_inner());
-        i.name = name;
-        Ok(i.clone())
+        self.commit_state(model::event::StateChange::Instance, || {
+            self.instance.write().unwrap_or_else(|e| e.into_inner()).name = name;
+        })
+        .await;
+        Ok(self.instance())
     }
 
     /// Marks an organisation as a peer organisation or not (operator admins, or local access).
@@ -198,7 +200,10 @@ impl Engine {
         let detail = serde_json::json!({ "peer": peer });
         self.audit(crate::audit_actor(actor), "org.set_peer", "organization", org.id.0, Some(detail)).await;
         org.peer = peer;
-        self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org);
+        self.commit_state(model::event::StateChange::Directory, || {
+            self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org)
+        })
+        .await;
         self.list_orgs()
             .into_iter()
             .find(|o| o.name == name)

@@ -535,7 +535,7 @@ impl Engine {
         let detail = serde_json::json!({ "tlp": set.tlp });
         self.audit(crate::audit_actor(Some(actor)), "hashset.create", "hash_set", set.id, Some(detail)).await;
         let view = self.set_view(&set, Counts::default());
-        self.hashlists_mut().add_set(set);
+        self.commit_state(model::event::StateChange::HashLists, || self.hashlists_mut().add_set(set)).await;
         Ok(view)
     }
 
@@ -600,10 +600,11 @@ impl Engine {
         }
         let detail = serde_json::json!({ "tlp": set.tlp });
         self.audit(crate::audit_actor(Some(actor)), "hashset.update", "hash_set", set.id, Some(detail)).await;
-        let mut h = self.hashlists_mut();
-        h.sets[slot as usize] = set.clone();
-        let counts = h.counts[slot as usize];
-        drop(h);
+        self.commit_state(model::event::StateChange::HashLists, || {
+            self.hashlists_mut().sets[slot as usize] = set.clone()
+        })
+        .await;
+        let counts = self.hashlists().counts[slot as usize];
         Ok(self.set_view(&set, counts))
     }
 
@@ -717,16 +718,19 @@ impl Engine {
         }
         let detail = serde_json::json!({ "added": new.len(), "reinstated": reinstate_ids.len() });
         self.audit(crate::audit_actor(Some(actor)), action, "hash_set", set_id, Some(detail)).await;
-        let mut h = self.hashlists_mut();
-        for e in &new {
-            if let Some(Key::Pdq(hash)) = h.add_slot(e) {
-                let slot = h.slot_of[&e.id];
-                h.pdq.insert(u64::from(slot), hash);
+        self.commit_state(model::event::StateChange::HashLists, || {
+            let mut h = self.hashlists_mut();
+            for e in &new {
+                if let Some(Key::Pdq(hash)) = h.add_slot(e) {
+                    let slot = h.slot_of[&e.id];
+                    h.pdq.insert(u64::from(slot), hash);
+                }
             }
-        }
-        for &slot in &reinstate {
-            h.set_withdrawn(slot, false);
-        }
+            for &slot in &reinstate {
+                h.set_withdrawn(slot, false);
+            }
+        })
+        .await;
         outcome.added = new.len();
         outcome.reinstated = reinstate.len();
         Ok(outcome)
@@ -791,10 +795,13 @@ impl Engine {
             Some(detail),
         )
         .await;
-        let mut h = self.hashlists_mut();
-        for &s in &slots {
-            h.set_withdrawn(s, true);
-        }
+        self.commit_state(model::event::StateChange::HashLists, || {
+            let mut h = self.hashlists_mut();
+            for &s in &slots {
+                h.set_withdrawn(s, true);
+            }
+        })
+        .await;
         outcome.withdrawn = usize::try_from(changed).unwrap_or(usize::MAX);
         Ok(outcome)
     }
@@ -1053,7 +1060,6 @@ impl Engine {
         }
         let events = self.match_events(actor, &sightings, &matches, at);
         let stored = self.store.insert_hash_sightings(&sightings, &events).await?;
-        self.publish(stored);
         if !sightings.is_empty() {
             let detail = serde_json::json!({ "sightings": sightings.len() });
             let object = sightings[0].id;
@@ -1066,6 +1072,7 @@ impl Engine {
             )
             .await;
         }
+        self.commit(stored, || {}).await;
         Ok(MatchOutcome { radius, queries, matches })
     }
 

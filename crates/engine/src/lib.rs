@@ -12,9 +12,12 @@ mod views;
 pub use error::EngineError;
 pub use views::*;
 mod alerts;
+mod apply;
 mod audit;
 pub use audit::{AUDIT_READ_IDS_MAX, AuditEntryView, AuditFilter, audit_actor, read_is_audited};
 mod campaigns;
+
+pub use apply::SYNC_POLL_DEFAULT;
 
 pub use alerts::{AlertRuleInput, AlertRuleView, RULE_MAX_SELECTORS};
 mod directory;

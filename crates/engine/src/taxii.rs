@@ -969,6 +969,10 @@ impl Engine {
         {
             let _w = self.writes.lock().await;
             let mut clock = self.taxii_clock.lock().await;
+            // Other nodes of a deployment add objects too: never go back before theirs.
+            if let Some(latest) = self.store.last_stix_date_added().await? {
+                *clock = (*clock).max(latest);
+            }
             // An unversioned object (an SCO: no `modified`, no `created`) is versioned by its
             // `date_added`; the same object sent again is already there, not a new version.
             let unversioned: Vec<String> =

@@ -337,6 +337,12 @@ impl CorrelationIndex {
         self.discoverable_orgs.contains(&org)
     }
 
+    /// The indexed facts of a report, whoever may see it: for bringing the index up to date,
+    /// never for answering a reader (see [`CorrelationIndex::report`]).
+    pub fn indexed(&self, id: Uuid) -> Option<&IndexedReport> {
+        self.slot_of.get(&id).map(|slot| &self.reports[*slot as usize])
+    }
+
     /// The indexed facts of a report, if the viewer may see it.
     pub fn report(&self, viewer: &Viewer, id: Uuid) -> Option<&IndexedReport> {
         let slot = *self.slot_of.get(&id)?;

@@ -69,6 +69,10 @@ pub enum EventType {
     HashMatched,
     #[serde(rename = "access.requested")]
     AccessRequested,
+    /// Internal: a change of state that has no public event (see [`StateChange`]). Stored and
+    /// applied by every node, never delivered to a client, a peer or a TAXII reader.
+    #[serde(rename = "state.changed")]
+    StateChanged,
 }
 
 impl EventType {
@@ -94,7 +98,13 @@ impl EventType {
             EventType::AlertRaised => "alert.raised",
             EventType::HashMatched => "hash.matched",
             EventType::AccessRequested => "access.requested",
+            EventType::StateChanged => "state.changed",
         }
+    }
+
+    /// Whether events of this type are internal: applied by the nodes, never delivered.
+    pub fn is_internal(self) -> bool {
+        matches!(self, EventType::StateChanged)
     }
 }
 
@@ -181,6 +191,9 @@ pub enum EventPayload {
     /// An organisation asked the owner of a report it cannot read for access.
     #[serde(rename = "access.requested")]
     AccessRequested(AccessRequestEvent),
+    /// Internal: in-memory state every node rebuilds from the store (never delivered).
+    #[serde(rename = "state.changed")]
+    StateChanged(StateChange),
 }
 
 impl EventPayload {
@@ -194,6 +207,7 @@ impl EventPayload {
             EventPayload::AlertRaised(_) => EventType::AlertRaised,
             EventPayload::HashMatched(_) => EventType::HashMatched,
             EventPayload::AccessRequested(_) => EventType::AccessRequested,
+            EventPayload::StateChanged(_) => EventType::StateChanged,
         }
     }
 }
@@ -293,6 +307,48 @@ pub struct AccessRequestEvent {
     pub selector_kind: ObservableKind,
     /// The canonical selector value.
     pub selector_value: String,
+}
+
+/// What an internal `state.changed` event says changed: each node re-reads it from the store.
+///
+/// Writes with no public event (organisations, communities, hash lists, alert rules, hub
+/// marks, discovery settings, the instance's name) store one, so that every node of a
+/// deployment brings its in-memory structures up to date. Readable by nobody.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum StateChange {
+    /// Organisations or communities (names, members, operator and peer flags).
+    Directory,
+    /// Hash sets or their entries.
+    HashLists,
+    /// Alert rules.
+    Rules,
+    /// A hub mark set (`on`) or removed on a value.
+    HubMark { kind: ObservableKind, value: String, on: bool },
+    /// A report's `discoverable` flag.
+    ReportDiscoverable { id: Uuid },
+    /// An organisation's "all our reports are discoverable" setting.
+    OrgDiscoverable {
+        #[schema(value_type = String)]
+        org: OrgId,
+        on: bool,
+    },
+    /// The instance's name.
+    Instance,
+}
+
+impl Event {
+    /// An internal `state.changed` event: readable by nobody, never delivered.
+    pub fn state_changed(change: StateChange, at: DateTime<Utc>) -> Event {
+        let mut e = Event::new(at, org_only(OrgId(Uuid::nil())), EventPayload::StateChanged(change));
+        e.min_role = Role::Admin;
+        e
+    }
+
+    /// Whether the event is internal (`state.changed`): never delivered to anyone.
+    pub fn is_internal(&self) -> bool {
+        self.event_type().is_internal()
+    }
 }
 
 /// Access facts readable by one organisation only (and by nobody else, whatever their role).
@@ -469,7 +525,10 @@ impl Event {
     /// Whether `viewer` may see this event: its role is at least [`Event::min_role`] and the
     /// visibility function admits the event's access facts.
     pub fn visible_to(&self, viewer: &Viewer) -> bool {
-        viewer.role >= self.min_role && viewer.role.can_read() && can_see(viewer, &self.access)
+        !self.is_internal()
+            && viewer.role >= self.min_role
+            && viewer.role.can_read()
+            && can_see(viewer, &self.access)
     }
 }
 
@@ -699,5 +758,29 @@ mod tests {
         let by = Event::access_requested_by(org(2), request, red.created_at);
         assert!(by.visible_to(&named) && !by.visible_to(&author) && !by.visible_to(&outsider));
         assert!(!serde_json::to_string(&by).unwrap().contains("\"owner\""));
+    }
+
+    #[test]
+    fn internal_events_are_visible_to_nobody_and_not_a_public_type() {
+        let e = Event::state_changed(StateChange::Directory, t("2026-03-01T10:00:00Z"));
+        assert!(e.is_internal());
+        for role in Role::ALL {
+            // Not even the nil organisation the access facts name.
+            for o in [OrgId(Uuid::nil()), org(1)] {
+                assert!(!e.visible_to(&Viewer::new(o, role, vec![])), "{role:?}");
+            }
+        }
+        assert!(!EventType::ALL.contains(&EventType::StateChanged));
+        assert!("state.changed".parse::<EventType>().is_err(), "clients cannot ask for it");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], "state.changed");
+        assert_eq!(json["data"]["what"], "directory");
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), e);
+        let report = Event::new(
+            e.at,
+            org_only(org(1)),
+            EventPayload::ReportRevoked(ReportRevokedEvent { id: Uuid::nil(), revoked_at: e.at }),
+        );
+        assert!(report.visible_to(&Viewer::new(org(1), Role::Reader, vec![])), "the check is not vacuous");
     }
 }

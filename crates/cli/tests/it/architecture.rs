@@ -85,3 +85,24 @@ fn the_io_list_catches_an_io_crate() {
     assert!(tree.lines().any(|l| l.starts_with("sqlx ")), "store should depend on sqlx: {tree}");
     assert!(tree.lines().any(|l| l.starts_with("tokio ")), "store should depend on tokio");
 }
+
+#[test]
+fn only_the_binary_and_the_bus_crate_depend_on_nats() {
+    // The engine and the server know an `EventBus`, never NATS: the binary wires `natsbus` in.
+    for krate in ["engine", "server", "store"] {
+        let out = Command::new(env!("CARGO"))
+            .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo tree runs");
+        let tree = String::from_utf8_lossy(&out.stdout);
+        assert!(tree.lines().count() > 10, "cargo tree -p {krate} printed nothing: {tree}");
+        assert!(!tree.lines().any(|l| l.starts_with("async-nats ")), "{krate} depends on async-nats");
+    }
+    let out = Command::new(env!("CARGO"))
+        .args(["tree", "-p", "natsbus", "-e", "normal", "--prefix", "none"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(String::from_utf8_lossy(&out.stdout).lines().any(|l| l.starts_with("async-nats ")));
+}

@@ -13,6 +13,7 @@ mod discovery;
 mod events;
 mod graph;
 mod hashlists;
+mod nodes;
 mod taxii;
 
 /// An engine holding the demo dataset with `reports` reports, loaded as each author.
