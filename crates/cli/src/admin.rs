@@ -29,6 +29,9 @@ pub enum AdminCommand {
     /// `admin hashset import NAME FILE --org ORG`, `admin hashset list --org ORG`.
     #[command(subcommand)]
     Hashset(crate::hashes::HashSetCommand),
+    /// Check the database: SQLite's `integrity_check` and `foreign_key_check` (PostgreSQL: the
+    /// store's gapless sequences), then the audit chain. Exit status 1 on any problem.
+    Check,
 }
 
 #[derive(Subcommand, Debug)]
@@ -201,6 +204,7 @@ pub async fn run(settings: &Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("revoked token {id}");
         }
         AdminCommand::Hashset(cmd) => crate::hashes::admin(&engine, cmd).await?,
+        AdminCommand::Check => anyhow::bail!("admin check is run by dragnet itself, not here"),
     }
     Ok(())
 }

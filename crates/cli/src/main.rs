@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod audit;
 mod config;
 mod demo;
 mod export;
@@ -75,6 +76,12 @@ enum Command {
     /// Manage organisations, communities and tokens in the data directory.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// The hash-chained audit log: `audit verify` walks the chain and names the first broken
+    /// link (exit status 1), `audit list [--org NAME] [--action ACTION] [--limit N]`.
+    ///
+    /// Example: `dragnet audit verify --data /var/lib/dragnet`
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Bulk-load reports from a JSON Lines file (one report per line) as an organisation.
     ///
     /// Each line is a report as accepted by `POST /api/v1/reports`:
@@ -175,7 +182,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Serve(args) => serve::run(&s, args).await.map(|()| 0),
         Command::Demo(args) => demo::run(&s, args).await.map(|()| 0),
+        Command::Admin(admin::AdminCommand::Check) => audit::check(&s).await,
         Command::Admin(cmd) => admin::run(&s, cmd).await.map(|()| 0),
+        Command::Audit(cmd) => audit::run(&s, cmd).await,
         Command::Ingest(args) => ingest::run(&s, args).await,
         Command::Lookup(args) => query::lookup(&s, args).await.map(|()| 0),
         Command::Check(args) => query::check(&s, args).await.map(|()| 0),

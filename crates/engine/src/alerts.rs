@@ -158,6 +158,7 @@ impl Engine {
         };
         let _w = self.writes.lock().await;
         self.store.create_alert_rule(&rule).await?;
+        self.audit(crate::audit_actor(Some(actor)), "alert_rule.create", "alert_rule", rule.id, None).await;
         let view = AlertRuleView::from(&rule);
         self.commit_state(model::event::StateChange::Rules, || {
             self.rules.write().unwrap_or_else(|e| e.into_inner()).add(rule, |s| self.watched(s));
@@ -185,6 +186,7 @@ impl Engine {
         }
         let _w = self.writes.lock().await;
         self.store.delete_alert_rule(id, now()).await?;
+        self.audit(crate::audit_actor(Some(actor)), "alert_rule.delete", "alert_rule", id, None).await;
         self.commit_state(model::event::StateChange::Rules, || {
             self.rules.write().unwrap_or_else(|e| e.into_inner()).remove(id);
         })

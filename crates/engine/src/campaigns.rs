@@ -522,6 +522,8 @@ impl Engine {
         };
         let _w = self.writes.lock().await;
         self.store.set_hub_mark(&mark).await?;
+        let object = format!("{}:{}", mark.kind, mark.value);
+        self.audit(crate::audit_actor(Some(actor)), "hub.mark", "hub_mark", object, None).await;
         let change =
             model::event::StateChange::HubMark { kind: mark.kind, value: mark.value.clone(), on: true };
         self.commit_state(change, || {
@@ -565,7 +567,12 @@ impl Engine {
             })
             .await;
         }
-        if found { Ok(()) } else { Err(EngineError::not_found("hub mark")) }
+        if !found {
+            return Err(EngineError::not_found("hub mark"));
+        }
+        let object = format!("{}:{}", c.kind, c.value);
+        self.audit(crate::audit_actor(Some(actor)), "hub.unmark", "hub_mark", object, None).await;
+        Ok(())
     }
 
     /// Every hub with its reason and instance-wide degree (operator admins: the list names

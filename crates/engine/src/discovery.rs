@@ -168,6 +168,9 @@ impl Engine {
             return Err(EngineError::not_found("report"));
         }
         report.discoverable = discoverable;
+        let detail = serde_json::json!({ "discoverable": discoverable });
+        self.audit(crate::audit_actor(Some(actor)), "report.set_discoverable", "report", id, Some(detail))
+            .await;
         self.commit_state(model::event::StateChange::ReportDiscoverable { id }, || {
             self.reshared(std::slice::from_ref(&report))
         })
@@ -208,6 +211,8 @@ impl Engine {
         if !self.store.set_org_reports_discoverable(org.0, on).await? {
             return Err(EngineError::not_found(format!("organisation {org_name:?}")));
         }
+        let detail = serde_json::json!({ "reports_discoverable": on });
+        self.audit(crate::audit_actor(actor), "discovery.set", "organization", org.0.0, Some(detail)).await;
         self.commit_state(model::event::StateChange::OrgDiscoverable { org: org.0, on }, || {
             self.index.write().unwrap_or_else(|e| e.into_inner()).set_org_discoverable(org.0, on)
         })
@@ -294,6 +299,17 @@ impl Engine {
             events
         };
         let stored = self.store.insert_access_requests(&routed, &events).await?;
+        if !routed.is_empty() {
+            let detail = serde_json::json!({ "kind": obs.kind, "records": routed.len() });
+            self.audit(
+                crate::audit_actor(Some(actor)),
+                "access_request.create",
+                "access_request",
+                request_id,
+                Some(detail),
+            )
+            .await;
+        }
         self.commit(stored, || {}).await;
         let records = earlier.iter().filter(|r| r.request_id == request_id).chain(&routed);
         let request = outgoing(request_id, records).ok_or_else(not_held)?;
@@ -425,6 +441,15 @@ impl Engine {
         else {
             return Err(EngineError::Conflict("the access request was decided meanwhile".into()));
         };
+        let detail = serde_json::json!({ "requester": record.requester.0, "reports": ids });
+        self.audit(
+            crate::audit_actor(Some(actor)),
+            "access_request.grant",
+            "access_request",
+            id,
+            Some(detail),
+        )
+        .await;
         self.commit(stored, || self.reshared(&reports)).await;
         let decided = AccessRequest {
             status: AccessRequestStatus::Granted,
@@ -452,6 +477,15 @@ impl Engine {
         {
             return Err(EngineError::Conflict("the access request was decided meanwhile".into()));
         }
+        let detail = serde_json::json!({ "requester": record.requester.0 });
+        self.audit(
+            crate::audit_actor(Some(actor)),
+            "access_request.decline",
+            "access_request",
+            id,
+            Some(detail),
+        )
+        .await;
         let decided = AccessRequest {
             status: AccessRequestStatus::Declined,
             decided_at: Some(at),

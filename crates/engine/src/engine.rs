@@ -373,6 +373,8 @@ impl Engine {
         }
         let org = Organization { peer, id: OrgId(Uuid::now_v7()), name, operator, created_at: now() };
         self.store.create_org(&org).await?;
+        let detail = serde_json::json!({ "name": org.name, "operator": operator, "peer": peer });
+        self.audit(audit_actor(actor), "org.create", "organization", org.id.0, Some(detail)).await;
         let view = Self::org_view(&org);
         self.commit_state(model::event::StateChange::Directory, || {
             self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org)
@@ -439,6 +441,8 @@ impl Engine {
         }
         let c = Community { id: CommunityId(Uuid::now_v7()), name, members, created_at: now() };
         self.store.create_community(&c).await?;
+        let detail = serde_json::json!({ "name": c.name, "members": c.members.len() });
+        self.audit(audit_actor(actor), "community.create", "community", c.id.0, Some(detail)).await;
         self.commit_state(model::event::StateChange::Directory, || {
             self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone())
         })
@@ -464,6 +468,8 @@ impl Engine {
             .cloned()
             .ok_or_else(|| EngineError::not_found(format!("community {community:?}")))?;
         self.store.set_community_members(c.id, &members).await?;
+        let detail = serde_json::json!({ "members": members.len() });
+        self.audit(audit_actor(actor), "community.set_members", "community", c.id.0, Some(detail)).await;
         c.members = members;
         self.commit_state(model::event::StateChange::Directory, || {
             self.directory.write().unwrap_or_else(|e| e.into_inner()).put_community(c.clone())
@@ -547,6 +553,8 @@ impl Engine {
             last_used_at: None,
         };
         self.store.create_token(&record).await?;
+        let detail = serde_json::json!({ "organization": org.0, "role": role.as_str() });
+        self.audit(audit_actor(actor), "token.create", "token", record.id, Some(detail)).await;
         Ok(CreatedToken { info: self.token_view(&record), token: secret })
     }
 
@@ -577,6 +585,7 @@ impl Engine {
         if !known || !self.store.revoke_token(id, now()).await? {
             return Err(EngineError::not_found("token"));
         }
+        self.audit(audit_actor(actor), "token.revoke", "token", id, None).await;
         Ok(())
     }
 
@@ -824,22 +833,28 @@ impl Engine {
     pub async fn submit(&self, author: &Principal, input: ReportInput) -> Result<ReportView, EngineError> {
         Self::require_writer(author)?;
         let report = self.prepare(author, input, now())?;
-        self.store_one(report).await
+        self.store_one(author, report).await
     }
 
     /// Stores one prepared report under the write lock (its id assigned there, in order) and
     /// brings the indexes, campaigns and alerts up to date.
-    async fn store_one(&self, mut report: Report) -> Result<ReportView, EngineError> {
+    async fn store_one(&self, author: &Principal, mut report: Report) -> Result<ReportView, EngineError> {
         let _w = self.writes.lock().await;
         report.id = Uuid::now_v7();
-        self.insert_reports(std::slice::from_ref(&report)).await?;
+        self.insert_reports(std::slice::from_ref(&report), Some(audit_actor(Some(author)))).await?;
         self.alert(std::slice::from_ref(&report)).await;
         Ok(self.view(report.author, &report))
     }
 
-    /// Stores reports with their `report.created` events in one transaction (under the write
-    /// lock), brings the in-memory structures up to date and publishes the events.
-    pub(crate) async fn insert_reports(&self, reports: &[Report]) -> Result<(), EngineError> {
+    /// Stores reports with their `report.created` events and their `report.create` audit
+    /// entries (by `actor`, or each by its author organisation when `None`) in one transaction
+    /// (under the write lock), brings the in-memory structures up to date and publishes the
+    /// events.
+    pub(crate) async fn insert_reports(
+        &self,
+        reports: &[Report],
+        actor: Option<model::audit::AuditActor>,
+    ) -> Result<(), EngineError> {
         let events: Vec<model::event::Event> = {
             let dir = self.directory();
             reports
@@ -847,7 +862,8 @@ impl Engine {
                 .map(|r| model::event::Event::report_created(r, &dir.org_name(r.author), r.created_at))
                 .collect()
         };
-        let events = self.store.insert_reports(reports, &events).await?;
+        let audit = Self::created_records(actor, reports);
+        let events = self.store.insert_reports_audited(reports, &events, &audit).await?;
         self.commit(events, || self.committed(reports)).await;
         Ok(())
     }
@@ -862,6 +878,30 @@ impl Engine {
             Ok(n) => tracing::debug!(alerts = n, "alerts raised"),
             Err(e) => tracing::error!(error = %e, "raising alerts failed"),
         }
+    }
+
+    /// The audit records of reports being created: one `report.create` entry each (their TLP
+    /// and kind, never their contents); by `actor`, or when `None` by each report's author
+    /// organisation.
+    fn created_records(
+        actor: Option<model::audit::AuditActor>,
+        reports: &[Report],
+    ) -> Vec<model::audit::AuditRecord> {
+        let at = now();
+        reports
+            .iter()
+            .map(|r| {
+                let detail =
+                    serde_json::json!({ "tlp": r.tlp, "kind": r.kind, "observables": r.observables.len() });
+                let by = actor.clone().unwrap_or_else(|| model::audit::AuditActor {
+                    kind: "org".into(),
+                    org: Some(r.author),
+                    token: None,
+                    role: None,
+                });
+                model::audit::AuditRecord::new(at, by, "report.create", "report", r.id, Some(detail))
+            })
+            .collect()
     }
 
     /// Brings the in-memory structures up to date with reports just stored (under the write
@@ -898,7 +938,7 @@ impl Engine {
             reporter.viewer.communities.iter().map(|c| dir.community_name(*c)).collect()
         };
         let report = self.prepare(reporter, input.into_report_input(communities), now())?;
-        self.store_one(report).await
+        self.store_one(reporter, report).await
     }
 
     /// The organisation whose public intake form is at `slug` (its name in lower case, runs
@@ -946,6 +986,18 @@ impl Engine {
         for (author, _) in &records {
             Self::require_writer(author)?;
         }
+        // A batch usually has one author; bulk loads with several (the demo) are recorded per
+        // report as its author organisation.
+        let records_actor = match records.first() {
+            Some((first, _))
+                if records
+                    .iter()
+                    .all(|(a, _)| a.token_id == first.token_id && a.viewer.org == first.viewer.org) =>
+            {
+                Some(audit_actor(Some(first)))
+            }
+            _ => None,
+        };
         if records.len() > BATCH_MAX_REPORTS {
             return Err(EngineError::TooMany {
                 what: "reports".into(),
@@ -978,7 +1030,7 @@ impl Engine {
             }
         }
         if !good.is_empty() {
-            self.insert_reports(&good).await?;
+            self.insert_reports(&good, records_actor).await?;
             self.alert(&good).await;
         }
         Ok(outcome)
@@ -997,6 +1049,7 @@ impl Engine {
         if !self.revoke_stored(id).await? {
             return Err(EngineError::not_found("report"));
         }
+        self.audit(audit_actor(Some(actor)), "report.revoke", "report", id, None).await;
         self.get_report(&actor.viewer, id).await
     }
 

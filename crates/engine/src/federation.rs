@@ -165,6 +165,9 @@ impl Engine {
         }
         let name = Self::check_name("name", name)?;
         self.store.set_instance_name(&name).await?;
+        let detail = serde_json::json!({ "name": name });
+        let id = self.instance().id;
+        self.audit(crate::audit_actor(actor), "instance.rename", "instance", id, Some(detail)).await;
         self.commit_state(model::event::StateChange::Instance, || {
             self.instance.write().unwrap_or_else(|e| e.into_inner()).name = name;
         })
@@ -194,6 +197,8 @@ impl Engine {
             return Err(EngineError::invalid("peer", "a peer organisation cannot operate the instance"));
         }
         self.store.set_org_peer(org.id, peer).await?;
+        let detail = serde_json::json!({ "peer": peer });
+        self.audit(crate::audit_actor(actor), "org.set_peer", "organization", org.id.0, Some(detail)).await;
         org.peer = peer;
         self.commit_state(model::event::StateChange::Directory, || {
             self.directory.write().unwrap_or_else(|e| e.into_inner()).put_org(org)
@@ -337,6 +342,8 @@ impl Engine {
             },
         };
         self.store.create_peer(&record).await?;
+        let detail = serde_json::json!({ "url": record.url, "kind": record.kind });
+        self.audit(model::audit::AuditActor::cli(), "peer.create", "peer", record.id, Some(detail)).await;
         Ok(self.peer_view(&record))
     }
 
@@ -367,6 +374,7 @@ impl Engine {
         if !self.store.delete_peer(peer.id).await? {
             return Err(EngineError::not_found(format!("peer {wanted:?}")));
         }
+        self.audit(model::audit::AuditActor::cli(), "peer.delete", "peer", peer.id, None).await;
         Ok(self.peer_view(peer))
     }
 
@@ -479,7 +487,7 @@ impl Engine {
             new.push(r);
         }
         if !new.is_empty() {
-            self.insert_reports(&new).await?;
+            self.insert_reports(&new, Some(model::audit::AuditActor::system())).await?;
             drop(_w);
             self.alert(&new).await;
         }
@@ -497,7 +505,19 @@ impl Engine {
             Some(local) => {
                 let live =
                     self.store.get_reports(&[local]).await?.pop().is_some_and(|r| r.revoked_at.is_none());
-                Ok(live && self.revoke_stored(local).await?)
+                let revoked = live && self.revoke_stored(local).await?;
+                if revoked {
+                    let detail = serde_json::json!({ "peer_instance": remote_instance });
+                    self.audit(
+                        model::audit::AuditActor::system(),
+                        "report.revoke",
+                        "report",
+                        local,
+                        Some(detail),
+                    )
+                    .await;
+                }
+                Ok(revoked)
             }
             None => Ok(false),
         }

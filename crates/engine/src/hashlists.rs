@@ -532,6 +532,8 @@ impl Engine {
             )),
             e => e.into(),
         })?;
+        let detail = serde_json::json!({ "tlp": set.tlp });
+        self.audit(crate::audit_actor(Some(actor)), "hashset.create", "hash_set", set.id, Some(detail)).await;
         let view = self.set_view(&set, Counts::default());
         self.commit_state(model::event::StateChange::HashLists, || self.hashlists_mut().add_set(set)).await;
         Ok(view)
@@ -596,6 +598,8 @@ impl Engine {
         if !updated {
             return Err(EngineError::not_found("hash set"));
         }
+        let detail = serde_json::json!({ "tlp": set.tlp });
+        self.audit(crate::audit_actor(Some(actor)), "hashset.update", "hash_set", set.id, Some(detail)).await;
         self.commit_state(model::event::StateChange::HashLists, || {
             self.hashlists_mut().sets[slot as usize] = set.clone()
         })
@@ -639,7 +643,7 @@ impl Engine {
             ImportFormat::Csv { default } => parse_entries_csv(text, default),
             ImportFormat::JsonLines => parse_entries_jsonl(text),
         };
-        let mut outcome = self.add_hash_entries(actor, set_id, entries).await?;
+        let mut outcome = self.add_entries_as(actor, set_id, entries, "hashset.import").await?;
         outcome.rejected = rejected;
         Ok(outcome)
     }
@@ -652,6 +656,17 @@ impl Engine {
         actor: &Principal,
         set_id: Uuid,
         entries: Vec<HashEntryInput>,
+    ) -> Result<ImportOutcome, EngineError> {
+        self.add_entries_as(actor, set_id, entries, "hashset.add_entries").await
+    }
+
+    /// [`Engine::add_hash_entries`], recorded as `action`.
+    async fn add_entries_as(
+        &self,
+        actor: &Principal,
+        set_id: Uuid,
+        entries: Vec<HashEntryInput>,
+        action: &str,
     ) -> Result<ImportOutcome, EngineError> {
         if entries.len() > IMPORT_MAX_ENTRIES {
             return Err(EngineError::TooMany {
@@ -701,6 +716,8 @@ impl Engine {
         if !reinstate_ids.is_empty() {
             self.store.set_hash_entries_withdrawn(&reinstate_ids, None).await?;
         }
+        let detail = serde_json::json!({ "added": new.len(), "reinstated": reinstate_ids.len() });
+        self.audit(crate::audit_actor(Some(actor)), action, "hash_set", set_id, Some(detail)).await;
         self.commit_state(model::event::StateChange::HashLists, || {
             let mut h = self.hashlists_mut();
             for e in &new {
@@ -769,6 +786,15 @@ impl Engine {
             slots.iter().map(|&s| h.slots[s as usize].id).collect()
         };
         let changed = self.store.set_hash_entries_withdrawn(&ids, Some(now())).await?;
+        let detail = serde_json::json!({ "withdrawn": changed });
+        self.audit(
+            crate::audit_actor(Some(actor)),
+            "hashset.withdraw_entries",
+            "hash_set",
+            set_id,
+            Some(detail),
+        )
+        .await;
         self.commit_state(model::event::StateChange::HashLists, || {
             let mut h = self.hashlists_mut();
             for &s in &slots {
@@ -1034,6 +1060,18 @@ impl Engine {
         }
         let events = self.match_events(actor, &sightings, &matches, at);
         let stored = self.store.insert_hash_sightings(&sightings, &events).await?;
+        if !sightings.is_empty() {
+            let detail = serde_json::json!({ "sightings": sightings.len() });
+            let object = sightings[0].id;
+            self.audit(
+                crate::audit_actor(Some(actor)),
+                "hash.sighting",
+                "hash_sighting",
+                object,
+                Some(detail),
+            )
+            .await;
+        }
         self.commit(stored, || {}).await;
         Ok(MatchOutcome { radius, queries, matches })
     }

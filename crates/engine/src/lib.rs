@@ -13,6 +13,8 @@ pub use error::EngineError;
 pub use views::*;
 mod alerts;
 mod apply;
+mod audit;
+pub use audit::{AUDIT_READ_IDS_MAX, AuditEntryView, AuditFilter, audit_actor, read_is_audited};
 mod campaigns;
 
 pub use apply::SYNC_POLL_DEFAULT;

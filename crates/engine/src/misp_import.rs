@@ -116,7 +116,7 @@ impl Engine {
         if reports.is_empty() {
             return Ok(out);
         }
-        self.insert_reports(&reports).await?;
+        self.insert_reports(&reports, Some(crate::audit_actor(Some(poster)))).await?;
         drop(_w);
         self.alert(&reports).await;
         out.observables = reports.iter().map(|r| r.observables.len()).sum();

@@ -856,7 +856,11 @@ impl Engine {
         if seqs.is_empty() {
             return Err(EngineError::not_found(format!("object {object_id}")));
         }
-        Ok(self.store.delete_stix_objects(&seqs).await?)
+        let deleted = self.store.delete_stix_objects(&seqs).await?;
+        let detail = serde_json::json!({ "collection": coll, "versions": deleted });
+        self.audit(crate::audit_actor(Some(p)), "stix_object.delete", "stix_object", object_id, Some(detail))
+            .await;
+        Ok(deleted)
     }
 
     /// `GET …/status/{id}/`: only the requesting organisation sees a status.
@@ -1044,6 +1048,9 @@ impl Engine {
             details: serde_json::json!({"status": "complete", "successes": successes, "failures": failures, "pendings": []}),
         };
         self.store.insert_taxii_status(&record).await?;
+        let detail = serde_json::json!({ "collection": collection, "objects": record.total_count, "stored": stored.len() });
+        self.audit(crate::audit_actor(Some(p)), "stix_object.add", "taxii_status", record.id, Some(detail))
+            .await;
         // What the new objects mean to the rest of dragnet: reports and observables.
         let bodies: Vec<Value> = stored.iter().filter_map(|r| serde_json::from_str(&r.body).ok()).collect();
         let origin = crate::stix_import::StixOrigin {
@@ -1227,6 +1234,15 @@ impl Engine {
             for s in &statuses {
                 self.store.insert_taxii_status(s).await?;
             }
+            let detail = serde_json::json!({ "collections": colls.len(), "stored": stored });
+            self.audit(
+                model::audit::AuditActor::cli(),
+                "taxii.import",
+                "organization",
+                owner.0,
+                Some(detail),
+            )
+            .await;
             let mut clock = self.taxii_clock.lock().await;
             if let Some(last) = rows.iter().map(|r| r.date_added).max() {
                 *clock = (*clock).max(last);

@@ -19,6 +19,7 @@
 //! - [`visibility`]: the one function that decides whether a viewer may see a report.
 
 pub mod alert;
+pub mod audit;
 pub mod campaign;
 pub mod discovery;
 pub mod event;

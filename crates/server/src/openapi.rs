@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorResponse;
 use crate::routes::{
-    alerts, check, communities, discovery, extract, graph, hashes, instance, intake, meta, misp, observables,
-    orgs, reports, scams, stix, stream, tokens,
+    alerts, audit, check, communities, discovery, extract, graph, hashes, instance, intake, meta, misp,
+    observables, orgs, reports, scams, stix, stream, tokens,
 };
 
 #[derive(OpenApi)]
@@ -69,6 +69,7 @@ use crate::routes::{
         alerts::rules,
         alerts::create_rule,
         alerts::delete_rule,
+        audit::list,
         graph::expand,
         graph::neighbourhood,
         graph::path,
@@ -91,6 +92,7 @@ use crate::routes::{
         (name = "organizations", description = "Member organisations"),
         (name = "communities", description = "Sharing communities"),
         (name = "tokens", description = "API tokens"),
+        (name = "audit", description = "The hash-chained audit log of the caller's organisation (admins)"),
         (name = "scams", description = "Scam-report intake, campaigns and statistics"),
         (name = "stream", description = "The events the caller may see, as Server-Sent Events"),
         (name = "federation", description = "This instance's identity, for peer instances pulling from it"),

@@ -13,7 +13,10 @@ use model::report::{Audience, Report};
 use model::scam::VictimPii;
 use uuid::Uuid;
 
+use model::audit::{AuditEntry, AuditRecord};
+
 use crate::StoreError;
+use crate::audit::AuditQuery;
 use crate::taxii::{
     StixObjectQuery, StixObjectRecord, TaxiiApiRoot, TaxiiCollectionRecord, TaxiiStatusRecord,
 };
@@ -148,6 +151,16 @@ pub trait Store: Send + Sync + 'static {
     /// nothing of the batch is stored. Durable when it returns. An empty batch stores nothing
     /// (not even its events).
     async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError>;
+
+    /// [`Store::insert_reports`] with audit records appended to the audit chain in the same
+    /// transaction: the reports, their events and their audit entries are stored together or
+    /// not at all.
+    async fn insert_reports_audited(
+        &self,
+        reports: &[Report],
+        events: &[Event],
+        audit: &[AuditRecord],
+    ) -> Result<Vec<Event>, StoreError>;
 
     /// The reports with these ids, in the order asked; unknown ids are skipped (an id asked
     /// twice is returned twice).
@@ -435,4 +448,26 @@ pub trait Store: Send + Sync + 'static {
 
     /// The status resource with this id.
     async fn get_taxii_status(&self, id: Uuid) -> Result<Option<TaxiiStatusRecord>, StoreError>;
+
+    // ----- audit log -----
+
+    /// Appends records to the audit chain in one transaction, in order: each gets the next
+    /// `seq` and the previous entry's hash, and the recorded head moves to the last. Appends
+    /// are serialised, so the chain stays linear under concurrent writers. Returns the entries.
+    async fn append_audit(&self, records: &[AuditRecord]) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Up to `limit` entries stored after `after` (from the first, when `None`), in `seq`
+    /// order, as stored (nothing is checked: see [`crate::audit::verify`]).
+    async fn audit_entries(&self, after: Option<u64>, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// The last seq and hash written, kept apart from the entries; `None` before any entry.
+    async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError>;
+
+    /// A page of entries, newest first (see [`AuditQuery`]).
+    async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Checks the database's own consistency (SQLite: `PRAGMA integrity_check` and
+    /// `foreign_key_check`; PostgreSQL: the gapless sequences the store relies on). Returns the
+    /// problems found, none when it is sound.
+    async fn integrity_check(&self) -> Result<Vec<String>, StoreError>;
 }

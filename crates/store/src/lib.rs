@@ -39,10 +39,13 @@
 //! precision (e.g. `DateTime::from_timestamp_micros(now.timestamp_micros())`).
 
 mod api;
+pub mod audit;
 mod codec;
 mod error;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_audit;
 #[cfg(feature = "postgres")]
 mod postgres_discovery;
 #[cfg(feature = "postgres")]
@@ -50,6 +53,7 @@ mod postgres_federation;
 #[cfg(feature = "postgres")]
 mod postgres_taxii;
 mod sqlite;
+mod sqlite_audit;
 mod sqlite_discovery;
 mod sqlite_federation;
 mod sqlite_taxii;

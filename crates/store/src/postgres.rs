@@ -585,14 +585,29 @@ impl Store for PgStore {
     }
 
     async fn insert_reports(&self, reports: &[Report], events: &[Event]) -> Result<Vec<Event>, StoreError> {
+        self.insert_reports_audited(reports, events, &[]).await
+    }
+
+    async fn insert_reports_audited(
+        &self,
+        reports: &[Report],
+        events: &[Event],
+        audit: &[model::audit::AuditRecord],
+    ) -> Result<Vec<Event>, StoreError> {
         if reports.is_empty() {
             return Ok(Vec::new());
         }
         check_batch(reports)?;
+        audit.iter().try_for_each(crate::sqlite_audit::check_record)?;
         let data = events_data(events)?;
         let mut tx = self.pool.begin().await?;
         let written = match insert_batch(&mut tx, reports).await {
-            Ok(()) => append_events_in(&mut tx, events, data).await,
+            Ok(()) => match append_events_in(&mut tx, events, data).await {
+                Ok(appended) => {
+                    crate::postgres_audit::append_audit_in(&mut tx, audit).await.map(|_| appended)
+                }
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match written {
@@ -1319,6 +1334,36 @@ impl Store for PgStore {
 
     async fn get_taxii_status(&self, id: Uuid) -> Result<Option<TaxiiStatusRecord>, StoreError> {
         self.pg_get_taxii_status(id).await
+    }
+
+    async fn append_audit(
+        &self,
+        records: &[model::audit::AuditRecord],
+    ) -> Result<Vec<model::audit::AuditEntry>, StoreError> {
+        self.pg_append_audit(records).await
+    }
+
+    async fn audit_entries(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<model::audit::AuditEntry>, StoreError> {
+        self.pg_audit_entries(after, limit).await
+    }
+
+    async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError> {
+        self.pg_audit_head().await
+    }
+
+    async fn list_audit(
+        &self,
+        query: &crate::audit::AuditQuery,
+    ) -> Result<Vec<model::audit::AuditEntry>, StoreError> {
+        self.pg_list_audit(query).await
+    }
+
+    async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        self.pg_integrity_check().await
     }
 }
 

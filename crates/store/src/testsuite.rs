@@ -44,7 +44,17 @@ use crate::{Store, StoreError, TokenRecord};
 pub trait Harness: Send + Sync {
     /// The store under test.
     fn store(&self) -> &dyn Store;
+
+    /// Runs one SQL statement on the store's database directly, bypassing the store (to
+    /// tamper with it); `None` when the harness cannot, and the checks that need it skip.
+    fn raw_sql<'a>(&'a self, _sql: &'a str) -> Option<RawSqlFuture<'a>> {
+        None
+    }
 }
+
+/// What [`Harness::raw_sql`] returns: the rows affected.
+pub type RawSqlFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, StoreError>> + Send + 'a>>;
 
 impl<S: Store> Harness for S {
     fn store(&self) -> &dyn Store {
@@ -128,8 +138,36 @@ macro_rules! __store_test_suite {
                 federation_peer_orgs,
                 federation_provenance_round_trip_and_dedupe,
                 federation_peers_round_trip,
+                audit_append_chains_and_pages,
+                audit_list_filters_newest_first,
+                audit_concurrent_appends_stay_linear,
+                audit_entries_are_atomic_with_their_reports,
+                integrity_check_of_a_sound_store,
+            );
+            $crate::__store_test_suite!(@harness_checks
+                audit_tamper_edited_detail,
+                audit_tamper_removed_middle,
+                audit_tamper_swapped_seq,
+                audit_tamper_truncated_head,
+                audit_tamper_removed_genesis,
             );
         }
+    };
+    (@harness_checks $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let ::std::option::Option::Some(harness) = __harness().await else {
+                    eprintln!(
+                        "skipping {}::{}: backend not configured",
+                        module_path!(),
+                        stringify!($check)
+                    );
+                    return;
+                };
+                $crate::testsuite::$check(&harness).await;
+            }
+        )*
     };
     (@checks $($check:ident),* $(,)?) => {
         $(
@@ -1961,4 +1999,202 @@ pub async fn federation_peers_round_trip(store: &dyn Store) {
     assert!(!store.delete_peer(p.id).await.expect("again"));
     assert!(!store.set_peer_state(p.id, &state).await.expect("gone"));
     assert_eq!(store.list_peers().await.expect("list"), vec![t]);
+}
+
+// ----- audit log -----
+
+fn audit_record(org: Option<OrgId>, action: &str, n: u64) -> model::audit::AuditRecord {
+    let actor = match org {
+        Some(o) => model::audit::AuditActor::org(o, Role::Admin, Some(Uuid::from_u128(n as u128))),
+        None => model::audit::AuditActor::cli(),
+    };
+    model::audit::AuditRecord::new(
+        base_time() + Duration::seconds(n as i64),
+        actor,
+        action,
+        "report",
+        Uuid::from_u128(1000 + n as u128),
+        Some(serde_json::json!({ "n": n, "tlp": "amber" })),
+    )
+}
+
+async fn audit_chain(store: &dyn Store, n: u64) -> Vec<model::audit::AuditEntry> {
+    let org = OrgId(Uuid::now_v7());
+    let records: Vec<_> = (1..=n).map(|i| audit_record(Some(org), "report.create", i)).collect();
+    let mut out = Vec::new();
+    // Several appends, so that links cross transactions.
+    for chunk in records.chunks(2) {
+        out.extend(store.append_audit(chunk).await.expect("append audit"));
+    }
+    out
+}
+
+pub async fn audit_append_chains_and_pages(store: &dyn Store) {
+    assert_eq!(store.audit_head().await.unwrap(), None);
+    assert!(store.append_audit(&[]).await.unwrap().is_empty());
+    assert_eq!(crate::audit::verify(store).await.unwrap().entries, 0);
+    let written = audit_chain(store, 5).await;
+    assert_eq!(written.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(written[0].prev_hash, model::audit::GENESIS);
+    for w in written.windows(2) {
+        assert_eq!(w[1].prev_hash, w[0].hash);
+    }
+    assert_eq!(store.audit_head().await.unwrap(), Some((5, written[4].hash)));
+    // What is read back is what was written, page by page.
+    let first = store.audit_entries(None, 2).await.unwrap();
+    let rest = store.audit_entries(Some(2), 10).await.unwrap();
+    let read: Vec<_> = first.into_iter().chain(rest).collect();
+    assert_eq!(read, written);
+    let summary = crate::audit::verify(store).await.expect("intact chain verifies");
+    assert_eq!(summary.entries, 5);
+    assert_eq!(summary.head, Some((5, written[4].hash)));
+    // A record without org, token, role or detail round-trips too.
+    let mut bare = audit_record(None, "org.create", 6);
+    bare.detail = None;
+    let e = store.append_audit(&[bare.clone()]).await.unwrap().remove(0);
+    assert_eq!((e.seq, &e.record, e.prev_hash), (6, &bare, written[4].hash));
+    assert_eq!(store.audit_entries(Some(5), 10).await.unwrap(), vec![e]);
+    // NUL is refused, nothing appended.
+    let mut bad = audit_record(None, "org.create", 7);
+    bad.object_id = "a\0b".into();
+    assert!(matches!(store.append_audit(&[bad]).await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.audit_head().await.unwrap().map(|h| h.0), Some(6));
+}
+
+pub async fn audit_list_filters_newest_first(store: &dyn Store) {
+    let (a, b) = (OrgId(Uuid::now_v7()), OrgId(Uuid::now_v7()));
+    let records = vec![
+        audit_record(Some(a), "report.create", 1),
+        audit_record(Some(b), "report.create", 2),
+        audit_record(Some(a), "report.read", 3),
+        audit_record(None, "org.create", 4),
+        audit_record(Some(a), "report.create", 5),
+    ];
+    store.append_audit(&records).await.unwrap();
+    let seqs = |v: Vec<model::audit::AuditEntry>| v.into_iter().map(|e| e.seq).collect::<Vec<_>>();
+    let q = |org, action: Option<&str>, since, before, limit| crate::audit::AuditQuery {
+        org,
+        action: action.map(str::to_string),
+        since,
+        before,
+        limit,
+    };
+    assert_eq!(seqs(store.list_audit(&q(None, None, None, None, 10)).await.unwrap()), vec![5, 4, 3, 2, 1]);
+    assert_eq!(seqs(store.list_audit(&q(Some(a), None, None, None, 10)).await.unwrap()), vec![5, 3, 1]);
+    assert_eq!(seqs(store.list_audit(&q(Some(a), None, None, None, 2)).await.unwrap()), vec![5, 3]);
+    assert_eq!(seqs(store.list_audit(&q(Some(a), None, None, Some(3), 2)).await.unwrap()), vec![1]);
+    assert_eq!(
+        seqs(store.list_audit(&q(Some(a), Some("report.create"), None, None, 10)).await.unwrap()),
+        vec![5, 1]
+    );
+    let since = Some(base_time() + Duration::seconds(3));
+    assert_eq!(seqs(store.list_audit(&q(Some(a), None, since, None, 10)).await.unwrap()), vec![5, 3]);
+    assert_eq!(
+        seqs(store.list_audit(&q(Some(b), Some("report.read"), None, None, 10)).await.unwrap()),
+        Vec::<u64>::new()
+    );
+}
+
+pub async fn audit_concurrent_appends_stay_linear(store: &dyn Store) {
+    let org = OrgId(Uuid::now_v7());
+    let tasks = (0..8u64).map(|t| async move {
+        for i in 0..10u64 {
+            store.append_audit(&[audit_record(Some(org), "report.create", t * 100 + i)]).await.unwrap();
+        }
+    });
+    futures_join_all(tasks).await;
+    let summary = crate::audit::verify(store).await.expect("a chain appended concurrently verifies");
+    assert_eq!(summary.entries, 80);
+}
+
+pub async fn integrity_check_of_a_sound_store(store: &dyn Store) {
+    let o = org("integrity");
+    store.create_org(&o).await.unwrap();
+    let reports: Vec<_> = (0..5).map(|i| report(o.id, i, 3)).collect();
+    store.insert_reports(&reports, &[]).await.unwrap();
+    audit_chain(store, 3).await;
+    assert_eq!(store.integrity_check().await.unwrap(), Vec::<String>::new());
+}
+
+/// Writes a chain of 6 entries, runs the tampering statements and returns what verification
+/// says; `None` (the check skips) when the harness cannot run SQL.
+async fn tampered(harness: &dyn Harness, statements: &[&str]) -> Option<model::audit::ChainBreak> {
+    let store = harness.store();
+    audit_chain(store, 6).await;
+    crate::audit::verify(store).await.expect("intact before tampering");
+    for sql in statements {
+        let Some(run) = harness.raw_sql(sql) else {
+            eprintln!("skipping: this harness cannot run SQL");
+            return None;
+        };
+        run.await.expect("tampering statement");
+    }
+    match crate::audit::verify(store).await {
+        Err(crate::audit::VerifyError::Broken(b)) => Some(b),
+        other => panic!("tampering went unnoticed: {other:?}"),
+    }
+}
+
+pub async fn audit_tamper_edited_detail(harness: &dyn Harness) {
+    let Some(b) =
+        tampered(harness, &["UPDATE audit_log SET detail = '{\"n\":3,\"tlp\":\"clear\"}' WHERE seq = 3"])
+            .await
+    else {
+        return;
+    };
+    assert_eq!(b, model::audit::ChainBreak::Edited { seq: 3 });
+    assert_eq!(b.to_string(), "entry seq 3 edited: its fields do not match its hash");
+}
+
+pub async fn audit_tamper_removed_middle(harness: &dyn Harness) {
+    let Some(b) = tampered(harness, &["DELETE FROM audit_log WHERE seq = 4"]).await else { return };
+    assert_eq!(b, model::audit::ChainBreak::Removed { from: 4, to: 4 });
+    assert_eq!(b.to_string(), "entries removed: seq 4 to 4 missing");
+}
+
+pub async fn audit_tamper_swapped_seq(harness: &dyn Harness) {
+    let Some(b) = tampered(
+        harness,
+        &[
+            "UPDATE audit_log SET seq = -1 WHERE seq = 2",
+            "UPDATE audit_log SET seq = 2 WHERE seq = 3",
+            "UPDATE audit_log SET seq = 3 WHERE seq = -1",
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    assert_eq!(b, model::audit::ChainBreak::Reordered { seq: 2, written_as: 3 });
+    assert_eq!(b.to_string(), "entry seq 2 reordered: it was written as seq 3");
+}
+
+pub async fn audit_tamper_truncated_head(harness: &dyn Harness) {
+    let Some(b) = tampered(harness, &["DELETE FROM audit_log WHERE seq > 4"]).await else { return };
+    assert_eq!(b, model::audit::ChainBreak::Removed { from: 5, to: 6 });
+}
+
+pub async fn audit_tamper_removed_genesis(harness: &dyn Harness) {
+    let Some(b) = tampered(harness, &["DELETE FROM audit_log WHERE seq < 3"]).await else { return };
+    assert!(matches!(b, model::audit::ChainBreak::BadGenesis { seq: 3, .. }), "{b:?}");
+    assert_eq!(b.to_string(), "bad genesis at seq 3: the chain starts at seq 3: seq 1 to 2 removed");
+}
+
+pub async fn audit_entries_are_atomic_with_their_reports(store: &dyn Store) {
+    let o = org("audited");
+    store.create_org(&o).await.unwrap();
+    store.append_audit(&[audit_record(Some(o.id), "org.create", 1)]).await.unwrap();
+    let reports: Vec<_> = (0..3).map(|i| report(o.id, i, 2)).collect();
+    let records: Vec<_> = (2..5).map(|i| audit_record(Some(o.id), "report.create", i)).collect();
+    store.insert_reports_audited(&reports, &[], &records).await.unwrap();
+    let entries = store.audit_entries(None, 10).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(entries[1].record, records[0]);
+    // A batch that conflicts stores neither its reports nor its audit entries.
+    let again = vec![report(o.id, 9, 1), reports[0].clone()];
+    let more: Vec<_> = (5..7).map(|i| audit_record(Some(o.id), "report.create", i)).collect();
+    assert!(store.insert_reports_audited(&again, &[], &more).await.unwrap_err().is_conflict());
+    assert_eq!(store.audit_head().await.unwrap().map(|h| h.0), Some(4));
+    assert_eq!(store.count_reports().await.unwrap(), 3);
+    assert_eq!(crate::audit::verify(store).await.unwrap().entries, 4);
 }

@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let p = std::env::temp_dir().join(format!("dragnet-cli-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -19,7 +19,7 @@ impl Drop for TempDir {
     }
 }
 
-fn dragnet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn dragnet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dragnet"));
     cmd.current_dir(cwd).args(args);
     for var in ["DRAGNET_DATA", "DRAGNET_DATABASE_URL", "DRAGNET_CONFIG", "DRAGNET_SERVER", "DRAGNET_TOKEN"] {
@@ -29,7 +29,7 @@ fn dragnet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("dragnet runs")
 }
 
-fn ok(out: Output) -> String {
+pub(crate) fn ok(out: Output) -> String {
     assert!(
         out.status.success(),
         "dragnet failed: {}\nstdout: {}\nstderr: {}",
@@ -752,6 +752,62 @@ fn peers_are_added_checked_listed_pulled_and_removed() {
     assert_eq!(ok(dragnet(&tmp.0, &["peer", "list", "--data", b], &[])).trim(), "");
     drop(server_b);
     drop(server_a);
+}
+
+#[test]
+fn audit_verify_and_list_and_admin_check_on_a_data_dir() {
+    let tmp = TempDir::new();
+    let d = tmp.0.join("data");
+    let data = d.to_str().unwrap();
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data, "--operator"], &[]));
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Bank", "--data", data], &[]));
+    ok(dragnet(
+        &tmp.0,
+        &["admin", "token", "create", "--org", "Bank", "--role", "admin", "--data", data],
+        &[],
+    ));
+    let out = ok(dragnet(&tmp.0, &["audit", "verify", "--data", data], &[]));
+    assert!(out.starts_with("audit chain ok: 3 entries, head seq 3 hash "), "{out}");
+    let hash2 = {
+        let listed = ok(dragnet(&tmp.0, &["audit", "list", "--data", data], &[]));
+        // The head printed now is an anchor for later checks.
+        let head = out.trim().rsplit(' ').next().unwrap().to_string();
+        assert_eq!(listed.lines().count(), 3);
+        head
+    };
+    let anchored =
+        ok(dragnet(&tmp.0, &["audit", "verify", "--anchor", &format!("3:{hash2}"), "--data", data], &[]));
+    assert!(anchored.contains("anchor ok: seq 3"), "{anchored}");
+    let wrong = dragnet(&tmp.0, &["audit", "verify", "--anchor", &format!("2:{hash2}"), "--data", data], &[]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("anchor broken: seq 2 has hash"));
+    let gone = dragnet(&tmp.0, &["audit", "verify", "--anchor", &format!("9:{hash2}"), "--data", data], &[]);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("anchor broken: seq 9 is not in the chain"));
+    let listed = ok(dragnet(&tmp.0, &["audit", "list", "--data", data], &[]));
+    let actions: Vec<&str> = listed.lines().filter_map(|l| l.split('\t').nth(5)).collect();
+    assert_eq!(actions, ["token.create", "org.create", "org.create"], "{listed}");
+    assert!(listed.lines().all(|l| l.split('\t').nth(2) == Some("cli")), "{listed}");
+    let only = ok(dragnet(&tmp.0, &["audit", "list", "--action", "token.create", "--data", data], &[]));
+    assert_eq!(only.lines().count(), 1);
+    let check = ok(dragnet(&tmp.0, &["admin", "check", "--data", data], &[]));
+    assert!(
+        check.contains("integrity ok: 0 reports") && check.contains("audit chain ok: 3 entries"),
+        "{check}"
+    );
+
+    // Tampering with the database is caught, with the entry and what is wrong.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::SqliteStore::open(&d).await.unwrap();
+        store.execute_unchecked("UPDATE audit_log SET object_id = 'forged' WHERE seq = 2").await.unwrap();
+        store.close().await;
+    });
+    let out = dragnet(&tmp.0, &["audit", "verify", "--data", data], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("audit chain broken at seq 2: entry seq 2 edited"), "{err}");
+    let check = dragnet(&tmp.0, &["admin", "check", "--data", data], &[]);
+    assert_eq!(check.status.code(), Some(1));
 }
 
 #[test]

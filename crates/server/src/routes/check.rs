@@ -62,5 +62,7 @@ pub(crate) async fn check(
     let selectors = body.selectors;
     let run = || state.engine.check(&who.viewer, &selectors);
     let results = if selectors.len() < INLINE_CHECK { run()? } else { cpu(run)? };
+    let ids: Vec<uuid::Uuid> = results.iter().flat_map(|r| r.report_ids.iter().copied()).collect();
+    state.engine.audit_report_reads(&who, "observable.check", &ids).await?;
     Ok(array_response(StatusCode::OK, "results", &results))
 }

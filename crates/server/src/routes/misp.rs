@@ -42,7 +42,9 @@ pub(crate) async fn report(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "report")?;
-    Ok(event(state.engine.export_misp_report(&who.viewer, id).await?))
+    let exported = state.engine.export_misp_report(&who.viewer, id).await?;
+    state.engine.audit_report_reads(&who, "report.export_misp", &[id]).await?;
+    Ok(event(exported))
 }
 
 /// A campaign (or part, `17.2`) as one MISP event of its visible reports.

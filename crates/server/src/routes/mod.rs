@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::{AppState, ServerOptions};
 
 pub(crate) mod alerts;
+pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod communities;
 pub(crate) mod discovery;
@@ -44,6 +45,7 @@ pub(crate) fn router(options: &ServerOptions) -> Router<AppState> {
         .merge(intake::routes())
         .merge(scams::routes())
         .merge(alerts::routes())
+        .merge(audit::routes())
         .merge(graph::routes())
         .merge(public_intake::routes())
         .merge(misp::routes())

@@ -59,5 +59,8 @@ pub(crate) async fn lookup(
         k => parse_param::<ObservableKind>("kind", Some(k))?,
     };
     let limit = parse_limit("limit", params.limit.as_deref())?;
-    Ok(Json(state.engine.lookup(&who.viewer, kind, &value, limit)?))
+    let view = state.engine.lookup(&who.viewer, kind, &value, limit)?;
+    let ids: Vec<uuid::Uuid> = view.occurrences.iter().map(|o| o.report_id).collect();
+    state.engine.audit_report_reads(&who, "observable.lookup", &ids).await?;
+    Ok(Json(view))
 }

@@ -152,7 +152,12 @@ pub(crate) async fn get_one(
     Puller(puller): Puller,
     Path(id): Path<String>,
 ) -> Result<Json<ReportView>, ApiError> {
-    Ok(Json(state.engine.get_report_as(&who, parse_id(&id, "report")?, puller).await?))
+    let view = state.engine.get_report_as(&who, parse_id(&id, "report")?, puller).await?;
+    state.engine.audit_report_reads(&who, "report.read", &[view.id]).await?;
+    if view.victim_pii.is_some() {
+        state.engine.audit_pii_read(&who, &[view.id]).await?;
+    }
+    Ok(Json(view))
 }
 
 /// Revokes a report of the caller's organisation (analysts and admins): it disappears for
@@ -249,7 +254,12 @@ pub(crate) async fn list(
 ) -> Result<Json<Page<ReportView>>, ApiError> {
     let filter = params.filter()?;
     let limit = parse_limit("limit", params.limit.as_deref())?;
-    Ok(Json(state.engine.list_reports(&who.viewer, &filter, params.cursor.as_deref(), limit).await?))
+    let page = state.engine.list_reports(&who.viewer, &filter, params.cursor.as_deref(), limit).await?;
+    let ids: Vec<uuid::Uuid> = page.items.iter().map(|r| r.id).collect();
+    state.engine.audit_report_reads(&who, "report.list", &ids).await?;
+    let pii: Vec<uuid::Uuid> = page.items.iter().filter(|r| r.victim_pii.is_some()).map(|r| r.id).collect();
+    state.engine.audit_pii_read(&who, &pii).await?;
+    Ok(Json(page))
 }
 
 #[cfg(test)]

@@ -47,7 +47,9 @@ pub(crate) async fn report(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "report")?;
-    Ok(bundle(state.engine.export_stix_report(&who.viewer, id).await?))
+    let exported = state.engine.export_stix_report(&who.viewer, id).await?;
+    state.engine.audit_report_reads(&who, "report.export_stix", &[id]).await?;
+    Ok(bundle(exported))
 }
 
 /// A campaign (or part, `17.2`) as a STIX 2.1 bundle: its visible reports, a `campaign` and

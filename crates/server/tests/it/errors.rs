@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{AUTHOR, Env};
 
 /// Every route of the API, as `(method, path template)`.
-const ROUTES: [(&str, &str); 61] = [
+const ROUTES: [(&str, &str); 62] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
@@ -60,6 +60,7 @@ const ROUTES: [(&str, &str); 61] = [
     ("get", "/api/v1/alerts/rules"),
     ("post", "/api/v1/alerts/rules"),
     ("delete", "/api/v1/alerts/rules/{id}"),
+    ("get", "/api/v1/audit"),
     ("get", "/api/v1/graph/expand"),
     ("get", "/api/v1/graph/neighbourhood"),
     ("get", "/api/v1/graph/path"),

@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary, in-process through `app(state)` and
 //! `tower::ServiceExt::oneshot`, plus a few over real TCP.
 
+mod audit;
 mod auth;
 mod batch;
 mod check;

@@ -27,6 +27,10 @@ mod suite {
         fn store(&self) -> &dyn Store {
             &self.store
         }
+
+        fn raw_sql<'a>(&'a self, sql: &'a str) -> Option<store::testsuite::RawSqlFuture<'a>> {
+            Some(Box::pin(self.store.execute_unchecked(sql)))
+        }
     }
 
     impl Drop for PgHarness {

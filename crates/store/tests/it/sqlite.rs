@@ -23,6 +23,10 @@ impl Harness for TempStore {
     fn store(&self) -> &dyn Store {
         &self.store
     }
+
+    fn raw_sql<'a>(&'a self, sql: &'a str) -> Option<testsuite::RawSqlFuture<'a>> {
+        Some(Box::pin(self.store.execute_unchecked(sql)))
+    }
 }
 
 /// A fresh directory under the system temp dir, removed with its contents on drop.
