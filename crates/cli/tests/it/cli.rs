@@ -428,6 +428,23 @@ fn import_stix_and_medallion() {
     assert!(String::from_utf8_lossy(&second.stderr).contains("imported before"));
 }
 
+/// A loopback address nothing listens on (yet).
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+/// Creates the organisation "Hotline" in `data` and returns an analyst token of it.
+fn hotline_analyst(tmp: &TempDir, data: &str) -> String {
+    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data], &[]));
+    let out = ok(dragnet(
+        &tmp.0,
+        &["admin", "token", "create", "--org", "Hotline", "--role", "analyst", "--data", data],
+        &[],
+    ));
+    out.lines().last().unwrap().to_string()
+}
+
 /// A `dragnet serve` child process on `addr`, its log drained by a thread.
 struct Server(std::process::Child);
 
@@ -490,17 +507,8 @@ fn tail_follows_the_stream_and_resumes_after_the_server_restarts() {
     let tmp = TempDir::new();
     let d = tmp.0.join("data");
     let data = d.to_str().unwrap();
-    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data], &[]));
-    let out = ok(dragnet(
-        &tmp.0,
-        &["admin", "token", "create", "--org", "Hotline", "--role", "analyst", "--data", data],
-        &[],
-    ));
-    let token = out.lines().last().unwrap().to_string();
-    let addr = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().to_string()
-    };
+    let token = hotline_analyst(&tmp, data);
+    let addr = free_addr();
     let url = format!("http://{addr}");
     let server = Server::start(data, &addr);
     submit(&addr, &token, "r1");
@@ -692,10 +700,7 @@ fn peers_are_added_checked_listed_pulled_and_removed() {
     // B: the organisation that receives, named like A so that it is the default.
     ok(dragnet(&tmp.0, &["admin", "org", "create", "alpha", "--data", b], &[]));
 
-    let addr = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().to_string()
-    };
+    let addr = free_addr();
     let url = format!("http://{addr}");
     let server_a = Server::start(a, &addr);
     submit(&addr, &writer, "shared");
@@ -724,10 +729,7 @@ fn peers_are_added_checked_listed_pulled_and_removed() {
     assert!(out.contains(&url) && out.contains("not pulled yet") && !out.contains(&for_b), "{out}");
 
     // B serving pulls A.
-    let addr_b = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().to_string()
-    };
+    let addr_b = free_addr();
     let server_b = Server::start(b, &addr_b);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
@@ -815,13 +817,7 @@ fn serve_answers_https_with_the_given_certificate() {
     let tmp = TempDir::new();
     let d = tmp.0.join("data");
     let data = d.to_str().unwrap();
-    ok(dragnet(&tmp.0, &["admin", "org", "create", "Hotline", "--data", data], &[]));
-    let out = ok(dragnet(
-        &tmp.0,
-        &["admin", "token", "create", "--org", "Hotline", "--role", "analyst", "--data", data],
-        &[],
-    ));
-    let token = out.lines().last().unwrap().to_string();
+    let token = hotline_analyst(&tmp, data);
     let rcgen::CertifiedKey { cert, signing_key } =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
     let (cert_file, key_file) = (tmp.0.join("cert.pem"), tmp.0.join("key.pem"));
@@ -849,10 +845,7 @@ fn serve_answers_https_with_the_given_certificate() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot read the private key nokey.pem"), "{stderr}");
 
-    let addr = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().to_string()
-    };
+    let addr = free_addr();
     let _server = Server::start_with(data, &addr, &["--tls-cert", cert_path, "--tls-key", key_path]);
     let url = format!("https://{addr}");
     let lookup = ["lookup", "domain", "tls-cli.net", "--server", &url, "--token", &token];
