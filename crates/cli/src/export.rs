@@ -145,7 +145,7 @@ async fn misp(settings: &Settings, a: MispArgs) -> anyhow::Result<()> {
                         .map_err(|_| anyhow!("--report: not a report id: {id:?}"))?;
                     engine.export_misp_report(&viewer, id).await?
                 }
-                (_, Some(id)) => engine.export_misp_campaign(&viewer, id).await?,
+                (_, Some(id)) => engine.export_misp_campaign(&viewer, id).await?.0,
                 _ => unreachable!("clap requires one of them"),
             };
             serde_json::to_string_pretty(&event)?
@@ -188,8 +188,8 @@ async fn stix(settings: &Settings, a: StixArgs) -> anyhow::Result<()> {
                         .map_err(|_| anyhow!("--report: not a report id: {id:?}"))?;
                     engine.export_stix_report(&viewer, id).await?
                 }
-                (_, Some(id), _) => engine.export_stix_campaign(&viewer, id).await?,
-                (_, _, Some(id)) => engine.export_stix_network(&viewer, id).await?,
+                (_, Some(id), _) => engine.export_stix_campaign(&viewer, id).await?.0,
+                (_, _, Some(id)) => engine.export_stix_network(&viewer, id).await?.0,
                 _ => unreachable!("clap requires one of them"),
             };
             serde_json::to_string_pretty(&bundle)?

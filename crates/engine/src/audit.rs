@@ -2,8 +2,12 @@
 //!
 //! Every write method records its change with [`Engine::audit`] once the change has
 //! committed; reads of AMBER / AMBER+STRICT / RED reports and of victim data are recorded by
-//! the read paths with [`Engine::audit_report_reads`] and [`Engine::audit_pii_read`], one entry
-//! per request naming the objects. Entries never hold victim data or report contents.
+//! the read paths with [`Engine::audit_report_reads`] (reports, campaigns, graph answers and
+//! exports: the AMBER/RED reports an answer was built from), [`Engine::audit_object_reads`]
+//! (TAXII pages), the event stream (every few seconds, what it delivered) and
+//! [`Engine::audit_pii_read`], one entry per request naming the objects. Aggregate-only
+//! answers (scam statistics, the network listing's counts) name no report and are not
+//! recorded. Entries never hold victim data or report contents.
 
 use chrono::{DateTime, Utc};
 use model::audit::{AuditActor, AuditEntry, AuditRecord};
@@ -125,6 +129,62 @@ impl Engine {
         let detail = serde_json::json!({ "reports": audited, "count": count });
         let record =
             AuditRecord::new(now(), audit_actor(Some(reader)), action, object_type, object_id, Some(detail));
+        self.store.append_audit(&[record]).await?;
+        Ok(())
+    }
+
+    /// Records that `reader` was shown these STIX objects of a TAXII collection through
+    /// `action` (`taxii.objects`, `taxii.manifest`, …): one entry naming those marked AMBER,
+    /// AMBER+STRICT or RED; none when there are none. Reads fail when it cannot be recorded.
+    pub async fn audit_object_reads<'a>(
+        &self,
+        reader: &Principal,
+        action: &str,
+        objects: impl IntoIterator<Item = (&'a str, Tlp)>,
+    ) -> Result<(), EngineError> {
+        let mut audited: Vec<&str> =
+            objects.into_iter().filter(|(_, tlp)| read_is_audited(*tlp)).map(|(id, _)| id).collect();
+        audited.sort_unstable();
+        audited.dedup();
+        let Some(first) = audited.first().copied() else { return Ok(()) };
+        let count = audited.len();
+        let (object_type, object_id) = if count == 1 {
+            ("stix_object", first.to_string())
+        } else {
+            ("stix_objects", format!("{count} objects"))
+        };
+        audited.truncate(AUDIT_READ_IDS_MAX);
+        let detail = serde_json::json!({ "objects": audited, "count": count });
+        let record =
+            AuditRecord::new(now(), audit_actor(Some(reader)), action, object_type, object_id, Some(detail));
+        self.store.append_audit(&[record]).await?;
+        Ok(())
+    }
+
+    /// Records that `reader`'s event stream delivered events about these reports, which the
+    /// stream knows to be AMBER, AMBER+STRICT or RED: one `stream.read` entry (the stream
+    /// records what it delivered every few seconds and when it ends).
+    pub(crate) async fn audit_stream_reads(
+        &self,
+        reader: &Principal,
+        ids: &[Uuid],
+    ) -> Result<(), EngineError> {
+        let Some(first) = ids.first() else { return Ok(()) };
+        let (object_type, object_id) = if ids.len() == 1 {
+            ("report", first.to_string())
+        } else {
+            ("reports", format!("{} reports", ids.len()))
+        };
+        let shown: Vec<&Uuid> = ids.iter().take(AUDIT_READ_IDS_MAX).collect();
+        let detail = serde_json::json!({ "reports": shown, "count": ids.len() });
+        let record = AuditRecord::new(
+            now(),
+            audit_actor(Some(reader)),
+            "stream.read",
+            object_type,
+            object_id,
+            Some(detail),
+        );
         self.store.append_audit(&[record]).await?;
         Ok(())
     }

@@ -123,6 +123,10 @@ pub struct CampaignSummaryView {
     pub organizations: Vec<String>,
     /// The most shared indicators, at most five.
     pub top_indicators: Vec<CampaignIndicatorView>,
+    /// Its visible reports (for the audit of reads; not in answers).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub report_ids: Vec<Uuid>,
 }
 
 /// A report of a campaign.
@@ -343,6 +347,7 @@ impl Engine {
             last_seen: last.unwrap_or(now),
             organizations: orgs.into_iter().collect(),
             top_indicators: indicators,
+            report_ids: part.slots.iter().map(|s| c.ids[*s as usize]).collect(),
         };
         (view, totals)
     }

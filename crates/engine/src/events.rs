@@ -16,7 +16,7 @@
 //! [`EventStream`].
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aes::Aes128;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
@@ -421,6 +421,8 @@ impl Engine {
             tx,
             buffer,
             recheck: options.recheck,
+            reads: Vec::new(),
+            reads_since: Instant::now(),
         };
         tokio::spawn(task.run());
         Ok(EventStream { rx, last_event_id: None, ended: false })
@@ -445,11 +447,23 @@ struct StreamTask {
     tx: mpsc::Sender<Msg>,
     buffer: usize,
     recheck: Duration,
+    /// AMBER / AMBER+STRICT / RED reports delivered and not yet in the audit log.
+    reads: Vec<uuid::Uuid>,
+    /// When `reads` was last recorded.
+    reads_since: Instant,
 }
+
+/// How often a stream records the AMBER/RED reports it delivered, at most.
+const STREAM_AUDIT_EVERY: Duration = Duration::from_secs(5);
+/// A stream records its reads at once when this many wait.
+const STREAM_AUDIT_BATCH: usize = 100;
 
 impl StreamTask {
     async fn run(mut self) {
-        let stop = self.follow().await;
+        let mut stop = self.follow().await;
+        if let Err(e) = self.record_reads().await {
+            stop = e;
+        }
         if let Stop::End(error) = stop {
             // The reserved slot: this never waits for the reader.
             let _ = self.tx.try_send(Msg::End(error));
@@ -476,6 +490,9 @@ impl StreamTask {
                         if let Err(stop) = self.recheck().await {
                             return stop;
                         }
+                        if let Err(stop) = self.record_reads().await {
+                            return stop;
+                        }
                         continue;
                     }
                     () = self.tx.closed() => return Stop::Gone,
@@ -496,6 +513,9 @@ impl StreamTask {
                         }
                         self.last = e.seq;
                         if let Err(stop) = self.offer(&e) {
+                            return stop;
+                        }
+                        if let Err(stop) = self.record_reads_when_due().await {
                             return stop;
                         }
                     }
@@ -538,6 +558,7 @@ impl StreamTask {
                     self.tx.send(Msg::Event(v)).await.map_err(|_| Stop::Gone)?;
                 }
             }
+            self.record_reads_when_due().await?;
         }
     }
 
@@ -597,7 +618,7 @@ impl StreamTask {
         }
     }
 
-    fn view(&self, e: &Event) -> Option<EventView> {
+    fn view(&mut self, e: &Event) -> Option<EventView> {
         if !self.filter.admits(e) {
             return None;
         }
@@ -605,7 +626,35 @@ impl StreamTask {
         if self.principal.peer && !self.engine.exports_event(&self.principal.viewer, e, self.puller) {
             return None;
         }
-        self.engine.event_view(&self.principal.viewer, e)
+        let view = self.engine.event_view(&self.principal.viewer, e)?;
+        if let EventPayload::ReportCreated(r) | EventPayload::ReportUpdated(r) = &e.payload
+            && crate::audit::read_is_audited(e.access.tlp)
+        {
+            self.reads.push(r.id);
+        }
+        Some(view)
+    }
+
+    /// Records the reads waiting when there are many or the last record is a few seconds old.
+    async fn record_reads_when_due(&mut self) -> Result<(), Stop> {
+        if self.reads.len() >= STREAM_AUDIT_BATCH || self.reads_since.elapsed() >= STREAM_AUDIT_EVERY {
+            self.record_reads().await?;
+        }
+        Ok(())
+    }
+
+    /// Records the AMBER/RED reports delivered since the last record; the stream ends when
+    /// they cannot be recorded.
+    async fn record_reads(&mut self) -> Result<(), Stop> {
+        self.reads_since = Instant::now();
+        if self.reads.is_empty() {
+            return Ok(());
+        }
+        let mut ids = std::mem::take(&mut self.reads);
+        ids.sort_unstable();
+        ids.dedup();
+        self.engine.audit_stream_reads(&self.principal, &ids).await?;
+        Ok(())
     }
 
     /// Ends the stream when its token no longer authenticates; follows changes of the

@@ -302,6 +302,20 @@ pub struct SubgraphView {
     pub truncated: bool,
 }
 
+impl GraphNodeView {
+    /// The report this node is, if it is one.
+    pub fn report_id(&self) -> Option<Uuid> {
+        self.id.strip_prefix("report:").and_then(|id| Uuid::parse_str(id).ok())
+    }
+}
+
+impl SubgraphView {
+    /// The reports among its nodes (for the audit of reads).
+    pub fn report_ids(&self) -> Vec<Uuid> {
+        self.nodes.iter().filter_map(GraphNodeView::report_id).collect()
+    }
+}
+
 /// A node's neighbours.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExpansionView {
@@ -397,6 +411,20 @@ pub struct TimelineEntryView {
     pub report: Uuid,
     pub time: DateTime<Utc>,
     pub organization: String,
+}
+
+impl ExpansionView {
+    /// The reports among the node and its neighbours shown (for the audit of reads).
+    pub fn report_ids(&self) -> Vec<Uuid> {
+        std::iter::once(&self.node).chain(&self.neighbours).filter_map(GraphNodeView::report_id).collect()
+    }
+}
+
+impl NetworkView {
+    /// Its reports (the timeline holds every one; for the audit of reads).
+    pub fn report_ids(&self) -> Vec<Uuid> {
+        self.timeline.iter().map(|t| t.report).collect()
+    }
 }
 
 /// One network: summary, subgraph, communities, key nodes and timeline.

@@ -24,11 +24,16 @@ impl Engine {
         events.pop().ok_or_else(|| EngineError::not_found("report"))
     }
 
-    /// A campaign (or part, `17.2`) the viewer sees, as one MISP event of its visible reports.
-    pub async fn export_misp_campaign(&self, viewer: &Viewer, id: &str) -> Result<Value, EngineError> {
+    /// A campaign (or part, `17.2`) the viewer sees, as one MISP event of its visible reports;
+    /// and those reports' ids.
+    pub async fn export_misp_campaign(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+    ) -> Result<(Value, Vec<Uuid>), EngineError> {
         let ids = self.campaign_report_ids(viewer, id)?;
-        let mut events = self.misp_events(viewer, ids, Some(id.to_string())).await?;
-        events.pop().ok_or_else(|| EngineError::not_found("campaign"))
+        let mut events = self.misp_events(viewer, ids.clone(), Some(id.to_string())).await?;
+        Ok((events.pop().ok_or_else(|| EngineError::not_found("campaign"))?, ids))
     }
 
     /// Every report the viewer sees (revoked ones left out), newest first, as MISP events: one

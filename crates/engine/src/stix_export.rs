@@ -28,8 +28,13 @@ impl Engine {
         self.stix_bundle(viewer, vec![id], ExportContext::Reports).await
     }
 
-    /// A campaign (or part, `17.2`) the viewer sees: its visible reports and a `campaign`.
-    pub async fn export_stix_campaign(&self, viewer: &Viewer, id: &str) -> Result<Value, EngineError> {
+    /// A campaign (or part, `17.2`) the viewer sees: its visible reports and a `campaign`;
+    /// and those reports' ids.
+    pub async fn export_stix_campaign(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+    ) -> Result<(Value, Vec<Uuid>), EngineError> {
         let ids = self.campaign_report_ids(viewer, id)?;
         let context = ExportContext::Campaign {
             id: id.to_string(),
@@ -37,12 +42,16 @@ impl Engine {
             first_seen: None,
             last_seen: None,
         };
-        self.stix_bundle(viewer, ids, context).await
+        Ok((self.stix_bundle(viewer, ids.clone(), context).await?, ids))
     }
 
     /// A network of the viewer's link graph, named by any of its reports or nodes: its
-    /// visible reports and a `grouping`.
-    pub async fn export_stix_network(&self, viewer: &Viewer, member: &str) -> Result<Value, EngineError> {
+    /// visible reports and a `grouping`; and those reports' ids.
+    pub async fn export_stix_network(
+        &self,
+        viewer: &Viewer,
+        member: &str,
+    ) -> Result<(Value, Vec<Uuid>), EngineError> {
         let member = match Uuid::parse_str(member.trim()) {
             Ok(id) => NodeRef::Report(id),
             Err(_) => self.graph_node("network", member)?,
@@ -65,7 +74,7 @@ impl Engine {
             (detail.summary.id, detail.timeline.iter().map(|t| t.report).collect::<Vec<_>>())
         };
         let context = ExportContext::Network { id: id.to_string(), name: format!("dragnet network {id}") };
-        self.stix_bundle(viewer, ids, context).await
+        Ok((self.stix_bundle(viewer, ids.clone(), context).await?, ids))
     }
 
     async fn stix_bundle(

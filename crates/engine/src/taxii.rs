@@ -729,7 +729,10 @@ impl Engine {
     ) -> Result<ObjectPage, EngineError> {
         let c = self.readable(p, root, coll).await?;
         let versions = f.versions.clone().unwrap_or_else(VersionMatch::last);
-        self.select(&p.viewer, c.scope(), f, &versions, with_body).await
+        let page = self.select(&p.viewer, c.scope(), f, &versions, with_body).await?;
+        let action = if with_body { "taxii.objects" } else { "taxii.manifest" };
+        self.audit_object_reads(p, action, page.objects.iter().map(|o| (o.id.as_str(), o.tlp))).await?;
+        Ok(page)
     }
 
     /// `GET …/collections/{id}/manifest/`: the same selection as [`Engine::taxii_objects`],
@@ -776,6 +779,8 @@ impl Engine {
         if page.objects.is_empty() && f.next.is_none() {
             self.require_visible_object(&p.viewer, c.scope(), object_id).await?;
         }
+        let action = if with_body { "taxii.object" } else { "taxii.versions" };
+        self.audit_object_reads(p, action, page.objects.iter().map(|o| (o.id.as_str(), o.tlp))).await?;
         Ok(page)
     }
 

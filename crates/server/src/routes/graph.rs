@@ -154,7 +154,9 @@ pub(crate) async fn expand(
         until: parse_time("until", p.until.as_deref())?,
         ..Default::default()
     };
-    Ok(Json(cpu_future(state.engine.graph_expand(&who.viewer, &p.node, &q, &limits)).await?))
+    let view = cpu_future(state.engine.graph_expand(&who.viewer, &p.node, &q, &limits)).await?;
+    state.engine.audit_report_reads(&who, "graph.expand", &view.report_ids()).await?;
+    Ok(Json(view))
 }
 
 /// Parameters of `GET /api/v1/graph/neighbourhood`.
@@ -186,6 +188,7 @@ pub(crate) async fn neighbourhood(
 ) -> Result<Response, ApiError> {
     let limits = p.limits()?;
     let view = cpu_future(state.engine.graph_neighbourhood(&who.viewer, &node.node, &limits)).await?;
+    state.engine.audit_report_reads(&who, "graph.neighbourhood", &view.report_ids()).await?;
     answer(&view, &view, p.format.as_deref(), "neighbourhood")
 }
 
@@ -220,6 +223,7 @@ pub(crate) async fn path(
 ) -> Result<Response, ApiError> {
     let limits = p.limits()?;
     let view = cpu_future(state.engine.graph_path(&who.viewer, &ends.from, &ends.to, &limits)).await?;
+    state.engine.audit_report_reads(&who, "graph.path", &view.graph.report_ids()).await?;
     answer(&view, &view.graph, p.format.as_deref(), "path")
 }
 
@@ -253,6 +257,7 @@ pub(crate) async fn connect(
     Json(input): Json<ConnectInput>,
 ) -> Result<Response, ApiError> {
     let view = cpu_future(state.engine.graph_connect(&who.viewer, &input)).await?;
+    state.engine.audit_report_reads(&who, "graph.connect", &view.graph.report_ids()).await?;
     answer(&view, &view.graph, f.format.as_deref(), "connecting-network")
 }
 
@@ -358,5 +363,6 @@ pub(crate) async fn network(
         until: parse_time("until", p.until.as_deref())?,
     };
     let view = cpu_future(state.engine.graph_network(&who.viewer, &id, &q)).await?;
+    state.engine.audit_report_reads(&who, "graph.network", &view.report_ids()).await?;
     answer(&view, &view.graph, p.format.as_deref(), "network")
 }

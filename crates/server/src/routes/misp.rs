@@ -64,5 +64,7 @@ pub(crate) async fn campaign(
     who: Principal,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(event(state.engine.export_misp_campaign(&who.viewer, &id).await?))
+    let (exported, ids) = state.engine.export_misp_campaign(&who.viewer, &id).await?;
+    state.engine.audit_report_reads(&who, "campaign.export_misp", &ids).await?;
+    Ok(event(exported))
 }

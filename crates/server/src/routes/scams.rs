@@ -128,6 +128,8 @@ pub(crate) async fn campaigns(
         limit: parse_limit("limit", p.limit.as_deref())?,
     };
     let items = crate::routes::cpu(|| state.engine.list_campaigns(&who.viewer, &q))?;
+    let ids: Vec<_> = items.iter().flat_map(|c| c.report_ids.iter().copied()).collect();
+    state.engine.audit_report_reads(&who, "campaign.list", &ids).await?;
     Ok(Json(Items { items }))
 }
 
@@ -149,7 +151,9 @@ pub(crate) async fn campaign(
     who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<CampaignView>, ApiError> {
-    Ok(Json(state.engine.get_campaign(&who.viewer, &id).await?))
+    let view = state.engine.get_campaign(&who.viewer, &id).await?;
+    state.engine.audit_report_reads(&who, "campaign.read", &view.summary.report_ids).await?;
+    Ok(Json(view))
 }
 
 /// The body of `POST /api/v1/campaigns/hubs`.

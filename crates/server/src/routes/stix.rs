@@ -70,7 +70,9 @@ pub(crate) async fn campaign(
     who: Principal,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(bundle(state.engine.export_stix_campaign(&who.viewer, &id).await?))
+    let (exported, ids) = state.engine.export_stix_campaign(&who.viewer, &id).await?;
+    state.engine.audit_report_reads(&who, "campaign.export_stix", &ids).await?;
+    Ok(bundle(exported))
 }
 
 /// A network of the caller's link graph (named by any report or node in it, as
@@ -92,5 +94,8 @@ pub(crate) async fn network(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let engine = state.engine.clone();
-    Ok(bundle(cpu_future(async move { engine.export_stix_network(&who.viewer, &id).await }).await?))
+    let viewer = who.viewer.clone();
+    let (exported, ids) = cpu_future(async move { engine.export_stix_network(&viewer, &id).await }).await?;
+    state.engine.audit_report_reads(&who, "network.export_stix", &ids).await?;
+    Ok(bundle(exported))
 }

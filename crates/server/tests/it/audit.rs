@@ -119,3 +119,149 @@ async fn only_admins_read_the_audit_log() {
     let entries = all_entries(&env, AUTHOR, "", 1000).await;
     assert!(entries.is_empty(), "{entries:#?}");
 }
+
+/// An AMBER scam report naming NAMED, holding `phone` and a shared domain.
+fn amber_scam(phone: &str) -> Value {
+    json!({
+        "kind": "scam", "title": format!("caller {phone}"), "tlp": "AMBER",
+        "audience": {"organizations": [NAMED]},
+        "observables": [{"kind": "phone", "value": phone}, {"kind": "domain", "value": "refund-desk-audit.com"}],
+    })
+}
+
+/// The report ids an entry names.
+fn named_reports(e: &Value) -> Vec<String> {
+    let mut ids: Vec<String> =
+        e["detail"]["reports"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn campaign_graph_export_taxii_and_stream_reads_of_amber_reports_are_recorded() {
+    let env = Env::new().await;
+    let mut amber = Vec::new();
+    for _ in 0..3 {
+        amber.push(env.submit(AUTHOR, &amber_scam("+1 888 839 1214")).await);
+    }
+    amber.sort();
+    // A GREEN report in the same campaign and network: read, never recorded.
+    let green = env
+        .submit(
+            AUTHOR,
+            &json!({"kind": "scam", "title": "green caller", "tlp": "GREEN",
+            "observables": [{"kind": "phone", "value": "+1 888 839 1214"}]}),
+        )
+        .await;
+    let named = env.token(NAMED, Role::Reader);
+    let list = env.get("/api/v1/campaigns", named).await.expect(StatusCode::OK).json();
+    let campaign = list["items"][0]["id"].as_str().expect("a campaign").to_string();
+    assert!(list["items"][0].get("report_ids").is_none(), "ids stay out of answers: {list}");
+    let node = "phone:%2B18888391214";
+    for uri in [
+        format!("/api/v1/campaigns/{campaign}"),
+        format!("/api/v1/campaigns/{campaign}/stix"),
+        format!("/api/v1/campaigns/{campaign}/misp"),
+        format!("/api/v1/graph/expand?node={node}"),
+        format!("/api/v1/graph/neighbourhood?node={node}"),
+        format!("/api/v1/graph/path?from=report:{}&to=report:{}", amber[0], amber[1]),
+        format!("/api/v1/graph/networks/{}", amber[0]),
+        format!("/api/v1/graph/networks/{}/stix", amber[0]),
+    ] {
+        env.get(&uri, named).await.expect(StatusCode::OK);
+    }
+    env.post(
+        "/api/v1/graph/connect",
+        named,
+        &json!({"selectors": [format!("report:{}", amber[0]), "refund-desk-audit.com"]}),
+    )
+    .await
+    .expect(StatusCode::OK);
+
+    let entries = all_entries(&env, NAMED, "", 100).await;
+    for (action, all) in [
+        ("campaign.list", true),
+        ("campaign.read", true),
+        ("campaign.export_stix", true),
+        ("campaign.export_misp", true),
+        ("graph.expand", true),
+        ("graph.neighbourhood", true),
+        ("graph.path", false),
+        ("graph.network", true),
+        ("network.export_stix", true),
+        ("graph.connect", false),
+    ] {
+        let found = with_action(&entries, action);
+        assert_eq!(found.len(), 1, "{action}: {entries:#?}");
+        let ids = named_reports(found[0]);
+        assert!(!ids.contains(&green), "{action} names the GREEN report: {ids:?}");
+        if all {
+            assert_eq!(ids, amber, "{action}");
+        } else {
+            assert!(ids.contains(&amber[0]), "{action}: {ids:?}");
+        }
+        assert_eq!(found[0]["detail"]["count"], ids.len());
+    }
+
+    // TAXII: an AMBER object read back is recorded, by object id; a CLEAR one is not.
+    let contributor = env.token(AUTHOR, Role::Contributor);
+    let collection = env.engine.local_principal(AUTHOR).unwrap().viewer.org.0;
+    let amber_marking = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+    let objects = json!({"objects": [
+        {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--00000000-0000-4000-8000-000000000001",
+         "value": "203.0.113.7", "object_marking_refs": [amber_marking]},
+        {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--00000000-0000-4000-8000-000000000002",
+         "value": "203.0.113.8",
+         "object_marking_refs": ["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]},
+    ]});
+    let taxii = |method: axum::http::Method, uri: String, token: &str, body: Option<String>| {
+        let mut req = axum::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("accept", "application/taxii+json;version=2.1")
+            .header("authorization", format!("Bearer {token}"));
+        if body.is_some() {
+            req = req.header("content-type", "application/taxii+json;version=2.1");
+        }
+        req.body(axum::body::Body::from(body.unwrap_or_default())).unwrap()
+    };
+    let base = format!("/taxii2/api/collections/{collection}");
+    env.send(taxii(
+        axum::http::Method::POST,
+        format!("{base}/objects/"),
+        contributor,
+        Some(objects.to_string()),
+    ))
+    .await
+    .expect(StatusCode::ACCEPTED);
+    let admin = env.token(AUTHOR, Role::Admin);
+    for path in ["objects/", "manifest/"] {
+        env.send(taxii(axum::http::Method::GET, format!("{base}/{path}"), admin, None))
+            .await
+            .expect(StatusCode::OK);
+    }
+    let author_entries = all_entries(&env, AUTHOR, "", 100).await;
+    for action in ["taxii.objects", "taxii.manifest"] {
+        let found = with_action(&author_entries, action);
+        assert_eq!(found.len(), 1, "{action}: {author_entries:#?}");
+        assert_eq!(found[0]["object_id"], "ipv4-addr--00000000-0000-4000-8000-000000000001", "{action}");
+    }
+
+    // The stream: NAMED's client receives an AMBER report; once it disconnects, the stream
+    // has recorded what it delivered.
+    let mut sse = crate::stream::Sse::open(&env.app, named, "?type=report.created", None).await;
+    let fresh = env.submit(AUTHOR, &amber_scam("+1 888 839 1215")).await;
+    sse.until(|f| f.data["data"]["id"] == fresh.as_str()).await;
+    drop(sse);
+    let mut streamed = Vec::new();
+    for _ in 0..100 {
+        streamed = all_entries(&env, NAMED, "&action=stream.read", 100).await;
+        if !streamed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(streamed.len(), 1, "{streamed:#?}");
+    assert_eq!(named_reports(&streamed[0]), vec![fresh.clone()]);
+    env.engine.verify_audit().await.expect("the chain verifies");
+}
