@@ -2,6 +2,7 @@
 //! `tower::ServiceExt::oneshot`, plus a few over real TCP.
 
 mod audit;
+mod authz;
 mod auth;
 mod batch;
 mod check;
