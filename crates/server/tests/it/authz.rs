@@ -21,7 +21,7 @@ use model::Role;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::harness::{AUTHOR, COMMUNITY, Env, MEMBER, NAMED, OPERATOR, OUTSIDER, Resp};
+use crate::harness::{AUTHOR, COMMUNITY, Env, MEMBER, NAMED, OPERATOR, OUTSIDER, Resp, segment};
 
 const TLPS: [&str; 5] = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
 const TAXII: &str = "application/taxii+json;version=2.1";
@@ -897,4 +897,140 @@ async fn every_route_role_relation_and_tlp() {
     }
     eprintln!("authz matrix: {} cases, {calls} calls, {} failures", cases.len(), failures.len());
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+// ---- IDOR ----------------------------------------------------------------------------------
+
+/// Every write path, called by other organisations' admins and analysts on the author's exact
+/// object: refused, and the object reads back unchanged as its owner.
+#[tokio::test]
+async fn writes_on_another_organisations_object_are_refused_and_change_nothing() {
+    let env = Env::new().await;
+    let fx = fixture(&env).await;
+    let author_admin = env.token(AUTHOR, Role::Admin).to_string();
+    let (amber, set, coll, obj) = (&fx.reports[2], &fx.hashsets[2], &fx.author_collection, &fx.taxii_object);
+    let token = env.engine.create_token(None, AUTHOR, Role::Reader, "target", None).await.unwrap();
+    let rule = make_fresh(&env, Fresh::Rule).await;
+    let request = make_fresh(&env, Fresh::Request).await;
+    let hub = make_fresh(&env, Fresh::Hub).await;
+    let operator_admin = env.token(OPERATOR, Role::Admin).to_string();
+    let objects = format!("/taxii2/api/collections/{coll}/objects/");
+    // (name, method, uri, body, how to read the object back, with whose token)
+    let writes: Vec<(&str, Method, String, Option<Value>, String, String)> = vec![
+        ("revoke", Method::POST, format!("/api/v1/reports/{amber}/revoke"), None, format!("/api/v1/reports/{amber}"), author_admin.clone()),
+        (
+            "discoverable",
+            Method::POST,
+            format!("/api/v1/reports/{amber}/discoverable"),
+            Some(json!({"discoverable": true})),
+            format!("/api/v1/reports/{amber}"),
+            author_admin.clone(),
+        ),
+        (
+            "hash set update",
+            Method::PUT,
+            format!("/api/v1/hashsets/{set}"),
+            Some(json!({"name": "taken over", "category": "csam", "tlp": "CLEAR"})),
+            format!("/api/v1/hashsets/{set}"),
+            author_admin.clone(),
+        ),
+        (
+            "hash set entries",
+            Method::POST,
+            format!("/api/v1/hashsets/{set}/entries"),
+            Some(json!([{"kind": "md5", "value": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"}])),
+            format!("/api/v1/hashsets/{set}/entries"),
+            author_admin.clone(),
+        ),
+        (
+            "hash set withdraw",
+            Method::POST,
+            format!("/api/v1/hashsets/{set}/entries/withdraw"),
+            Some(json!({"values": [{"kind": "md5", "value": md5(2)}]})),
+            format!("/api/v1/hashsets/{set}/entries"),
+            author_admin.clone(),
+        ),
+        ("token delete", Method::DELETE, format!("/api/v1/tokens/{}", token.info.id), None, "/api/v1/whoami".into(), token.token.clone()),
+        (
+            "token create for the author",
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"organization": AUTHOR, "role": "admin", "label": "takeover"})),
+            "/api/v1/tokens".into(),
+            author_admin.clone(),
+        ),
+        ("alert rule delete", Method::DELETE, format!("/api/v1/alerts/rules/{rule}"), None, "/api/v1/alerts/rules".into(), author_admin.clone()),
+        (
+            "access request grant",
+            Method::POST,
+            format!("/api/v1/access-requests/{request}/grant"),
+            None,
+            "/api/v1/access-requests/incoming?limit=1000".into(),
+            author_admin.clone(),
+        ),
+        (
+            "access request decline",
+            Method::POST,
+            format!("/api/v1/access-requests/{request}/decline"),
+            None,
+            "/api/v1/access-requests/incoming?limit=1000".into(),
+            author_admin.clone(),
+        ),
+        ("hub delete", Method::DELETE, format!("/api/v1/campaigns/hubs/domain/{hub}"), None, "/api/v1/campaigns/hubs".into(), operator_admin.clone()),
+        (
+            "community members",
+            Method::PUT,
+            format!("/api/v1/communities/{}/members", segment(COMMUNITY)),
+            Some(json!({"members": [OUTSIDER]})),
+            "/api/v1/communities".into(),
+            author_admin.clone(),
+        ),
+        (
+            "taxii add",
+            Method::POST,
+            objects.clone(),
+            Some(json!({"objects": [indicator(1, Some(CLEAR_MARKING))]})),
+            objects.clone(),
+            author_admin.clone(),
+        ),
+        (
+            "taxii delete",
+            Method::DELETE,
+            format!("{objects}{obj}/"),
+            None,
+            objects.clone(),
+            author_admin.clone(),
+        ),
+    ];
+    let attackers = [
+        (NAMED, Role::Admin),
+        (NAMED, Role::Analyst),
+        (MEMBER, Role::Admin),
+        (OUTSIDER, Role::Admin),
+        (OUTSIDER, Role::Analyst),
+        (OPERATOR, Role::Analyst),
+    ];
+    let mut failures = Vec::new();
+    for (name, method, uri, body, readback, reader) in &writes {
+        let taxii = uri.starts_with("/taxii2");
+        let case = |method: Method| {
+            let mut c = Case::new(("get", "/"), "/", Need::Read);
+            c.method = method;
+            c.taxii = taxii;
+            c
+        };
+        let before = call(&env, &case(Method::GET), readback, Some(reader), None).await;
+        assert!(before.status.is_success(), "{name}: read back {} {}", before.status, before.text());
+        for (org, role) in attackers {
+            let r = call(&env, &case(method.clone()), uri, Some(env.token(org, role)), body.as_ref()).await;
+            if !matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+                failures.push(format!("{name} as {org}/{role}: {} {}", r.status, r.text()));
+            }
+            let after = call(&env, &case(Method::GET), readback, Some(reader), None).await;
+            if (after.status, &after.body) != (before.status, &before.body) {
+                failures.push(format!("{name} as {org}/{role} changed it: {} -> {}", before.text(), after.text()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
