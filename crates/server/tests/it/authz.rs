@@ -138,7 +138,9 @@ fn expect(case: &Case, caller: Option<(&str, Role)>) -> Expect {
     if !may_see(case.seen, org, role) {
         return Expect::LikeMissing;
     }
-    if case.owner_only && org != AUTHOR && !(case.seen_operator_writes && org == OPERATOR && role == Role::Admin)
+    if case.owner_only
+        && org != AUTHOR
+        && !(case.seen_operator_writes && org == OPERATOR && role == Role::Admin)
     {
         return Expect::Refused;
     }
@@ -259,12 +261,19 @@ fn org_id(env: &Env, org: &str) -> String {
 }
 
 async fn fixture(env: &Env) -> Fixture {
+    fixture_of(env, &[0, 1, 2, 3, 4]).await
+}
+
+/// The fixture with the reports, campaigns and hash sets of the TLPs `order` names only,
+/// submitted in that order (the others' entries stay empty).
+async fn fixture_of(env: &Env, order: &[usize]) -> Fixture {
     let analyst = env.analyst(AUTHOR);
+    let none = || vec![String::new(); TLPS.len()];
     let mut fx = Fixture {
-        reports: vec![],
-        partners: vec![],
-        campaigns: vec![],
-        hashsets: vec![],
+        reports: none(),
+        partners: none(),
+        campaigns: none(),
+        hashsets: none(),
         author_collection: org_id(env, AUTHOR),
         public_collection: engine::PUBLIC_COLLECTION_ID.to_string(),
         taxii_object: String::new(),
@@ -272,13 +281,13 @@ async fn fixture(env: &Env) -> Fixture {
         taxii_status: String::new(),
         intake: HashMap::new(),
     };
-    for t in 0..TLPS.len() {
-        fx.reports.push(env.submit(AUTHOR, &report_body(t, "authz report")).await);
-        fx.partners.push(env.submit(AUTHOR, &report_body(t, "authz partner")).await);
+    for &t in order {
+        fx.reports[t] = env.submit(AUTHOR, &report_body(t, "authz report")).await;
+        fx.partners[t] = env.submit(AUTHOR, &report_body(t, "authz partner")).await;
         let list = env.get(&format!("/api/v1/campaigns?selector=%2B{}", phone(t)), analyst).await;
         let list = list.expect(StatusCode::OK).json();
         let id = list["items"][0]["id"].as_str().unwrap_or_else(|| panic!("no campaign: {list}"));
-        fx.campaigns.push(id.to_string());
+        fx.campaigns[t] = id.to_string();
         let set = env
             .post(
                 "/api/v1/hashsets",
@@ -297,10 +306,11 @@ async fn fixture(env: &Env) -> Fixture {
         )
         .await
         .expect(StatusCode::OK);
-        fx.hashsets.push(set);
+        fx.hashsets[t] = set;
     }
     let objects = format!("/taxii2/api/collections/{}/objects/", fx.author_collection);
-    let r = taxii_post(env, &objects, analyst, &[indicator(1, None), indicator(2, Some(CLEAR_MARKING))]).await;
+    let r =
+        taxii_post(env, &objects, analyst, &[indicator(1, None), indicator(2, Some(CLEAR_MARKING))]).await;
     let r = r.expect(StatusCode::ACCEPTED).json();
     assert_eq!(r["success_count"], 2, "{r}");
     fx.taxii_status = r["id"].as_str().unwrap().to_string();
@@ -519,18 +529,27 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         let (id, p) = (&fx.reports[t], phone(t));
         let (campaign, set) = (&fx.campaigns[t], &fx.hashsets[t]);
         let report = |route, uri: String, need| Case::new(route, uri, need).tlp(t, id, m).holds(id);
-        let value = |route, uri: String, need| Case::new(route, uri, need).tlp(t, &p, MISSING_PHONE).holds(id);
+        let value =
+            |route, uri: String, need| Case::new(route, uri, need).tlp(t, &p, MISSING_PHONE).holds(id);
         let camp = |route, uri: String| Case::new(route, uri, Read).tlp(t, campaign, "999999").holds(id);
         let hashset = |route, uri: String, need| Case::new(route, uri, need).tlp(t, set, m).holds(set);
         v.extend([
             report(("get", "/api/v1/reports/{id}"), format!("/api/v1/reports/{id}"), Read),
             report(("get", "/api/v1/reports/{id}/misp"), format!("/api/v1/reports/{id}/misp"), Read),
             report(("get", "/api/v1/reports/{id}/stix"), format!("/api/v1/reports/{id}/stix"), Read),
-            report(("post", "/api/v1/reports/{id}/discoverable"), format!("/api/v1/reports/{id}/discoverable"), Analyst)
-                .json(json!({"discoverable": false}))
-                .owner_only(),
+            report(
+                ("post", "/api/v1/reports/{id}/discoverable"),
+                format!("/api/v1/reports/{id}/discoverable"),
+                Analyst,
+            )
+            .json(json!({"discoverable": false}))
+            .owner_only(),
             report(("get", "/api/v1/graph/networks/{id}"), format!("/api/v1/graph/networks/{id}"), Read),
-            value(("get", "/api/v1/observables/{kind}/{value}"), format!("/api/v1/observables/phone/%2B{p}"), Read),
+            value(
+                ("get", "/api/v1/observables/{kind}/{value}"),
+                format!("/api/v1/observables/phone/%2B{p}"),
+                Read,
+            ),
             value(("post", "/api/v1/check"), "/api/v1/check".into(), Read)
                 .json(json!({"selectors": [{"kind": "phone", "value": format!("+{p}")}]})),
             value(("get", "/api/v1/graph/expand"), format!("/api/v1/graph/expand?node=phone:%2B{p}"), Read),
@@ -559,8 +578,9 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             ),
             // Nothing discoverable holds it: asked by anyone, like a value nobody holds.
             {
-                let mut c = value(("post", "/api/v1/access-requests"), "/api/v1/access-requests".into(), Read)
-                    .json(json!({"kind": "phone", "value": format!("+{p}")}));
+                let mut c =
+                    value(("post", "/api/v1/access-requests"), "/api/v1/access-requests".into(), Read)
+                        .json(json!({"kind": "phone", "value": format!("+{p}")}));
                 c.always_like_missing = true;
                 c
             },
@@ -568,16 +588,24 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             camp(("get", "/api/v1/campaigns/{id}/misp"), format!("/api/v1/campaigns/{campaign}/misp")),
             camp(("get", "/api/v1/campaigns/{id}/stix"), format!("/api/v1/campaigns/{campaign}/stix")),
             hashset(("get", "/api/v1/hashsets/{id}"), format!("/api/v1/hashsets/{set}"), Read),
-            hashset(("get", "/api/v1/hashsets/{id}/entries"), format!("/api/v1/hashsets/{set}/entries"), Read)
-                .holds(&md5(t)),
+            hashset(
+                ("get", "/api/v1/hashsets/{id}/entries"),
+                format!("/api/v1/hashsets/{set}/entries"),
+                Read,
+            )
+            .holds(&md5(t)),
             hashset(("put", "/api/v1/hashsets/{id}"), format!("/api/v1/hashsets/{set}"), Analyst)
                 .json(json!({"name": format!("authz set {t}"), "category": "csam", "tlp": TLPS[t],
                     "audience": {"organizations": [NAMED], "communities": [COMMUNITY]}}))
                 .owner_only(),
-            hashset(("post", "/api/v1/hashsets/{id}/entries"), format!("/api/v1/hashsets/{set}/entries"), Write)
-                .json(json!([{"kind": "md5", "value": md5(t)}]))
-                .owner_only()
-                .holds("\"duplicates\":1"),
+            hashset(
+                ("post", "/api/v1/hashsets/{id}/entries"),
+                format!("/api/v1/hashsets/{set}/entries"),
+                Write,
+            )
+            .json(json!([{"kind": "md5", "value": md5(t)}]))
+            .owner_only()
+            .holds("\"duplicates\":1"),
             hashset(
                 ("post", "/api/v1/hashsets/{id}/entries/withdraw"),
                 format!("/api/v1/hashsets/{set}/entries/withdraw"),
@@ -586,9 +614,13 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             .json(json!({"values": [{"kind": "md5", "value": "ffffffffffffffffffffffffffffffff"}]}))
             .owner_only()
             .holds("md5:ffffffffffffffffffffffffffffffff"),
-            hashset(("get", "/api/v1/hashsets/{id}/sightings"), format!("/api/v1/hashsets/{set}/sightings"), Analyst)
-                .owner_only()
-                .holds("\"items\""),
+            hashset(
+                ("get", "/api/v1/hashsets/{id}/sightings"),
+                format!("/api/v1/hashsets/{set}/sightings"),
+                Analyst,
+            )
+            .owner_only()
+            .holds("\"items\""),
         ]);
         // Revocation consumes its report: one fresh report of this TLP per call.
         let mut revoke =
@@ -606,15 +638,27 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         Case::new(("get", "/taxii2/"), "/taxii2/", Read),
         Case::new(("get", "/taxii2/{root}/"), "/taxii2/api/", Read),
         Case::new(("get", "/taxii2/{root}/collections/"), "/taxii2/api/collections/", Read).holds(public),
-        Case::new(("get", "/taxii2/{root}/status/{id}/"), format!("/taxii2/api/status/{}/", fx.taxii_status), Read)
-            .about(Seen::Owner, &fx.taxii_status, m)
-            .holds(&fx.taxii_status),
+        Case::new(
+            ("get", "/taxii2/{root}/status/{id}/"),
+            format!("/taxii2/api/status/{}/", fx.taxii_status),
+            Read,
+        )
+        .about(Seen::Owner, &fx.taxii_status, m)
+        .holds(&fx.taxii_status),
         own(("get", "/taxii2/{root}/collections/{id}/"), format!("/taxii2/api/collections/{coll}/"), Read)
             .holds(coll),
-        own(("get", "/taxii2/{root}/collections/{id}/objects/"), format!("/taxii2/api/collections/{coll}/objects/"), Read)
-            .holds(obj),
-        own(("post", "/taxii2/{root}/collections/{id}/objects/"), format!("/taxii2/api/collections/{coll}/objects/"), Write)
-            .body(|_, n| json!({"objects": [indicator(1000 + n, None)]})),
+        own(
+            ("get", "/taxii2/{root}/collections/{id}/objects/"),
+            format!("/taxii2/api/collections/{coll}/objects/"),
+            Read,
+        )
+        .holds(obj),
+        own(
+            ("post", "/taxii2/{root}/collections/{id}/objects/"),
+            format!("/taxii2/api/collections/{coll}/objects/"),
+            Write,
+        )
+        .body(|_, n| json!({"objects": [indicator(1000 + n, None)]})),
         own(
             ("get", "/taxii2/{root}/collections/{id}/objects/{object_id}/"),
             format!("/taxii2/api/collections/{coll}/objects/{obj}/"),
@@ -626,8 +670,12 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             format!("/taxii2/api/collections/{coll}/objects/{obj}/versions/"),
             Read,
         ),
-        own(("get", "/taxii2/{root}/collections/{id}/manifest/"), format!("/taxii2/api/collections/{coll}/manifest/"), Read)
-            .holds(obj),
+        own(
+            ("get", "/taxii2/{root}/collections/{id}/manifest/"),
+            format!("/taxii2/api/collections/{coll}/manifest/"),
+            Read,
+        )
+        .holds(obj),
         {
             let mut c = Case::new(
                 ("delete", "/taxii2/{root}/collections/{id}/objects/{object_id}/"),
@@ -639,8 +687,12 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             c
         },
         // The public collection: every reader reads its CLEAR objects.
-        Case::new(("get", "/taxii2/{root}/collections/{id}/"), format!("/taxii2/api/collections/{public}/"), Read)
-            .holds(public),
+        Case::new(
+            ("get", "/taxii2/{root}/collections/{id}/"),
+            format!("/taxii2/api/collections/{public}/"),
+            Read,
+        )
+        .holds(public),
         Case::new(
             ("get", "/taxii2/{root}/collections/{id}/objects/"),
             format!("/taxii2/api/collections/{public}/objects/"),
@@ -656,7 +708,8 @@ fn cases(fx: &Fixture) -> Vec<Case> {
 static COUNTER: AtomicU32 = AtomicU32::new(1);
 
 fn token<'a>(env: &'a Env, fx: &'a Fixture, caller: Option<(&str, Role)>) -> Option<&'a str> {
-    caller.map(|(org, role)| if role == Role::Intake { fx.intake[org].as_str() } else { env.token(org, role) })
+    caller
+        .map(|(org, role)| if role == Role::Intake { fx.intake[org].as_str() } else { env.token(org, role) })
 }
 
 /// One call; a stream's body is not read when it opened (it never ends).
@@ -695,9 +748,14 @@ async fn make_fresh(env: &Env, f: Fresh) -> String {
             b["observables"] = json!([]);
             env.submit(AUTHOR, &b).await
         }
-        Fresh::Token => {
-            env.engine.create_token(None, AUTHOR, Role::Reader, "fresh", None).await.unwrap().info.id.to_string()
-        }
+        Fresh::Token => env
+            .engine
+            .create_token(None, AUTHOR, Role::Reader, "fresh", None)
+            .await
+            .unwrap()
+            .info
+            .id
+            .to_string(),
         Fresh::Rule => {
             let r = env
                 .post(
@@ -716,9 +774,13 @@ async fn make_fresh(env: &Env, f: Fresh) -> String {
                 "observables": [{"kind": "domain", "value": value}]});
             b["discoverable"] = json!(true);
             env.submit(AUTHOR, &b).await;
-            env.post("/api/v1/access-requests", env.analyst(OUTSIDER), &json!({"kind": "domain", "value": value}))
-                .await
-                .expect(StatusCode::ACCEPTED);
+            env.post(
+                "/api/v1/access-requests",
+                env.analyst(OUTSIDER),
+                &json!({"kind": "domain", "value": value}),
+            )
+            .await
+            .expect(StatusCode::ACCEPTED);
             let mut uri = "/api/v1/access-requests/incoming?status=pending".to_string();
             loop {
                 let page = env.get(&uri, analyst).await.expect(StatusCode::OK).json();
@@ -744,7 +806,9 @@ async fn make_fresh(env: &Env, f: Fresh) -> String {
         Fresh::TaxiiObject => {
             let coll = org_id(env, AUTHOR);
             let o = indicator(500_000 + n, None);
-            let r = taxii_post(env, &format!("/taxii2/api/collections/{coll}/objects/"), analyst, &[o.clone()]).await;
+            let r =
+                taxii_post(env, &format!("/taxii2/api/collections/{coll}/objects/"), analyst, &[o.clone()])
+                    .await;
             assert_eq!(r.json()["success_count"], 1, "{}", r.text());
             o["id"].as_str().unwrap().to_string()
         }
@@ -857,15 +921,17 @@ async fn every_route_role_relation_and_tlp() {
                     let (object, missing) = (object.clone().unwrap(), case.missing.clone().unwrap());
                     let swap = |s: &str| s.replace(object.as_str(), &missing);
                     let missing_uri = swap(&uri);
-                    let missing_body = body.as_ref().map(|b| serde_json::from_str(&swap(&b.to_string())).unwrap());
+                    let missing_body =
+                        body.as_ref().map(|b| serde_json::from_str(&swap(&b.to_string())).unwrap());
                     let other = call(&env, case, &missing_uri, token, missing_body.as_ref()).await;
                     calls += 1;
-                    let like_missing = normalised(&answer, &[&object, &missing])
-                        == normalised(&other, &[&object, &missing]);
+                    let like_missing =
+                        normalised(&answer, &[&object, &missing]) == normalised(&other, &[&object, &missing]);
                     let ok = if expected == Expect::LikeMissing {
                         like_missing
                     } else {
-                        (answer.status == StatusCode::FORBIDDEN && error_code(&answer).as_deref() == Some("forbidden"))
+                        (answer.status == StatusCode::FORBIDDEN
+                            && error_code(&answer).as_deref() == Some("forbidden"))
                             || (like_missing && answer.status == StatusCode::NOT_FOUND)
                     };
                     if !ok {
@@ -889,7 +955,8 @@ async fn every_route_role_relation_and_tlp() {
                 }
                 for marker in fx.markers(t) {
                     if text.contains(&marker) && !request.contains(&marker) {
-                        failures.push(format!("{ctx}: answer names {marker} of the {} objects: {text}", TLPS[t]));
+                        failures
+                            .push(format!("{ctx}: answer names {marker} of the {} objects: {text}", TLPS[t]));
                     }
                 }
             }
@@ -917,7 +984,14 @@ async fn writes_on_another_organisations_object_are_refused_and_change_nothing()
     let objects = format!("/taxii2/api/collections/{coll}/objects/");
     // (name, method, uri, body, how to read the object back, with whose token)
     let writes: Vec<(&str, Method, String, Option<Value>, String, String)> = vec![
-        ("revoke", Method::POST, format!("/api/v1/reports/{amber}/revoke"), None, format!("/api/v1/reports/{amber}"), author_admin.clone()),
+        (
+            "revoke",
+            Method::POST,
+            format!("/api/v1/reports/{amber}/revoke"),
+            None,
+            format!("/api/v1/reports/{amber}"),
+            author_admin.clone(),
+        ),
         (
             "discoverable",
             Method::POST,
@@ -950,7 +1024,14 @@ async fn writes_on_another_organisations_object_are_refused_and_change_nothing()
             format!("/api/v1/hashsets/{set}/entries"),
             author_admin.clone(),
         ),
-        ("token delete", Method::DELETE, format!("/api/v1/tokens/{}", token.info.id), None, "/api/v1/whoami".into(), token.token.clone()),
+        (
+            "token delete",
+            Method::DELETE,
+            format!("/api/v1/tokens/{}", token.info.id),
+            None,
+            "/api/v1/whoami".into(),
+            token.token.clone(),
+        ),
         (
             "token create for the author",
             Method::POST,
@@ -959,7 +1040,14 @@ async fn writes_on_another_organisations_object_are_refused_and_change_nothing()
             "/api/v1/tokens".into(),
             author_admin.clone(),
         ),
-        ("alert rule delete", Method::DELETE, format!("/api/v1/alerts/rules/{rule}"), None, "/api/v1/alerts/rules".into(), author_admin.clone()),
+        (
+            "alert rule delete",
+            Method::DELETE,
+            format!("/api/v1/alerts/rules/{rule}"),
+            None,
+            "/api/v1/alerts/rules".into(),
+            author_admin.clone(),
+        ),
         (
             "access request grant",
             Method::POST,
@@ -976,7 +1064,14 @@ async fn writes_on_another_organisations_object_are_refused_and_change_nothing()
             "/api/v1/access-requests/incoming?limit=1000".into(),
             author_admin.clone(),
         ),
-        ("hub delete", Method::DELETE, format!("/api/v1/campaigns/hubs/domain/{hub}"), None, "/api/v1/campaigns/hubs".into(), operator_admin.clone()),
+        (
+            "hub delete",
+            Method::DELETE,
+            format!("/api/v1/campaigns/hubs/domain/{hub}"),
+            None,
+            "/api/v1/campaigns/hubs".into(),
+            operator_admin.clone(),
+        ),
         (
             "community members",
             Method::PUT,
@@ -1028,9 +1123,191 @@ async fn writes_on_another_organisations_object_are_refused_and_change_nothing()
             }
             let after = call(&env, &case(Method::GET), readback, Some(reader), None).await;
             if (after.status, &after.body) != (before.status, &before.body) {
-                failures.push(format!("{name} as {org}/{role} changed it: {} -> {}", before.text(), after.text()));
+                failures.push(format!(
+                    "{name} as {org}/{role} changed it: {} -> {}",
+                    before.text(),
+                    after.text()
+                ));
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---- numbers -------------------------------------------------------------------------------
+
+/// Replaces what legitimately differs between two instances: ids (any UUID inside a string)
+/// and times.
+fn anonymised(v: &mut Value) {
+    fn uuids(s: &str) -> String {
+        let b = s.as_bytes();
+        let is_uuid = |w: &[u8]| {
+            w.len() == 36
+                && w.iter().enumerate().all(|(i, c)| {
+                    if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() }
+                })
+        };
+        let mut out = String::new();
+        let mut i = 0;
+        while i < b.len() {
+            if i + 36 <= b.len() && is_uuid(&b[i..i + 36]) {
+                out.push_str("<uuid>");
+                i += 36;
+            } else {
+                let c = s[i..].chars().next().unwrap();
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+        out
+    }
+    match v {
+        Value::String(s) => {
+            *s = if chrono::DateTime::parse_from_rfc3339(s).is_ok() { "<time>".into() } else { uuids(s) };
+        }
+        Value::Array(a) => a.iter_mut().for_each(anonymised),
+        Value::Object(o) => o.values_mut().for_each(anonymised),
+        _ => {}
+    }
+}
+
+/// What a viewer's reads answer, each anonymised: lookups, checks, graph queries, campaigns,
+/// statistics, hash sets and matches, alerts, TAXII's public collection, and every page of the
+/// report list at several page sizes (items, sizes and whether a next page exists).
+async fn answers(env: &Env, viewer: &str) -> Vec<(String, StatusCode, Value)> {
+    let token = env.analyst(viewer);
+    let phones: Vec<String> = (0..TLPS.len()).map(|t| format!("+{}", phone(t))).collect();
+    let mut uris: Vec<(String, Option<Value>)> = vec![
+        ("/api/v1/reports?limit=100".into(), None),
+        ("/api/v1/campaigns".into(), None),
+        ("/api/v1/stats/scams".into(), None),
+        ("/api/v1/hashsets".into(), None),
+        ("/api/v1/alerts".into(), None),
+        ("/api/v1/graph/networks?min_reports=1".into(), None),
+        ("/api/v1/graph/networks".into(), None),
+        (
+            "/api/v1/hashes/match".into(),
+            Some(json!({"hashes": (0..TLPS.len()).map(|t| json!({"value": md5(t)})).collect::<Vec<_>>()})),
+        ),
+        (
+            "/api/v1/check".into(),
+            Some(json!({"selectors": (0..TLPS.len()).flat_map(|t| [
+                json!({"value": phones[t]}),
+                json!({"kind": "domain", "value": domain(t)}),
+                json!({"kind": "iban", "value": iban(555_000 + t as u64)}),
+            ]).collect::<Vec<_>>()})),
+        ),
+        ("/api/v1/graph/connect".into(), Some(json!({"selectors": phones.clone()}))),
+    ];
+    for t in 0..TLPS.len() {
+        let p = phone(t);
+        uris.extend([
+            (format!("/api/v1/observables/phone/%2B{p}"), None),
+            (format!("/api/v1/observables/domain/{}", domain(t)), None),
+            (format!("/api/v1/reports?observable=%2B{p}"), None),
+            (format!("/api/v1/campaigns?selector=%2B{p}"), None),
+            (format!("/api/v1/graph/expand?node=phone:%2B{p}"), None),
+            (format!("/api/v1/graph/neighbourhood?node=%2B{p}&depth=4"), None),
+            (format!("/api/v1/graph/networks?min_reports=1&selector=%2B{p}"), None),
+            (format!("/api/v1/graph/networks/%2B{p}"), None),
+        ]);
+    }
+    let mut out = Vec::new();
+    for (uri, body) in uris {
+        let r = match &body {
+            Some(b) => env.post(&uri, token, b).await,
+            None => env.get(&uri, token).await,
+        };
+        let mut v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        anonymised(&mut v);
+        out.push((uri, r.status, v));
+    }
+    for limit in [1, 2, 3] {
+        let mut uri = format!("/api/v1/reports?limit={limit}");
+        loop {
+            let r = env.get(&uri, token).await.expect(StatusCode::OK).json();
+            let next = r["next_cursor"].as_str().map(str::to_string);
+            let mut v = r.clone();
+            anonymised(&mut v);
+            out.push((uri.clone(), StatusCode::OK, v));
+            match next {
+                Some(c) => uri = format!("/api/v1/reports?limit={limit}&cursor={c}"),
+                None => break,
+            }
+        }
+    }
+    let public = engine::PUBLIC_COLLECTION_ID;
+    for uri in [
+        format!("/taxii2/api/collections/{public}/objects/"),
+        format!("/taxii2/api/collections/{public}/manifest/"),
+    ] {
+        let req = Request::get(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::ACCEPT, TAXII)
+            .body(Body::empty())
+            .unwrap();
+        let r = env.send(req).await;
+        let mut v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        anonymised(&mut v);
+        out.push((uri, r.status, v));
+    }
+    out
+}
+
+/// No number reveals hidden data: what an outsider (and a community member) reads equals what
+/// it reads on an instance where the reports, campaigns and hash sets it may not see were never
+/// submitted. Those are submitted first, so that ids or positions they take would show.
+#[tokio::test]
+async fn numbers_equal_an_instance_without_the_hidden_objects() {
+    let full = Env::new().await;
+    fixture_of(&full, &[4, 3, 2, 0, 1]).await;
+    // The clean instances get the visible objects in the same relative order.
+    for (viewer, visible) in [(OUTSIDER, vec![0, 1]), (MEMBER, vec![2, 0, 1]), (OPERATOR, vec![0, 1])] {
+        let clean = Env::new().await;
+        fixture_of(&clean, &visible).await;
+        let (mut a, mut b) = (answers(&full, viewer).await, answers(&clean, viewer).await);
+        // Known leak, not fixed here: a campaign's id is its first report's slot in the index,
+        // so it counts every report submitted before, hidden ones included
+        // (`campaign_ids_count_hidden_reports` below shows it). Everything else must be equal.
+        for (uri, _, v) in a.iter_mut().chain(b.iter_mut()) {
+            if uri.starts_with("/api/v1/campaigns") {
+                for item in v["items"].as_array_mut().into_iter().flatten() {
+                    item["id"] = json!("<campaign>");
+                }
+            }
+        }
+        assert_eq!(a.len(), b.len(), "{viewer}: a different number of pages");
+        let mut failures = Vec::new();
+        for ((uri, s1, v1), (_, s2, v2)) in a.iter().zip(&b) {
+            if (s1, v1) != (s2, v2) {
+                failures.push(format!(
+                    "{viewer} {uri}:\n  with hidden:    {s1} {v1}\n  without hidden: {s2} {v2}"
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        // The comparison is not vacuous: the visible objects are there.
+        assert!(
+            a[0].2["items"].as_array().is_some_and(|i| i.len() == 2 * visible.len()),
+            "{viewer}: {}",
+            a[0].2
+        );
+    }
+}
+
+/// The campaign-id leak the numbers test found: an outsider's campaign ids differ between an
+/// instance with hidden reports and one without (ids are index slots of reports). Ignored
+/// until campaign ids are opaque; run with `--ignored` to see it.
+#[tokio::test]
+#[ignore = "known leak: campaign ids are report slots and count hidden reports"]
+async fn campaign_ids_count_hidden_reports() {
+    let full = Env::new().await;
+    fixture_of(&full, &[4, 3, 2, 0, 1]).await;
+    let clean = Env::new().await;
+    fixture_of(&clean, &[0, 1]).await;
+    let ids =
+        |v: Value| -> Vec<Value> { v["items"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect() };
+    let a = ids(full.get("/api/v1/campaigns", full.analyst(OUTSIDER)).await.expect(StatusCode::OK).json());
+    let b = ids(clean.get("/api/v1/campaigns", clean.analyst(OUTSIDER)).await.expect(StatusCode::OK).json());
+    assert_eq!(a, b, "an outsider's campaign ids reveal how many reports were submitted before");
 }

@@ -2,8 +2,8 @@
 //! `tower::ServiceExt::oneshot`, plus a few over real TCP.
 
 mod audit;
-mod authz;
 mod auth;
+mod authz;
 mod batch;
 mod check;
 mod discovery;
