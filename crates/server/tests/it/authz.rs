@@ -525,8 +525,8 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             _ => m.into(),
         });
     }
-    for t in 0..TLPS.len() {
-        let (id, p) = (&fx.reports[t], phone(t));
+    for (t, id) in fx.reports.iter().enumerate() {
+        let p = phone(t);
         let (campaign, set) = (&fx.campaigns[t], &fx.hashsets[t]);
         let report = |route, uri: String, need| Case::new(route, uri, need).tlp(t, id, m).holds(id);
         let value =
@@ -806,9 +806,13 @@ async fn make_fresh(env: &Env, f: Fresh) -> String {
         Fresh::TaxiiObject => {
             let coll = org_id(env, AUTHOR);
             let o = indicator(500_000 + n, None);
-            let r =
-                taxii_post(env, &format!("/taxii2/api/collections/{coll}/objects/"), analyst, &[o.clone()])
-                    .await;
+            let r = taxii_post(
+                env,
+                &format!("/taxii2/api/collections/{coll}/objects/"),
+                analyst,
+                std::slice::from_ref(&o),
+            )
+            .await;
             assert_eq!(r.json()["success_count"], 1, "{}", r.text());
             o["id"].as_str().unwrap().to_string()
         }
@@ -948,15 +952,14 @@ async fn every_route_role_relation_and_tlp() {
             // No answer names what its caller may not see.
             let request = format!("{uri} {}", body.as_ref().map(Value::to_string).unwrap_or_default());
             let text = answer.text();
-            for t in 0..TLPS.len() {
+            for (t, tlp) in TLPS.iter().enumerate() {
                 let visible = matches!(caller, Some((org, role)) if role != Role::Intake && sees(org, t));
                 if visible {
                     continue;
                 }
                 for marker in fx.markers(t) {
                     if text.contains(&marker) && !request.contains(&marker) {
-                        failures
-                            .push(format!("{ctx}: answer names {marker} of the {} objects: {text}", TLPS[t]));
+                        failures.push(format!("{ctx}: answer names {marker} of the {tlp} objects: {text}"));
                     }
                 }
             }
@@ -967,6 +970,9 @@ async fn every_route_role_relation_and_tlp() {
 }
 
 // ---- IDOR ----------------------------------------------------------------------------------
+
+/// A write: name, method, URI, body, the URI reading the object back and whose token reads it.
+type Write = (&'static str, Method, String, Option<Value>, String, String);
 
 /// Every write path, called by other organisations' admins and analysts on the author's exact
 /// object: refused, and the object reads back unchanged as its owner.
@@ -983,7 +989,7 @@ async fn writes_on_another_organisations_object_are_refused_and_change_nothing()
     let operator_admin = env.token(OPERATOR, Role::Admin).to_string();
     let objects = format!("/taxii2/api/collections/{coll}/objects/");
     // (name, method, uri, body, how to read the object back, with whose token)
-    let writes: Vec<(&str, Method, String, Option<Value>, String, String)> = vec![
+    let writes: Vec<Write> = vec![
         (
             "revoke",
             Method::POST,
