@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod authz;
 mod batch;
 mod check;
 mod discovery;
