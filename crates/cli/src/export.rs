@@ -20,7 +20,7 @@ pub enum ExportCommand {
     ///
     /// Examples:
     ///   dragnet export stix --report 0193a0c4-… --org "Metropolitan Police Cyber Crime Unit"
-    ///   dragnet export stix --campaign 17 -o campaign-17.json --server https://dragnet.example --token dn_…
+    ///   dragnet export stix --campaign 5e0c19a4 -o campaign-17.json --server https://dragnet.example --token dn_…
     ///   dragnet export stix --network phone:+442082413323 --org "Europol EC3"
     Stix(StixArgs),
     /// A report or a campaign as a MISP event, or every report you may see as a MISP feed.
@@ -39,7 +39,7 @@ pub enum ExportCommand {
     ///
     /// Examples:
     ///   dragnet export misp --report 0193a0c4-… --org "National CSIRT"
-    ///   dragnet export misp --campaign 17 -o campaign-17.json --server https://dragnet.example --token dn_…
+    ///   dragnet export misp --campaign 5e0c19a4 -o campaign-17.json --server https://dragnet.example --token dn_…
     ///   dragnet export misp --feed ./feed --org "National CSIRT"
     Misp(MispArgs),
 }
@@ -50,7 +50,7 @@ pub struct MispArgs {
     /// A report id.
     #[arg(long)]
     report: Option<String>,
-    /// A campaign id (`17`, or a part as you see it: `17.2`).
+    /// A campaign id (`5e0c19a4`, or a part as you see it: `5e0c19a4.2`).
     #[arg(long)]
     campaign: Option<String>,
     /// Write every report you may see as a MISP feed into DIR (created if missing).
@@ -70,7 +70,7 @@ pub struct StixArgs {
     /// A report id.
     #[arg(long)]
     report: Option<String>,
-    /// A campaign id (`17`, or a part as you see it: `17.2`).
+    /// A campaign id (`5e0c19a4`, or a part as you see it: `5e0c19a4.2`).
     #[arg(long)]
     campaign: Option<String>,
     /// A network, named by any report id or node in it (`phone:+442082413323`, a raw selector).

@@ -299,7 +299,7 @@ impl Engine {
                     let Some(v) = viewer_of(rule.org) else { continue };
                     let since = Utc::now() - Duration::days(i64::from(window_days));
                     for c in &touched {
-                        let key = (rule.id, c.0.to_string());
+                        let key = (rule.id, self.campaign_ids.encode(*c));
                         if rules.fired.contains(&key) {
                             continue;
                         }

@@ -5,7 +5,7 @@
 //! reports arrive. A viewer never sees that global partition directly: a campaign's view is
 //! built from the reports of it the viewer may see, re-linked through the indicators those
 //! reports share. When a hidden report was the only link between two visible groups, the viewer
-//! sees two campaigns (`17` and `17.2`), so no answer reveals that a hidden report connects
+//! sees two campaigns (`5e0c19a4` and `5e0c19a4.2`), so no answer reveals that a hidden report connects
 //! them. Every number (reports, victims, losses, organisations, indicators, weekly trend) is
 //! computed over visible reports only; victim data is never loaded.
 
@@ -106,7 +106,7 @@ pub struct CampaignIndicatorView {
 /// A campaign in a listing.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CampaignSummaryView {
-    /// `17`, or `17.2` for the second part of campaign 17 the caller sees apart.
+    /// `5e0c19a4`, or `5e0c19a4.2` for the second part of campaign 5e0c19a4 the caller sees apart.
     pub id: String,
     /// Visible reports.
     pub reports: usize,
@@ -169,6 +169,64 @@ pub struct CampaignQuery {
     pub limit: Option<usize>,
 }
 
+/// The name of the instance key that encrypts campaign ids.
+pub(crate) const CAMPAIGN_ID_KEY: &str = "campaign-ids";
+
+/// Campaign ids as clients see them: the campaign's number (the slot of its first report in
+/// the index, which counts every report stored before it, hidden ones included) put through
+/// a keyed permutation of 32-bit numbers (a four-round Feistel network whose round function
+/// is AES-128 under the instance's key), as eight hex digits. The id says nothing about how
+/// many reports came before; the server maps it back without a table.
+#[derive(Clone)]
+pub(crate) struct CampaignIds {
+    cipher: aes::Aes128,
+}
+
+impl std::fmt::Debug for CampaignIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CampaignIds")
+    }
+}
+
+impl CampaignIds {
+    const ROUNDS: u8 = 4;
+
+    pub(crate) fn new(key: &[u8]) -> Option<CampaignIds> {
+        use aes::cipher::KeyInit;
+        Some(CampaignIds { cipher: aes::Aes128::new_from_slice(key.get(..16)?).ok()? })
+    }
+
+    fn round(&self, round: u8, half: u16) -> u16 {
+        use aes::cipher::BlockEncrypt;
+        let mut block = [0u8; 16];
+        block[0] = round;
+        block[1..3].copy_from_slice(&half.to_be_bytes());
+        let mut b = aes::Block::from(block);
+        self.cipher.encrypt_block(&mut b);
+        u16::from_be_bytes([b[0], b[1]])
+    }
+
+    pub(crate) fn encode(&self, id: CampaignId) -> String {
+        let (mut l, mut r) = ((id.0 >> 16) as u16, id.0 as u16);
+        for round in 0..Self::ROUNDS {
+            (l, r) = (r, l ^ self.round(round, r));
+        }
+        format!("{:08x}", (u32::from(l) << 16) | u32::from(r))
+    }
+
+    pub(crate) fn decode(&self, id: &str) -> Option<CampaignId> {
+        if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return None;
+        }
+        let n = u32::from_str_radix(id, 16).ok()?;
+        let (mut l, mut r) = ((n >> 16) as u16, n as u16);
+        for round in (0..Self::ROUNDS).rev() {
+            (l, r) = (r ^ self.round(round, l), l);
+        }
+        Some(CampaignId((u32::from(l) << 16) | u32::from(r)))
+    }
+}
+
 /// A viewer's part of a campaign: visible report slots linked through their shared indicators.
 struct Part {
     id: String,
@@ -176,7 +234,7 @@ struct Part {
 }
 
 /// Splits a campaign's visible members into the parts their shared linking indicators connect.
-fn parts(c: &Campaigns, campaign: CampaignId, visible: &[u32]) -> Vec<Part> {
+fn parts(c: &Campaigns, ids: &CampaignIds, campaign: CampaignId, visible: &[u32]) -> Vec<Part> {
     let linking: std::collections::HashSet<&IndicatorKey> =
         c.index.indicators(campaign).into_iter().map(|(k, _)| k).collect();
     let pos: HashMap<u32, usize> = visible.iter().enumerate().map(|(i, s)| (*s, i)).collect();
@@ -212,12 +270,10 @@ fn parts(c: &Campaigns, campaign: CampaignId, visible: &[u32]) -> Vec<Part> {
     }
     let mut g: Vec<Vec<u32>> = groups.into_values().collect();
     g.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a[0].cmp(&b[0])));
+    let base = ids.encode(campaign);
     g.into_iter()
         .enumerate()
-        .map(|(n, slots)| Part {
-            id: if n == 0 { campaign.0.to_string() } else { format!("{}.{}", campaign.0, n + 1) },
-            slots,
-        })
+        .map(|(n, slots)| Part { id: if n == 0 { base.clone() } else { format!("{base}.{}", n + 1) }, slots })
         .collect()
 }
 
@@ -241,7 +297,7 @@ impl Engine {
             .collect()
     }
 
-    /// The viewer's part of the campaign holding report `id` (`17`, `17.2`) and how many
+    /// The viewer's part of the campaign holding report `id` (`5e0c19a4`, `5e0c19a4.2`) and how many
     /// reports of it the viewer sees, when that part has at least two: what a stream reader is
     /// told of a `campaign.changed` event. `None` when the viewer sees the report in no
     /// campaign (all computed over the reports it may see, like every campaign answer).
@@ -253,13 +309,15 @@ impl Engine {
         if !visible.contains(&slot) {
             return None;
         }
-        let part = parts(&c, campaign, &visible).into_iter().find(|p| p.slots.contains(&slot))?;
+        let part = parts(&c, &self.campaign_ids, campaign, &visible)
+            .into_iter()
+            .find(|p| p.slots.contains(&slot))?;
         let n = part.slots.len();
         (n >= 2).then_some((part.id, n))
     }
 
     /// The visible, live members of a campaign.
-    /// The part of a campaign the viewer sees named `id` (`17`, `17.2`), with at least two
+    /// The part of a campaign the viewer sees named `id` (`5e0c19a4`, `5e0c19a4.2`), with at least two
     /// visible reports; not found otherwise.
     fn find_part(&self, viewer: &Viewer, c: &Campaigns, id: &str) -> Result<Part, EngineError> {
         let not_found = || EngineError::not_found("campaign");
@@ -267,9 +325,9 @@ impl Engine {
             Some((b, p)) => (b, p.parse::<usize>().map_err(|_| not_found())?),
             None => (id, 1),
         };
-        let campaign = CampaignId(base.parse::<u32>().map_err(|_| not_found())?);
+        let campaign = self.campaign_ids.decode(base).ok_or_else(not_found)?;
         let visible = self.visible_members(viewer, c, campaign);
-        let part = parts(c, campaign, &visible)
+        let part = parts(c, &self.campaign_ids, campaign, &visible)
             .into_iter()
             .nth(part_no.checked_sub(1).ok_or_else(not_found)?)
             .ok_or_else(not_found)?;
@@ -387,7 +445,7 @@ impl Engine {
             if visible.len() < min {
                 continue;
             }
-            for part in parts(&c, id, &visible) {
+            for part in parts(&c, &self.campaign_ids, id, &visible) {
                 if part.slots.len() < min {
                     continue;
                 }
@@ -408,7 +466,16 @@ impl Engine {
                 out.push(view);
             }
         }
-        out.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.id.cmp(&b.id)));
+        // Largest first, then most recently active, then by their newest visible report (ids
+        // are time-ordered): never by the campaign id, which is a random-looking number.
+        let newest = |c: &CampaignSummaryView| c.report_ids.iter().max().copied();
+        out.sort_by(|a, b| {
+            b.reports
+                .cmp(&a.reports)
+                .then_with(|| b.last_seen.cmp(&a.last_seen))
+                .then_with(|| newest(b).cmp(&newest(a)))
+                .then_with(|| a.id.cmp(&b.id))
+        });
         out.truncate(limit);
         Ok(out)
     }
@@ -602,5 +669,33 @@ impl Engine {
             .collect();
         out.sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.value.cmp(&b.value)));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn campaign_ids_round_trip_and_depend_on_the_key() {
+        let ids = CampaignIds::new(&[7u8; 16]).unwrap();
+        let other = CampaignIds::new(&[8u8; 16]).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        let mut ascending = 0;
+        let mut previous = String::new();
+        for n in (0..5_000u32).chain([u32::MAX - 1, u32::MAX]) {
+            let id = ids.encode(CampaignId(n));
+            assert_eq!(id.len(), 8);
+            assert_eq!(ids.decode(&id), Some(CampaignId(n)), "{n} -> {id}");
+            assert_ne!(other.encode(CampaignId(n)), id, "another key, another id");
+            assert!(seen.insert(id.clone()), "a permutation: {id} twice");
+            ascending += usize::from(id > previous);
+            previous = id;
+        }
+        // Consecutive numbers give ids in no order (about half ascending), not a count.
+        assert!((2_000..3_000).contains(&ascending), "{ascending}");
+        for bad in ["", "17", "0000001", "000000001", "0000000g", "ABCDEF01", " 0000001"] {
+            assert_eq!(ids.decode(bad), None, "{bad:?}");
+        }
     }
 }

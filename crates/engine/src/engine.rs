@@ -94,6 +94,7 @@ pub struct Engine {
     pub(crate) bus: Arc<dyn crate::EventBus>,
     /// The ids stream clients see for events.
     pub(crate) event_ids: crate::events::EventIds,
+    pub(crate) campaign_ids: crate::campaigns::CampaignIds,
     /// This instance's identity (see [`crate::federation`]).
     pub(crate) instance: RwLock<model::federation::Instance>,
     /// The last `seq` applied to the in-memory structures; held while applying (see
@@ -159,6 +160,11 @@ impl Engine {
         let event_ids = crate::events::EventIds::new(&key).ok_or_else(|| {
             store::StoreError::Corrupt(format!("the event id key has {} bytes, not 16", key.len()))
         })?;
+        rand::fill(&mut fresh);
+        let key = store.instance_key(crate::campaigns::CAMPAIGN_ID_KEY, &fresh).await?;
+        let campaign_ids = crate::campaigns::CampaignIds::new(&key).ok_or_else(|| {
+            store::StoreError::Corrupt(format!("the campaign id key has {} bytes, not 16", key.len()))
+        })?;
         let fresh_id = Uuid::now_v7();
         let fresh = model::federation::Instance {
             id: fresh_id,
@@ -204,6 +210,7 @@ impl Engine {
             taxii_clock: tokio::sync::Mutex::new(taxii_clock),
             bus: options.bus.unwrap_or_else(|| Arc::new(crate::InProcessBus::default())),
             event_ids,
+            campaign_ids,
             instance: RwLock::new(instance),
             applied: tokio::sync::Mutex::new(applied),
             applied_seq: std::sync::atomic::AtomicU64::new(applied),

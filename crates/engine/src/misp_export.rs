@@ -24,7 +24,7 @@ impl Engine {
         events.pop().ok_or_else(|| EngineError::not_found("report"))
     }
 
-    /// A campaign (or part, `17.2`) the viewer sees, as one MISP event of its visible reports;
+    /// A campaign (or part, `5e0c19a4.2`) the viewer sees, as one MISP event of its visible reports;
     /// and those reports' ids.
     pub async fn export_misp_campaign(
         &self,

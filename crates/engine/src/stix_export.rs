@@ -28,7 +28,7 @@ impl Engine {
         self.stix_bundle(viewer, vec![id], ExportContext::Reports).await
     }
 
-    /// A campaign (or part, `17.2`) the viewer sees: its visible reports and a `campaign`;
+    /// A campaign (or part, `5e0c19a4.2`) the viewer sees: its visible reports and a `campaign`;
     /// and those reports' ids.
     pub async fn export_stix_campaign(
         &self,

@@ -45,7 +45,7 @@ pub const REPORT_ID_CATEGORY: &str = "Internal reference";
 pub enum Context {
     /// One report.
     Report,
-    /// A campaign (its id, `17` or `17.2`) made of the reports.
+    /// A campaign (its id, `5e0c19a4` or `5e0c19a4.2`) made of the reports.
     Campaign { id: String },
 }
 

@@ -267,7 +267,7 @@ pub struct SightingEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CampaignEvent {
     /// The campaign: as stored, the instance's campaign id; as streamed, the reader's part of
-    /// it holding the report (`17`, `17.2`), as `GET /api/v1/campaigns/{id}` names it.
+    /// it holding the report (`5e0c19a4`, `5e0c19a4.2`), as `GET /api/v1/campaigns/{id}` names it.
     pub campaign: String,
     pub report_id: Uuid,
     /// As streamed: how many reports of that part the reader sees. Not stored.

@@ -47,11 +47,11 @@ pub(crate) async fn report(
     Ok(event(exported))
 }
 
-/// A campaign (or part, `17.2`) as one MISP event of its visible reports.
+/// A campaign (or part, `5e0c19a4.2`) as one MISP event of its visible reports.
 #[utoipa::path(
     get, path = "/api/v1/campaigns/{id}/misp", tag = "misp",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "The campaign's id, e.g. `17` or `17.2`")),
+    params(("id" = String, Path, description = "The campaign's id, e.g. `5e0c19a4` or `5e0c19a4.2`")),
     responses(
         (status = 200, description = "a MISP event", content_type = "application/json", body = Object),
         (status = 401, body = ErrorResponse),

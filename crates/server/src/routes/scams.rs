@@ -139,7 +139,7 @@ pub(crate) async fn campaigns(
 #[utoipa::path(
     get, path = "/api/v1/campaigns/{id}", tag = "scams",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "The campaign's id, e.g. `17` or `17.2`")),
+    params(("id" = String, Path, description = "The campaign's id, e.g. `5e0c19a4` or `5e0c19a4.2`")),
     responses(
         (status = 200, body = CampaignView),
         (status = 401, body = ErrorResponse),

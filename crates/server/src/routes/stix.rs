@@ -52,12 +52,12 @@ pub(crate) async fn report(
     Ok(bundle(exported))
 }
 
-/// A campaign (or part, `17.2`) as a STIX 2.1 bundle: its visible reports, a `campaign` and
+/// A campaign (or part, `5e0c19a4.2`) as a STIX 2.1 bundle: its visible reports, a `campaign` and
 /// `indicates` relationships.
 #[utoipa::path(
     get, path = "/api/v1/campaigns/{id}/stix", tag = "stix",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "The campaign's id, e.g. `17` or `17.2`")),
+    params(("id" = String, Path, description = "The campaign's id, e.g. `5e0c19a4` or `5e0c19a4.2`")),
     responses(
         (status = 200, description = "a STIX 2.1 bundle", content_type = "application/stix+json;version=2.1", body = Object),
         (status = 401, body = ErrorResponse),

@@ -1272,9 +1272,9 @@ async fn numbers_equal_an_instance_without_the_hidden_objects() {
         let clean = Env::new().await;
         fixture_of(&clean, &visible).await;
         let (mut a, mut b) = (answers(&full, viewer).await, answers(&clean, viewer).await);
-        // Known leak, not fixed here: a campaign's id is its first report's slot in the index,
-        // so it counts every report submitted before, hidden ones included
-        // (`campaign_ids_count_hidden_reports` below shows it). Everything else must be equal.
+        // Campaign ids are encrypted under each instance's own key, so they differ between
+        // the two instances whatever they hold (`campaign_ids_are_opaque` below checks that
+        // they are not counts). Everything else must be equal.
         for (uri, _, v) in a.iter_mut().chain(b.iter_mut()) {
             if uri.starts_with("/api/v1/campaigns") {
                 for item in v["items"].as_array_mut().into_iter().flatten() {
@@ -1301,19 +1301,28 @@ async fn numbers_equal_an_instance_without_the_hidden_objects() {
     }
 }
 
-/// The campaign-id leak the numbers test found: an outsider's campaign ids differ between an
-/// instance with hidden reports and one without (ids are index slots of reports). Ignored
-/// until campaign ids are opaque; run with `--ignored` to see it.
+/// Campaign ids once were index slots of reports, which count every report submitted before,
+/// hidden ones included (the numbers test found it). They are now encrypted: eight hex
+/// digits, not the slot, and the slot itself is not an id.
 #[tokio::test]
-#[ignore = "known leak: campaign ids are report slots and count hidden reports"]
-async fn campaign_ids_count_hidden_reports() {
+async fn campaign_ids_are_opaque() {
     let full = Env::new().await;
     fixture_of(&full, &[4, 3, 2, 0, 1]).await;
-    let clean = Env::new().await;
-    fixture_of(&clean, &[0, 1]).await;
-    let ids =
-        |v: Value| -> Vec<Value> { v["items"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect() };
-    let a = ids(full.get("/api/v1/campaigns", full.analyst(OUTSIDER)).await.expect(StatusCode::OK).json());
-    let b = ids(clean.get("/api/v1/campaigns", clean.analyst(OUTSIDER)).await.expect(StatusCode::OK).json());
-    assert_eq!(a, b, "an outsider's campaign ids reveal how many reports were submitted before");
+    let outsider = full.analyst(OUTSIDER);
+    let list = full.get("/api/v1/campaigns", outsider).await.expect(StatusCode::OK).json();
+    let ids: Vec<String> =
+        list["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 2, "{list}");
+    for id in &ids {
+        assert!(id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        full.get(&format!("/api/v1/campaigns/{id}"), outsider).await.expect(StatusCode::OK);
+    }
+    // The outsider's campaigns start at slots 6 and 8 (after the six hidden reports): those
+    // numbers name nothing, and the ids are not them in any base.
+    for slot in ["6", "8", "00000006", "00000008"] {
+        assert!(!ids.iter().any(|id| id == slot), "{ids:?}");
+        full.get(&format!("/api/v1/campaigns/{slot}"), outsider)
+            .await
+            .expect_error(StatusCode::NOT_FOUND, "not_found");
+    }
 }
