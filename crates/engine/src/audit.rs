@@ -121,16 +121,7 @@ impl Engine {
         };
         audited.sort_unstable();
         audited.dedup();
-        let Some(first) = audited.first().copied() else { return Ok(()) };
-        let count = audited.len();
-        audited.truncate(AUDIT_READ_IDS_MAX);
-        let (object_type, object_id) =
-            if count == 1 { ("report", first.to_string()) } else { ("reports", format!("{count} reports")) };
-        let detail = serde_json::json!({ "reports": audited, "count": count });
-        let record =
-            AuditRecord::new(now(), audit_actor(Some(reader)), action, object_type, object_id, Some(detail));
-        self.store.append_audit(&[record]).await?;
-        Ok(())
+        self.record_reads(reader, action, &audited).await
     }
 
     /// Records that `reader` was shown these STIX objects of a TAXII collection through
@@ -169,29 +160,18 @@ impl Engine {
         reader: &Principal,
         ids: &[Uuid],
     ) -> Result<(), EngineError> {
-        let Some(first) = ids.first() else { return Ok(()) };
-        let (object_type, object_id) = if ids.len() == 1 {
-            ("report", first.to_string())
-        } else {
-            ("reports", format!("{} reports", ids.len()))
-        };
-        let shown: Vec<&Uuid> = ids.iter().take(AUDIT_READ_IDS_MAX).collect();
-        let detail = serde_json::json!({ "reports": shown, "count": ids.len() });
-        let record = AuditRecord::new(
-            now(),
-            audit_actor(Some(reader)),
-            "stream.read",
-            object_type,
-            object_id,
-            Some(detail),
-        );
-        self.store.append_audit(&[record]).await?;
-        Ok(())
+        self.record_reads(reader, "stream.read", ids).await
     }
 
     /// Records that `reader` was shown the victim data of these reports (its own
     /// organisation's): one `pii.read` entry naming the reports, never the data.
     pub async fn audit_pii_read(&self, reader: &Principal, ids: &[Uuid]) -> Result<(), EngineError> {
+        self.record_reads(reader, "pii.read", ids).await
+    }
+
+    /// One entry for reading these reports (none when there are none): the report, or
+    /// "N reports" naming the first [`AUDIT_READ_IDS_MAX`], with the complete count.
+    async fn record_reads(&self, reader: &Principal, action: &str, ids: &[Uuid]) -> Result<(), EngineError> {
         let Some(first) = ids.first() else { return Ok(()) };
         let (object_type, object_id) = if ids.len() == 1 {
             ("report", first.to_string())
@@ -200,14 +180,8 @@ impl Engine {
         };
         let shown: Vec<&Uuid> = ids.iter().take(AUDIT_READ_IDS_MAX).collect();
         let detail = serde_json::json!({ "reports": shown, "count": ids.len() });
-        let record = AuditRecord::new(
-            now(),
-            audit_actor(Some(reader)),
-            "pii.read",
-            object_type,
-            object_id,
-            Some(detail),
-        );
+        let record =
+            AuditRecord::new(now(), audit_actor(Some(reader)), action, object_type, object_id, Some(detail));
         self.store.append_audit(&[record]).await?;
         Ok(())
     }
