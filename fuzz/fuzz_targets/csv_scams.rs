@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
         let fields: Vec<&str> = record.iter().collect();
         match intake(&header, &fields) {
             Err(e) => assert!(
-                e.starts_with("column ") || e.starts_with("columns ") || e.contains(" fields where the header has "),
+                e.starts_with("column ")
+                    || e.starts_with("columns ")
+                    || e.contains(" fields where the header has "),
                 "a row error names its column: {e}"
             ),
             Ok(i) => {

@@ -18,8 +18,8 @@ fuzz_target!(|data: &[u8]| {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let Ok(input) = serde_json::from_str::<ReportInput>(line) else { continue };
         let json = serde_json::to_string(&input).expect("a report input serialises");
-        let back: ReportInput = serde_json::from_str(&json)
-            .unwrap_or_else(|e| panic!("{json} does not read back: {e}"));
+        let back: ReportInput =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json} does not read back: {e}"));
         assert_eq!(back, input, "an accepted line round-trips");
 
         let _ = Tlp::parse(&input.tlp);
@@ -41,8 +41,9 @@ fuzz_target!(|data: &[u8]| {
         for o in &input.observables {
             let Some(kind) = o.kind.or_else(|| infer_kind(&o.value)) else { continue };
             if let Ok(c) = canonicalize(kind, &o.value, &opts) {
-                let again = canonicalize(kind, &c.observable.value, &opts)
-                    .unwrap_or_else(|e| panic!("canonical {kind:?} {:?} is refused: {}", c.observable.value, e.reason));
+                let again = canonicalize(kind, &c.observable.value, &opts).unwrap_or_else(|e| {
+                    panic!("canonical {kind:?} {:?} is refused: {}", c.observable.value, e.reason)
+                });
                 assert_eq!(again.observable.value, c.observable.value);
             }
         }

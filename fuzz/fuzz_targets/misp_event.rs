@@ -36,8 +36,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(!mapped.parts.is_empty() || mapped.skipped.iter().all(|s| !s.reason.is_empty()));
         for part in &mapped.parts {
             for a in &part.observables {
-                let c = canonicalize(a.kind, &a.value, &opts)
-                    .unwrap_or_else(|e| panic!("mapped {:?} {:?} is not canonical: {}", a.kind, a.value, e.reason));
+                let c = canonicalize(a.kind, &a.value, &opts).unwrap_or_else(|e| {
+                    panic!("mapped {:?} {:?} is not canonical: {}", a.kind, a.value, e.reason)
+                });
                 assert_eq!(c.observable.value, a.value);
             }
             let written = appendix::write("", &part.kept, &part.sightings);

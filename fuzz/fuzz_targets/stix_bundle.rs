@@ -34,7 +34,8 @@ fuzz_target!(|data: &[u8]| {
             Ok(meta) => {
                 assert!(meta.id.starts_with(&format!("{}--", meta.ty)), "{meta:?}");
                 assert_eq!(meta.version, meta.modified.or(meta.created));
-                let reformatted: Value = serde_json::from_str(&serde_json::to_string_pretty(v).unwrap()).unwrap();
+                let reformatted: Value =
+                    serde_json::from_str(&serde_json::to_string_pretty(v).unwrap()).unwrap();
                 assert_eq!(parse_object(&reformatted), Ok(meta));
             }
             Err(e) => assert!(!e.message.is_empty()),

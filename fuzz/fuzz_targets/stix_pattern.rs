@@ -18,14 +18,16 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let printed = p.to_string();
-    let again = parse(&printed).unwrap_or_else(|e| panic!("{printed:?} (printed from {text:?}) does not parse: {e}"));
+    let again =
+        parse(&printed).unwrap_or_else(|e| panic!("{printed:?} (printed from {text:?}) does not parse: {e}"));
     assert_eq!(again, p, "printed {printed:?}");
     assert_eq!(again.to_string(), printed, "printing is stable");
     assert_eq!(again.equalities(), p.equalities());
     for eq in p.equalities() {
         let path: Vec<&str> = eq.path.iter().map(String::as_str).collect();
         let written = equality_pattern(&eq.object_type, &path, &eq.value);
-        let w = parse(&written).unwrap_or_else(|e| panic!("{written:?} (written from {eq:?}) does not parse: {e}"));
+        let w = parse(&written)
+            .unwrap_or_else(|e| panic!("{written:?} (written from {eq:?}) does not parse: {e}"));
         assert_eq!(w.equalities(), vec![eq], "{written:?}");
     }
 });
