@@ -3,7 +3,8 @@
 //! `misp::feed::manifest_entries` on the same text (a feed's `manifest.json`).
 //!
 //! Properties: no panic; an event is refused only for its uuid or for not being an object;
-//! every mapped observable is canonical (canonicalising it again changes nothing); the values
+//! every mapped observable is canonical (canonicalising it again changes nothing) and its role
+//! reads back (`types::Role::parse`, which export uses to regroup objects); the values
 //! and sightings kept on a part survive the narrative appendix (`appendix::write` then
 //! `appendix::read` gives them back); a manifest entry's file is `<uuid>.json` when its key is
 //! a uuid.
@@ -13,6 +14,7 @@ use libfuzzer_sys::fuzz_target;
 use misp::appendix;
 use misp::feed::manifest_entries;
 use misp::import::{EventError, events_of, map_event};
+use misp::types::Role;
 use model::observable::{CanonicalizeOptions, canonicalize};
 use serde_json::Value;
 
@@ -40,6 +42,9 @@ fuzz_target!(|data: &[u8]| {
                     panic!("mapped {:?} {:?} is not canonical: {}", a.kind, a.value, e.reason)
                 });
                 assert_eq!(c.observable.value, a.value);
+                let role =
+                    Role::parse(&a.role).unwrap_or_else(|| panic!("role {:?} does not read back", a.role));
+                assert_eq!(role.to_role_string(), a.role);
             }
             let written = appendix::write("", &part.kept, &part.sightings);
             let (narrative, kept, sightings) = appendix::read(&written);
