@@ -46,15 +46,15 @@ fuzz_target!(|data: &[u8]| {
                 let r: ReportInput = i.into_report_input(vec!["Elder Fraud Network".into()]);
                 assert_eq!(r.kind, ReportKind::Scam);
                 assert!(!r.title.trim().is_empty(), "a made-up title is never empty");
-                if let Some(s) = r.scam {
-                    if let Err(e) = s.validate("scam") {
-                        assert!(e.field.starts_with("scam."), "{e}");
-                    }
+                if let Some(s) = r.scam
+                    && let Err(e) = s.validate("scam")
+                {
+                    assert!(e.field.starts_with("scam."), "{e}");
                 }
-                if let Some(p) = r.victim_pii {
-                    if let Err(e) = p.validate("victim_pii") {
-                        assert!(e.field.starts_with("victim_pii."), "{e}");
-                    }
+                if let Some(p) = r.victim_pii
+                    && let Err(e) = p.validate("victim_pii")
+                {
+                    assert!(e.field.starts_with("victim_pii."), "{e}");
                 }
             }
         }
