@@ -11,7 +11,10 @@
 //! - sha256 "9f86d0…" {"type":"sighting","date":"2026-03-01T10:00:00Z","org":"CIRCL"}
 //! ```
 //!
-//! Each line is `- <type> <value as a JSON string> <facts as a JSON object>`.
+//! Each line is `- <type> <value as a JSON string> <facts as a JSON object>`. A type that is
+//! empty, holds whitespace or control characters or starts with `"` is written as a JSON string
+//! too, and an object whose name holds a `/` as a JSON object (`{"name", "index", "relation"}`),
+//! so that whatever an event held reads back.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -121,7 +124,12 @@ pub fn write(narrative: &str, kept: &[KeptValue], sightings: &[Sighting]) -> Str
                     facts.insert("to_ids".into(), json!(true));
                 }
                 if let Some(o) = &k.object {
-                    facts.insert("object".into(), json!(format!("{}#{}/{}", o.name, o.index, o.relation)));
+                    let object = if o.name.contains('/') {
+                        json!({"name": o.name, "index": o.index, "relation": o.relation})
+                    } else {
+                        json!(format!("{}#{}/{}", o.name, o.index, o.relation))
+                    };
+                    facts.insert("object".into(), object);
                 }
                 if let Some(c) = &k.comment {
                     facts.insert("comment".into(), json!(c));
@@ -155,7 +163,14 @@ pub fn write(narrative: &str, kept: &[KeptValue], sightings: &[Sighting]) -> Str
 }
 
 fn line(misp_type: &str, value: &str, facts: Map<String, Value>) -> String {
-    let mut l = format!("- {misp_type} {}", Value::String(value.to_owned()));
+    let bare = !misp_type.is_empty()
+        && !misp_type.starts_with('"')
+        && !misp_type.chars().any(|c| c.is_whitespace() || c.is_control());
+    let mut l = if bare {
+        format!("- {misp_type} {}", Value::String(value.to_owned()))
+    } else {
+        format!("- {} {}", Value::String(misp_type.to_owned()), Value::String(value.to_owned()))
+    };
     if !facts.is_empty() {
         l.push(' ');
         l.push_str(&Value::Object(facts).to_string());
@@ -193,7 +208,7 @@ pub fn read(text: &str) -> (String, Vec<KeptValue>, Vec<Sighting>) {
                     value,
                     category: s("category"),
                     to_ids: facts.get("to_ids").and_then(Value::as_bool).unwrap_or(false),
-                    object: s("object").and_then(|o| parse_object(&o)),
+                    object: facts.get("object").and_then(object_of),
                     comment: s("comment"),
                 });
             }
@@ -226,7 +241,14 @@ pub fn read(text: &str) -> (String, Vec<KeptValue>, Vec<Sighting>) {
 }
 
 fn parse_line(rest: &str) -> Option<(String, String, Map<String, Value>)> {
-    let (t, rest) = rest.split_once(' ')?;
+    let (t, rest) = if rest.starts_with('"') {
+        let mut de = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+        let t = de.next()?.ok()?;
+        (t, rest.get(de.byte_offset()..)?.strip_prefix(' ')?)
+    } else {
+        let (t, rest) = rest.split_once(' ')?;
+        (t.to_owned(), rest)
+    };
     let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
     let value = match values.next()?.ok()? {
         Value::String(s) => s,
@@ -240,7 +262,21 @@ fn parse_line(rest: &str) -> Option<(String, String, Map<String, Value>)> {
     if values.next().is_some() {
         return None;
     }
-    Some((t.to_owned(), value, facts))
+    Some((t, value, facts))
+}
+
+/// An object reference as [`write`] puts it in the facts: `name#index/relation`, or a JSON
+/// object when the name holds a `/`.
+fn object_of(v: &Value) -> Option<ObjectRef> {
+    match v {
+        Value::String(s) => parse_object(s),
+        Value::Object(o) => Some(ObjectRef {
+            name: o.get("name")?.as_str()?.to_owned(),
+            index: usize::try_from(o.get("index")?.as_u64()?).ok()?,
+            relation: o.get("relation")?.as_str()?.to_owned(),
+        }),
+        _ => None,
+    }
 }
 
 fn parse_object(s: &str) -> Option<ObjectRef> {
@@ -289,6 +325,43 @@ mod tests {
         assert_eq!(k, kept);
         assert_eq!(s, sightings);
         assert_eq!(write("plain", &[], &[]), "plain");
+    }
+
+    #[test]
+    fn any_type_and_object_name_read_back() {
+        // Found by the misp_event fuzz target: a type with a space made its line (and every
+        // line after it) fall back into the narrative.
+        let kept = |t: &str, object: &str| KeptValue {
+            misp_type: t.into(),
+            value: "v".into(),
+            category: None,
+            to_ids: false,
+            object: Some(ObjectRef { name: object.into(), index: 1, relation: "a/b#2".into() }),
+            comment: None,
+        };
+        let kept = vec![
+            kept("iba  n", "bank-account"),
+            kept("", "x"),
+            kept("\"quoted\"", "o/b#3/c"),
+            kept("line\nbreak", "#"),
+            kept("xmr", "wallet"),
+        ];
+        let sightings = vec![Sighting {
+            misp_type: "file name".into(),
+            value: "a b".into(),
+            kind: SightingType::Sighting,
+            date: Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap(),
+            org: None,
+            source: None,
+        }];
+        let text = write("", &kept, &sightings);
+        assert_eq!(read(&text), (String::new(), kept, sightings), "{text}");
+        // Lines written before types were quoted still read.
+        let (_, old, _) = read(&format!("{KEPT_HEADER}\n- xmr \"4Ad\" {{\"object\":\"wallet#2/address\"}}"));
+        assert_eq!(
+            old[0].object,
+            Some(ObjectRef { name: "wallet".into(), index: 2, relation: "address".into() })
+        );
         assert_eq!(read("plain"), ("plain".into(), vec![], vec![]));
     }
 }

@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use model::observable::{CanonicalizeOptions, canonicalize};
 use model::{ObservableKind, Tlp};
 use serde_json::Value;
@@ -470,7 +470,10 @@ impl Mapper<'_> {
                 .or_else(|| s.get("timestamp"))
                 .and_then(number)
                 .and_then(|n| i64::try_from(n).ok())
-                .and_then(|n| Utc.timestamp_opt(n, 0).single());
+                .and_then(|n| Utc.timestamp_opt(n, 0).single())
+                // Years RFC 3339 can write (and the appendix, STIX and MISP read back): a date
+                // in milliseconds read as seconds lands in year 58133.
+                .filter(|d| (0..=9999).contains(&d.year()));
             match (kind, date) {
                 (Some(kind), Some(date)) => {
                     if kind == SightingType::Sighting {

@@ -151,12 +151,13 @@ pub struct ObjectRef {
 pub const ROLE_MAX_CHARS: usize = 64;
 
 impl Role {
-    /// The role as dragnet stores it; the object part is left out when the whole would not fit.
+    /// The role as dragnet stores it; the object part is left out when the whole would not fit,
+    /// or would not read back (an object name or relation with a space, a name with a `/`).
     pub fn to_role_string(&self) -> String {
         let tail = if self.to_ids { format!("{} ids", self.misp_type) } else { self.misp_type.clone() };
         if let Some(o) = &self.object {
             let full = format!("{}#{}/{} {tail}", o.name, o.index, o.relation);
-            if full.chars().count() <= ROLE_MAX_CHARS {
+            if full.chars().count() <= ROLE_MAX_CHARS && Role::parse(&full).as_ref() == Some(self) {
                 return full;
             }
         }
@@ -204,6 +205,15 @@ mod tests {
             },
         ] {
             assert_eq!(Role::parse(&r.to_role_string()), Some(r.clone()), "{}", r.to_role_string());
+        }
+        // An object part that would not read back is left out, as one too long is.
+        for (name, relation) in [("bank account", "iban"), ("a/b", "iban"), ("bank", "account number")] {
+            let r = Role {
+                object: Some(ObjectRef { name: name.into(), index: 0, relation: relation.into() }),
+                misp_type: "iban".into(),
+                to_ids: true,
+            };
+            assert_eq!(r.to_role_string(), "iban ids");
         }
         assert_eq!(Role::parse("scammer-phone"), None);
         assert_eq!(Role::parse("extracted"), None);

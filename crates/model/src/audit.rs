@@ -301,7 +301,8 @@ pub fn hex(hash: &[u8; 32]) -> String {
 
 /// A hash from its lowercase hex form.
 pub fn parse_hex(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 || !s.is_ascii() {
+    // Digits only: `from_str_radix` alone would take `+a` as a byte.
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     let mut out = [0u8; 32];
@@ -401,5 +402,7 @@ mod tests {
         let h = chain(1)[0].hash;
         assert_eq!(parse_hex(&hex(&h)), Some(h));
         assert_eq!(parse_hex("zz"), None);
+        let signed = format!("+{}", &hex(&h)[1..]);
+        assert_eq!(parse_hex(&signed), None, "{signed}");
     }
 }

@@ -9,6 +9,8 @@
 //!
 //! Amounts are exact decimals ([`Amount`]), written as JSON strings (`"1250.00"`): never floats.
 
+pub mod table;
+
 use std::fmt;
 use std::str::FromStr;
 

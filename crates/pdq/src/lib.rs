@@ -72,6 +72,10 @@ impl Hash256 {
         if hex.len() != 64 {
             return Err(HexError("expected 64 hex digits"));
         }
+        // `from_str_radix` alone would take a leading `+` in a group of four.
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(HexError("not a hex digit"));
+        }
         let mut words = [0u16; 16];
         for (i, w) in words.iter_mut().rev().enumerate() {
             let chunk = hex.get(4 * i..4 * i + 4).ok_or(HexError("not ascii"))?;
@@ -104,5 +108,8 @@ mod tests {
         assert_eq!(h.distance(&g), 2);
         assert!(Hash256::from_hex("abc").is_err());
         assert!(Hash256::from_hex(&"g".repeat(64)).is_err());
+        // A sign is not a digit, even where a group of four would parse with it.
+        assert!(Hash256::from_hex(&format!("+abc{}", &hex[4..])).is_err());
+        assert!(Hash256::from_hex(&format!("{}+0f", &hex[..61])).is_err());
     }
 }

@@ -302,6 +302,8 @@ fn sightings_are_kept_and_widen_first_and_last_seen() {
         {"type": 1, "date_sighting": 1769904000},
         {"type": "7", "date_sighting": "1769904000"},
         {"type": "0"},
+        // Milliseconds: year 58133, which no RFC 3339 timestamp can hold (found by fuzzing).
+        {"type": "0", "date_sighting": "1772359254300"},
     ]);
     a["first_seen"] = json!("2025-12-01T00:00:00Z");
     let m = map(&event(vec![a]));
@@ -328,6 +330,7 @@ fn sightings_are_kept_and_widen_first_and_last_seen() {
         reasons,
         [
             "attribute s: sighting of unknown type \"7\"",
+            "attribute s: sighting without a valid date_sighting",
             "attribute s: sighting without a valid date_sighting"
         ]
     );
