@@ -3,8 +3,8 @@
 //! does not need the server's dependencies), over arbitrary bytes cut into arbitrary chunks.
 //!
 //! Properties: no panic; the frames do not depend on how the stream is cut (byte by byte, in the
-//! fuzzer's chunks, or all at once); no frame field holds a line break except `data`, whose lines
-//! are the `data:` lines.
+//! fuzzer's chunks, or all at once); no frame field holds a line break (CR or LF) except `data`,
+//! whose lines are the `data:` lines.
 #![no_main]
 
 #[path = "../../crates/server/src/sse.rs"]
@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(whole, chunked, "frames do not depend on chunking");
     for f in &whole {
         for s in f.id.iter().chain(&f.event) {
-            assert!(!s.contains('\n'), "{f:?}");
+            assert!(!s.contains(['\n', '\r']), "{f:?}");
         }
     }
 });

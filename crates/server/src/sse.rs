@@ -9,13 +9,15 @@ pub struct Frame {
     pub data: String,
 }
 
-/// Reads frames out of a byte stream as it arrives (`field: value` lines, a blank line ends a
-/// frame, `:` starts a comment).
+/// Reads frames out of a byte stream as it arrives (`field: value` lines ending in CRLF, LF or
+/// CR, a blank line ends a frame, `:` starts a comment).
 #[derive(Debug, Default)]
 pub struct SseParser {
     pending: Vec<u8>,
     frame: Frame,
     has_data: bool,
+    /// The last line ended with CR: a LF right after it belongs to that line end.
+    after_cr: bool,
 }
 
 impl SseParser {
@@ -23,10 +25,18 @@ impl SseParser {
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Frame> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
-        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+        loop {
+            if self.after_cr && !self.pending.is_empty() {
+                if self.pending[0] == b'\n' {
+                    self.pending.drain(..1);
+                }
+                self.after_cr = false;
+            }
+            let Some(end) = self.pending.iter().position(|b| matches!(b, b'\n' | b'\r')) else { break };
             let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let line = String::from_utf8_lossy(&line);
-            let line = line.trim_end_matches(['\n', '\r']);
+            self.after_cr = line[end] == b'\r';
+            let line = String::from_utf8_lossy(&line[..end]);
+            let line = line.as_ref();
             if line.is_empty() {
                 let frame = std::mem::take(&mut self.frame);
                 if self.has_data || frame.event.is_some() {
@@ -80,5 +90,25 @@ mod tests {
         // An event with no data is a frame; an id alone is not.
         let frames = p.push(b"event: error\n\nid: 3\n\n");
         assert_eq!(frames, vec![Frame { id: None, event: Some("error".into()), data: String::new() }]);
+    }
+
+    #[test]
+    fn lines_may_end_in_cr_lf_or_crlf_split_anywhere() {
+        let want = vec![
+            Frame { id: Some("1".into()), event: Some("a".into()), data: "x\ny".into() },
+            Frame { id: Some("2".into()), event: None, data: "z".into() },
+        ];
+        for text in [
+            "id: 1\nevent: a\ndata: x\ndata: y\n\nid: 2\ndata: z\n\n",
+            "id: 1\revent: a\rdata: x\rdata: y\r\rid: 2\rdata: z\r\r",
+            "id: 1\r\nevent: a\r\ndata: x\r\ndata: y\r\n\r\nid: 2\r\ndata: z\r\n\r\n",
+        ] {
+            for split in 0..=text.len() {
+                let mut p = SseParser::default();
+                let mut frames = p.push(&text.as_bytes()[..split]);
+                frames.extend(p.push(&text.as_bytes()[split..]));
+                assert_eq!(frames, want, "{text:?} split at {split}");
+            }
+        }
     }
 }
