@@ -5,9 +5,8 @@
 //! the read paths with [`Engine::audit_report_reads`] (reports, campaigns, graph answers and
 //! exports: the AMBER/RED reports an answer was built from), [`Engine::audit_object_reads`]
 //! (TAXII pages), the event stream (every few seconds, what it delivered) and
-//! [`Engine::audit_pii_read`], one entry per request naming the objects. Aggregate-only
-//! answers (scam statistics, the network listing's counts) name no report and are not
-//! recorded. Entries never hold victim data or report contents.
+//! [`Engine::audit_pii_read`], one entry per request naming the objects. Scam statistics
+//! (aggregates over many organisations' reports, no value of any) are not recorded. Entries never hold victim data or report contents.
 
 use chrono::{DateTime, Utc};
 use model::audit::{AuditActor, AuditEntry, AuditRecord};

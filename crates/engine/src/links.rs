@@ -371,6 +371,10 @@ pub struct NetworkSummaryView {
     pub top: Vec<GraphNodeView>,
     /// Hubs it touches (not members), with their visible degree.
     pub hubs: Vec<GraphNodeView>,
+    /// Its visible reports (for the audit of reads; not in answers).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub report_ids: Vec<Uuid>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -897,6 +901,7 @@ impl Engine {
             kinds: s.kinds.iter().map(|(kind, count)| KindCountView { kind: *kind, count: *count }).collect(),
             top: s.top.iter().map(bare_view).collect(),
             hubs: s.hubs.iter().map(bare_view).collect(),
+            report_ids: s.report_ids.clone(),
         }
     }
 

@@ -103,6 +103,8 @@ pub struct NetworkSummary {
     pub top: Vec<NodeView>,
     /// At most 10 attached hubs, most connected first (visible degree, then [`NodeRef`]).
     pub hubs: Vec<NodeView>,
+    /// Its reports, by id.
+    pub report_ids: Vec<Uuid>,
 }
 
 /// Options of [`LinkGraph::network`].
@@ -610,6 +612,7 @@ impl LinkGraph {
         let mut kinds = [0usize; ObservableKind::ALL.len()];
         let mut top: Vec<(usize, u32)> = Vec::new();
         let mut hubs: FxHashSet<u32> = FxHashSet::default();
+        let mut report_ids = Vec::new();
         for &v in members {
             let mut degree = 0;
             for e in view.edges(v) {
@@ -627,6 +630,7 @@ impl LinkGraph {
                 let t = nodes.report_time[slot];
                 (first, last) = (first.min(t), last.max(t));
                 id = id.min((t, nodes.report_ids[slot]));
+                report_ids.push(nodes.report_ids[slot]);
             } else {
                 observables += 1;
                 kinds[nodes.tags[v as usize] as usize] += 1;
@@ -639,6 +643,7 @@ impl LinkGraph {
             ObservableKind::ALL.iter().map(|&k| (k, kinds[k as usize])).filter(|k| k.1 > 0).collect();
         kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let hubs: Vec<(usize, u32)> = hubs.into_iter().map(|h| (view.degree(h), h)).collect();
+        report_ids.sort_unstable();
         let view_of = |(d, v): (usize, u32), hub: bool| NodeView {
             node: nodes.node_ref(v),
             visible_degree: d,
@@ -656,6 +661,7 @@ impl LinkGraph {
             kinds,
             top: self.most_connected(top, 5).into_iter().map(|x| view_of(x, false)).collect(),
             hubs: self.most_connected(hubs, 10).into_iter().map(|x| view_of(x, true)).collect(),
+            report_ids,
         }
     }
 

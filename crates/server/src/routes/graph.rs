@@ -308,7 +308,10 @@ pub(crate) async fn networks(
         since: parse_time("since", p.since.as_deref())?,
         until: parse_time("until", p.until.as_deref())?,
     };
-    Ok(Json(crate::routes::cpu(|| state.engine.graph_networks(&who.viewer, &q))?))
+    let list = crate::routes::cpu(|| state.engine.graph_networks(&who.viewer, &q))?;
+    let ids: Vec<_> = list.networks.iter().flat_map(|n| n.report_ids.iter().copied()).collect();
+    state.engine.audit_report_reads(&who, "graph.networks", &ids).await?;
+    Ok(Json(list))
 }
 
 /// Parameters of `GET /api/v1/graph/networks/{id}`.

@@ -166,6 +166,7 @@ async fn campaign_graph_export_taxii_and_stream_reads_of_amber_reports_are_recor
         format!("/api/v1/graph/neighbourhood?node={node}"),
         format!("/api/v1/graph/path?from=report:{}&to=report:{}", amber[0], amber[1]),
         format!("/api/v1/graph/networks/{}", amber[0]),
+        "/api/v1/graph/networks".to_string(),
         format!("/api/v1/graph/networks/{}/stix", amber[0]),
     ] {
         env.get(&uri, named).await.expect(StatusCode::OK);
@@ -188,6 +189,7 @@ async fn campaign_graph_export_taxii_and_stream_reads_of_amber_reports_are_recor
         ("graph.neighbourhood", true),
         ("graph.path", false),
         ("graph.network", true),
+        ("graph.networks", true),
         ("network.export_stix", true),
         ("graph.connect", false),
     ] {
