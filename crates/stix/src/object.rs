@@ -143,7 +143,8 @@ pub fn check_identifier(id: &str) -> Result<&str, String> {
     let Some(split) = id.len().checked_sub(38) else {
         return Err(format!("invalid identifier {id:?} (expected <type>--<uuid>)"));
     };
-    if !id.is_char_boundary(split) || &id[split..split + 2] != "--" {
+    // Bytes first: `split + 2` need not be a character boundary of an arbitrary string.
+    if !id.is_char_boundary(split) || id.as_bytes()[split..split + 2] != *b"--" {
         return Err(format!("invalid identifier {id:?} (expected <type>--<uuid>)"));
     }
     let (ty, uuid) = (&id[..split], &id[split + 2..]);
@@ -568,6 +569,19 @@ mod tests {
 
     fn err(v: Value) -> String {
         parse_object(&v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn identifiers_with_multibyte_characters_are_refused_not_a_panic() {
+        // Found by the stix_bundle fuzz target: a two-byte character across the `--`.
+        for id in [
+            "indicator-\u{55e}932fcc6-e032-476c-826f-cb970a5a1ade",
+            "indicator\u{55e}-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}\u{55e}",
+        ] {
+            assert!(check_identifier(id).is_err(), "{id}");
+            assert!(err(with("id", json!(id))).contains("invalid identifier"), "{id}");
+        }
     }
 
     fn with(key: &str, val: Value) -> Value {
