@@ -521,11 +521,72 @@ struct RawEnvelope<'a> {
     objects: Option<Vec<&'a RawValue>>,
 }
 
+/// Checks that no JSON object in `text` names a member twice, at any depth. JSON leaves the
+/// meaning of a repeated name open and readers differ (the last one wins here, the first in
+/// others), so an object kept as received could mean one thing to dragnet's access decision
+/// and another to the client that reads it back: such a text is refused.
+pub fn unique_members(text: &str) -> Result<(), ObjectError> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+
+    struct Unique;
+    impl<'de> DeserializeSeed<'de> for Unique {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(Unique)
+        }
+    }
+    impl<'de> Visitor<'de> for Unique {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("json")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Unique)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if seen.contains(&name) {
+                    return Err(A::Error::custom(format_args!("the member {name:?} is given twice")));
+                }
+                map.next_value_seed(Unique)?;
+                seen.insert(name);
+            }
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    Unique
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| ObjectError::new("", format!("invalid json: {e}")))
+}
+
 /// [`objects_of`] on the JSON text, keeping each object's text exactly as received.
 ///
-/// Errors: the text is not JSON (`message` names the line and column), not an object, or has
-/// no `objects` array.
+/// Errors: the text is not JSON (`message` names the line and column), names a member of an
+/// object twice ([`unique_members`]), is not an object, or has no `objects` array.
 pub fn raw_objects_of(text: &str) -> Result<Vec<&RawValue>, ObjectError> {
+    unique_members(text)?;
     let env: RawEnvelope<'_> = match serde_json::from_str(text) {
         Ok(env) => env,
         Err(e) if e.is_data() => {
@@ -569,6 +630,23 @@ mod tests {
 
     fn err(v: Value) -> String {
         parse_object(&v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_member_named_twice_anywhere_is_refused() {
+        let dup_marking = r#"{"objects": [{"type": "indicator", "object_marking_refs": ["a"],
+            "object_marking_refs": ["b"]}]}"#;
+        let e = raw_objects_of(dup_marking).unwrap_err();
+        assert!(e.message.contains("\"object_marking_refs\" is given twice"), "{e}");
+        assert!(e.message.contains("line 2"), "{e}");
+        let e = raw_objects_of(r#"{"more": false, "objects": false, "objects": []}"#).unwrap_err();
+        assert!(e.message.contains("\"objects\" is given twice"), "{e}");
+        // The same names in different objects, arrays of objects, nesting: all fine.
+        let ok =
+            r#"{"objects": [{"type": "x", "a": {"type": "y", "a": [{"a": 1}, {"a": 2}]}}, {"type": "x"}]}"#;
+        assert_eq!(raw_objects_of(ok).unwrap().len(), 2);
+        assert!(unique_members("[1, 2.5, -3, true, null, \"s\"]").is_ok());
+        assert!(unique_members("{} x").is_err());
     }
 
     #[test]
