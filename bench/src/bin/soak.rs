@@ -427,6 +427,8 @@ async fn main() -> anyhow::Result<()> {
     let mut first_errors: Vec<String> = Vec::new();
     let minutes = a.seconds.div_ceil(60) as usize;
     let mut per_minute = vec![0u64; minutes.max(1)];
+    // Per operation and minute: the latencies, to tell which operation slows as data grows.
+    let mut op_minutes: HashMap<Op, Vec<Vec<Duration>>> = HashMap::new();
     // The first third of the run warms the caches; after it, memory may grow only by what the
     // ingested reports take.
     let warm_at = a.seconds as f64 / 3.0;
@@ -450,7 +452,9 @@ async fn main() -> anyhow::Result<()> {
                     *errors.entry(d.op).or_default() += 1;
                     if first_errors.len() < 10 { first_errors.push(format!("{}: {e}", d.op.name())); }
                 }
-                per_minute[((d.at / 60.0) as usize).min(minutes - 1)] += 1;
+                let minute = ((d.at / 60.0) as usize).min(minutes - 1);
+                per_minute[minute] += 1;
+                op_minutes.entry(d.op).or_insert_with(|| vec![Vec::new(); minutes])[minute].push(d.latency);
             }
             _ = sample.tick() => {
                 let now = start.elapsed().as_secs_f64();
@@ -514,6 +518,19 @@ async fn main() -> anyhow::Result<()> {
         println!("error: {e}");
     }
     println!("requests per minute: {per_minute:?}");
+    println!("per operation and minute: requests (p50 ms)");
+    let mut by_op: Vec<_> = op_minutes.into_iter().collect();
+    by_op.sort_by_key(|(op, _)| *op);
+    for (op, mut minutes) in by_op {
+        let cells: Vec<String> = minutes
+            .iter_mut()
+            .map(|l| {
+                l.sort_unstable();
+                format!("{} ({:.1})", l.len(), percentile(l, 0.5))
+            })
+            .collect();
+        println!("  {:<16} {}", op.name(), cells.join("  "));
+    }
     let mb = |b: u64| b as f64 / 1e6;
     let series: Vec<String> = rss_samples
         .iter()
