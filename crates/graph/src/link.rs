@@ -837,6 +837,7 @@ impl LinkGraph {
             is_hub: scope.is_hub,
             exists_memo: RefCell::default(),
             degree_memo: RefCell::default(),
+            hub_memo: RefCell::default(),
             dense: None,
         }
     }
@@ -1029,9 +1030,9 @@ impl LinkGraph {
                 .edges(v)
                 .map(|e| e.target)
                 .filter(|&t| {
-                    allowed(t)
-                        && (dist_b.get(&t) == Some(&(d - j - 1))
-                            || dist_a.get(&t) == Some(&(j + 1)) && good.contains(&t))
+                    (dist_b.get(&t) == Some(&(d - j - 1))
+                        || dist_a.get(&t) == Some(&(j + 1)) && good.contains(&t))
+                        && allowed(t)
                 })
                 .min_by_key(|&t| self.nodes.key(t))?;
             path.push(next);
@@ -1057,6 +1058,9 @@ struct View<'g> {
     is_hub: IsHub<'g>,
     exists_memo: RefCell<FxHashMap<u32, bool>>,
     degree_memo: RefCell<FxHashMap<u32, usize>>,
+    /// The hub predicate's answer per observable: a search meets a value once per edge to it,
+    /// and the predicate (hub indexes, warning lists, marks) costs string look-ups.
+    hub_memo: RefCell<FxHashMap<u32, bool>>,
     /// Existence of every node, for whole-graph answers (see [`View::densify`]).
     dense: Option<Vec<bool>>,
 }
@@ -1162,15 +1166,20 @@ impl View<'_> {
     }
 
     fn hub(&self, v: u32) -> bool {
-        match self.graph.nodes.key(v) {
-            Key::Report(_) => false,
-            Key::Observable(kind, value) => (self.is_hub)(kind, value),
+        match self.graph.nodes.tags[v as usize] {
+            REPORT => false,
+            tag => self.observable_hub(v, tag),
         }
     }
 
-    /// Whether observable `v`, of tag `tag`, is a hub.
+    /// Whether observable `v`, of tag `tag`, is a hub (memoised).
     fn observable_hub(&self, v: u32, tag: u8) -> bool {
-        (self.is_hub)(ObservableKind::ALL[tag as usize], self.graph.nodes.value(v))
+        if let Some(&known) = self.hub_memo.borrow().get(&v) {
+            return known;
+        }
+        let known = (self.is_hub)(ObservableKind::ALL[tag as usize], self.graph.nodes.value(v));
+        self.hub_memo.borrow_mut().insert(v, known);
+        known
     }
 
     /// Whether every report is in the subgraph (every access class visible, the window open),

@@ -167,13 +167,15 @@ impl LinkGraph {
                     }
                     dist.insert(t, depth);
                     next.push(t);
+                    // A layer that takes the search past `max_nodes` is dropped whole: stop
+                    // building it as soon as that is certain.
+                    if dist.len() > opts.max_nodes {
+                        for t in next {
+                            dist.remove(&t);
+                        }
+                        return Search { dist, reach: depth - 1 };
+                    }
                 }
-            }
-            if dist.len() > opts.max_nodes {
-                for t in next {
-                    dist.remove(&t);
-                }
-                return Search { dist, reach: depth - 1 };
             }
             if next.is_empty() {
                 break;
