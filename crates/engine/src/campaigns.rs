@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use graph::{CampaignId, CampaignIndex, CampaignOptions, IndicatorKey};
 use model::{ObservableKind, Report, Viewer};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -233,11 +234,29 @@ struct Part {
     slots: Vec<u32>,
 }
 
+/// What the campaign listing orders parts by: as [`CampaignSummaryView`]'s `reports`,
+/// `last_seen` and newest report, without summarising the part.
+struct Rank {
+    reports: usize,
+    last_seen: Option<DateTime<Utc>>,
+    newest: Option<Uuid>,
+}
+
 /// Splits a campaign's visible members into the parts their shared linking indicators connect.
+/// A viewer who sees every member sees the whole campaign as one part (a campaign is one
+/// component of its linking indicators: `whole_campaigns_are_one_part` checks it), which is
+/// the common case and costs no re-linking.
 fn parts(c: &Campaigns, ids: &CampaignIds, campaign: CampaignId, visible: &[u32]) -> Vec<Part> {
-    let linking: std::collections::HashSet<&IndicatorKey> =
+    if visible.len() == c.index.members(campaign).len() {
+        return vec![Part { id: ids.encode(campaign), slots: visible.to_vec() }];
+    }
+    split(c, ids, campaign, visible)
+}
+
+/// [`parts`] by re-linking the visible members through the campaign's linking indicators.
+fn split(c: &Campaigns, ids: &CampaignIds, campaign: CampaignId, visible: &[u32]) -> Vec<Part> {
+    let linking: FxHashSet<&IndicatorKey> =
         c.index.indicators(campaign).into_iter().map(|(k, _)| k).collect();
-    let pos: HashMap<u32, usize> = visible.iter().enumerate().map(|(i, s)| (*s, i)).collect();
     let mut parent: Vec<usize> = (0..visible.len()).collect();
     fn find(p: &mut [usize], mut x: usize) -> usize {
         while p[x] != x {
@@ -246,10 +265,9 @@ fn parts(c: &Campaigns, ids: &CampaignIds, campaign: CampaignId, visible: &[u32]
         }
         x
     }
-    let mut first: HashMap<&IndicatorKey, usize> = HashMap::new();
-    for &s in visible {
+    let mut first: FxHashMap<&IndicatorKey, usize> = FxHashMap::default();
+    for (i, &s) in visible.iter().enumerate() {
         for k in c.keys[s as usize].iter().filter(|k| linking.contains(k)) {
-            let i = pos[&s];
             match first.get(k) {
                 Some(&j) => {
                     let (a, b) = (find(&mut parent, i), find(&mut parent, j));
@@ -354,6 +372,16 @@ impl Engine {
             .collect()
     }
 
+    fn rank(&self, viewer: &Viewer, c: &Campaigns, part: &Part) -> Rank {
+        let idx = self.index();
+        let ids = part.slots.iter().map(|s| c.ids[*s as usize]);
+        Rank {
+            reports: part.slots.len(),
+            last_seen: ids.clone().filter_map(|id| idx.report(viewer, id)).map(|r| r.last_seen).max(),
+            newest: ids.max(),
+        }
+    }
+
     fn summary(
         &self,
         viewer: &Viewer,
@@ -365,9 +393,9 @@ impl Engine {
         let dir = self.directory();
         let mut agg = Aggregate::default();
         let (mut first, mut last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
-        let mut orgs = std::collections::BTreeSet::new();
-        let mut counts: HashMap<&IndicatorKey, usize> = HashMap::new();
-        let linking: std::collections::HashSet<&IndicatorKey> = c
+        let mut authors: FxHashSet<model::OrgId> = FxHashSet::default();
+        let mut counts: FxHashMap<&IndicatorKey, usize> = FxHashMap::default();
+        let linking: FxHashSet<&IndicatorKey> = c
             .index
             .campaign_of(part.slots[0])
             .map(|id| c.index.indicators(id).into_iter().map(|(k, _)| k).collect())
@@ -380,12 +408,13 @@ impl Engine {
             if let Some(r) = idx.report(viewer, id) {
                 first = Some(first.map_or(r.first_seen, |t| t.min(r.first_seen)));
                 last = Some(last.map_or(r.last_seen, |t| t.max(r.last_seen)));
-                orgs.insert(dir.org_name(r.access.author));
+                authors.insert(r.access.author);
             }
             for k in c.keys[s as usize].iter().filter(|k| linking.contains(k)) {
                 *counts.entry(k).or_default() += 1;
             }
         }
+        let orgs: std::collections::BTreeSet<String> = authors.into_iter().map(|a| dir.org_name(a)).collect();
         let mut indicators: Vec<CampaignIndicatorView> = counts
             .into_iter()
             .filter(|(_, n)| *n >= 2)
@@ -439,7 +468,9 @@ impl Engine {
             }
             None => c.index.campaigns().filter(|(_, m)| m.len() >= min).map(|(id, _)| id).collect(),
         };
-        let mut out = Vec::new();
+        // Every part is ranked by what is cheap to know of it; only the page is summarised (a
+        // summary reads every member's indicators and scam facts).
+        let mut ranked: Vec<(Rank, Part)> = Vec::new();
         for id in candidates {
             let visible = self.visible_members(viewer, &c, id);
             if visible.len() < min {
@@ -461,23 +492,27 @@ impl Engine {
                 {
                     continue;
                 }
-                let (mut view, _) = self.summary(viewer, &c, &part, &facts);
-                view.top_indicators.truncate(5);
-                out.push(view);
+                ranked.push((self.rank(viewer, &c, &part), part));
             }
         }
         // Largest first, then most recently active, then by their newest visible report (ids
         // are time-ordered): never by the campaign id, which is a random-looking number.
-        let newest = |c: &CampaignSummaryView| c.report_ids.iter().max().copied();
-        out.sort_by(|a, b| {
+        ranked.sort_by(|(a, pa), (b, pb)| {
             b.reports
                 .cmp(&a.reports)
                 .then_with(|| b.last_seen.cmp(&a.last_seen))
-                .then_with(|| newest(b).cmp(&newest(a)))
-                .then_with(|| a.id.cmp(&b.id))
+                .then_with(|| b.newest.cmp(&a.newest))
+                .then_with(|| pa.id.cmp(&pb.id))
         });
-        out.truncate(limit);
-        Ok(out)
+        ranked.truncate(limit);
+        Ok(ranked
+            .into_iter()
+            .map(|(_, part)| {
+                let (mut view, _) = self.summary(viewer, &c, &part, &facts);
+                view.top_indicators.truncate(5);
+                view
+            })
+            .collect())
     }
 
     /// One campaign (or part of one) the viewer sees; not found otherwise.
@@ -697,5 +732,52 @@ mod tests {
         for bad in ["", "17", "0000001", "000000001", "0000000g", "ABCDEF01", " 0000001"] {
             assert_eq!(ids.decode(bad), None, "{bad:?}");
         }
+    }
+
+    /// `parts` answers a viewer who sees every member with the whole campaign, without
+    /// re-linking: re-linking every member of every demo campaign gives that one part too.
+    #[tokio::test]
+    async fn whole_campaigns_are_one_part() {
+        let data = demo::generate(&demo::DemoConfig { reports: 3_000, ..Default::default() });
+        let store = store::SqliteStore::open_in_memory().await.unwrap();
+        let options =
+            crate::EngineOptions { warninglists: extract::WarningLists::builtin(), ..Default::default() };
+        let e = Engine::open(std::sync::Arc::new(store), options).await.unwrap();
+        for o in &data.orgs {
+            e.create_org(None, &o.name, o.operator).await.unwrap();
+        }
+        for c in &data.communities {
+            e.create_community(None, &c.name, &c.members).await.unwrap();
+        }
+        let principals: HashMap<&str, crate::Principal> =
+            data.orgs.iter().map(|o| (o.name.as_str(), e.local_principal(&o.name).unwrap())).collect();
+        let records =
+            data.reports.iter().map(|r| (&principals[r.author.as_str()], Ok(r.input.clone()))).collect();
+        assert!(e.import(records).await.unwrap().rejected.is_empty());
+
+        let c = e.campaigns();
+        let mut linked = 0;
+        for (campaign, members) in c.index.campaigns() {
+            let whole = split(&c, &e.campaign_ids, campaign, members);
+            assert_eq!(
+                whole.len(),
+                1,
+                "a campaign of {} reports re-links into {} parts",
+                members.len(),
+                whole.len()
+            );
+            assert_eq!(whole[0].slots, members);
+            linked += usize::from(members.len() >= 2);
+        }
+        assert!(linked >= 5, "only {linked} demo campaigns of two reports or more");
+        // A viewer missing a member gets the re-linked parts.
+        let (campaign, members) =
+            c.index.campaigns().find(|(_, m)| m.len() >= 3).expect("a campaign of three");
+        let some = &members[1..];
+        let expected: Vec<Vec<u32>> =
+            split(&c, &e.campaign_ids, campaign, some).into_iter().map(|p| p.slots).collect();
+        let got: Vec<Vec<u32>> =
+            parts(&c, &e.campaign_ids, campaign, some).into_iter().map(|p| p.slots).collect();
+        assert_eq!(got, expected);
     }
 }
