@@ -1177,9 +1177,14 @@ impl View<'_> {
         if let Some(&known) = self.hub_memo.borrow().get(&v) {
             return known;
         }
-        let known = (self.is_hub)(ObservableKind::ALL[tag as usize], self.graph.nodes.value(v));
+        let known = self.ask_hub(v, tag);
         self.hub_memo.borrow_mut().insert(v, known);
         known
+    }
+
+    /// The hub predicate itself, unmemoised: for passes that ask once per node.
+    fn ask_hub(&self, v: u32, tag: u8) -> bool {
+        (self.is_hub)(ObservableKind::ALL[tag as usize], self.graph.nodes.value(v))
     }
 
     /// Whether every report is in the subgraph (every access class visible, the window open),

@@ -470,8 +470,7 @@ impl LinkGraph {
             .iter()
             .enumerate()
             .map(|(v, &tag)| {
-                let member =
-                    dense.is_none_or(|d| d[v]) && (tag == REPORT || !view.observable_hub(v as u32, tag));
+                let member = dense.is_none_or(|d| d[v]) && (tag == REPORT || !view.ask_hub(v as u32, tag));
                 if member { v as u32 } else { u32::MAX }
             })
             .collect();
