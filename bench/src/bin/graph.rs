@@ -340,21 +340,23 @@ fn push_u64(out: &mut Vec<u8>, mut v: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// The decimal number at `bytes[*i..]`, up to `end` (consumed).
+fn number(bytes: &[u8], i: &mut usize, end: u8) -> anyhow::Result<u32> {
+    let start = *i;
+    let mut v: u64 = 0;
+    while *i < bytes.len() && bytes[*i] != end {
+        let d = bytes[*i].wrapping_sub(b'0');
+        ensure!(d < 10 && v < u64::from(u32::MAX), "edge list: bad number at byte {start}");
+        v = v * 10 + u64::from(d);
+        *i += 1;
+    }
+    ensure!(*i > start && v <= u64::from(u32::MAX), "edge list: bad number at byte {start}");
+    *i += 1;
+    Ok(v as u32)
+}
+
 /// Calls `f(report, observables)` for each report of the edge list, in file order.
 fn for_each_report(bytes: &[u8], mut f: impl FnMut(u32, &[u32])) -> anyhow::Result<()> {
-    fn number(bytes: &[u8], i: &mut usize, end: u8) -> anyhow::Result<u32> {
-        let start = *i;
-        let mut v: u64 = 0;
-        while *i < bytes.len() && bytes[*i] != end {
-            let d = bytes[*i].wrapping_sub(b'0');
-            ensure!(d < 10 && v < u64::from(u32::MAX), "edge list: bad number at byte {start}");
-            v = v * 10 + u64::from(d);
-            *i += 1;
-        }
-        ensure!(*i > start && v <= u64::from(u32::MAX), "edge list: bad number at byte {start}");
-        *i += 1;
-        Ok(v as u32)
-    }
     let mut i = 0;
     let mut current: Option<u32> = None;
     let mut held: Vec<u32> = Vec::with_capacity(MAX_OBSERVABLES);
@@ -799,21 +801,9 @@ fn bench_floor(path: &str, rounds: usize, expect: usize) -> anyhow::Result<Value
     fn parse(bytes: &[u8]) -> anyhow::Result<Vec<(u32, u32)>> {
         let mut out = Vec::with_capacity(bytes.len() / 12);
         let mut i = 0;
-        let number = |i: &mut usize, end: u8| -> anyhow::Result<u32> {
-            let (start, mut v) = (*i, 0u64);
-            while *i < bytes.len() && bytes[*i] != end {
-                let d = bytes[*i].wrapping_sub(b'0');
-                ensure!(d < 10 && v < u64::from(u32::MAX), "edge list: bad number at byte {start}");
-                v = v * 10 + u64::from(d);
-                *i += 1;
-            }
-            ensure!(*i > start && v <= u64::from(u32::MAX), "edge list: bad number at byte {start}");
-            *i += 1;
-            Ok(v as u32)
-        };
         while i < bytes.len() {
-            let a = number(&mut i, b'\t')?;
-            out.push((a, number(&mut i, b'\n')?));
+            let a = number(bytes, &mut i, b'\t')?;
+            out.push((a, number(bytes, &mut i, b'\n')?));
         }
         Ok(out)
     }
