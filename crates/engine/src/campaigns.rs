@@ -459,7 +459,7 @@ impl Engine {
         let c = self.campaigns();
         let holders: Option<std::collections::HashSet<Uuid>> =
             holding.as_ref().map(|obs| self.index().hits(viewer, obs, usize::MAX).1.into_iter().collect());
-        let candidates: Vec<CampaignId> = match &holders {
+        let mut candidates: Vec<CampaignId> = match &holders {
             Some(ids) => {
                 let mut cs: Vec<CampaignId> = ids.iter().filter_map(|id| c.campaign_of(*id)).collect();
                 cs.sort_unstable();
@@ -468,10 +468,22 @@ impl Engine {
             }
             None => c.index.campaigns().filter(|(_, m)| m.len() >= min).map(|(id, _)| id).collect(),
         };
+        // Largest campaigns first: a part is never larger than its campaign, and the page is
+        // ordered by size first, so once the page is full and the next campaign is smaller than
+        // its smallest part, no campaign left can reach it. The answer is the one looking at
+        // every campaign would give (`listing_pages_are_prefixes_of_the_whole_list`).
+        candidates.sort_by_key(|&id| std::cmp::Reverse(c.index.members(id).len()));
         // Every part is ranked by what is cheap to know of it; only the page is summarised (a
         // summary reads every member's indicators and scam facts).
         let mut ranked: Vec<(Rank, Part)> = Vec::new();
+        // The sizes of the `limit` largest parts so far, smallest on top.
+        let mut page_sizes: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = Default::default();
         for id in candidates {
+            if page_sizes.len() == limit
+                && page_sizes.peek().is_some_and(|&std::cmp::Reverse(s)| c.index.members(id).len() < s)
+            {
+                break;
+            }
             let visible = self.visible_members(viewer, &c, id);
             if visible.len() < min {
                 continue;
@@ -491,6 +503,10 @@ impl Engine {
                     && !part.slots.iter().any(|s| holds.contains(&c.ids[*s as usize]))
                 {
                     continue;
+                }
+                page_sizes.push(std::cmp::Reverse(part.slots.len()));
+                if page_sizes.len() > limit {
+                    page_sizes.pop();
                 }
                 ranked.push((self.rank(viewer, &c, &part), part));
             }
@@ -736,9 +752,9 @@ mod tests {
 
     /// `parts` answers a viewer who sees every member with the whole campaign, without
     /// re-linking: re-linking every member of every demo campaign gives that one part too.
-    #[tokio::test]
-    async fn whole_campaigns_are_one_part() {
-        let data = demo::generate(&demo::DemoConfig { reports: 3_000, ..Default::default() });
+    /// An engine holding `reports` demo reports, each submitted by its author.
+    async fn demo_engine(reports: usize) -> (Engine, demo::Dataset) {
+        let data = demo::generate(&demo::DemoConfig { reports, ..Default::default() });
         let store = store::SqliteStore::open_in_memory().await.unwrap();
         let options =
             crate::EngineOptions { warninglists: extract::WarningLists::builtin(), ..Default::default() };
@@ -754,7 +770,12 @@ mod tests {
         let records =
             data.reports.iter().map(|r| (&principals[r.author.as_str()], Ok(r.input.clone()))).collect();
         assert!(e.import(records).await.unwrap().rejected.is_empty());
+        (e, data)
+    }
 
+    #[tokio::test]
+    async fn whole_campaigns_are_one_part() {
+        let (e, _) = demo_engine(3_000).await;
         let c = e.campaigns();
         let mut linked = 0;
         for (campaign, members) in c.index.campaigns() {
@@ -779,5 +800,37 @@ mod tests {
         let got: Vec<Vec<u32>> =
             parts(&c, &e.campaign_ids, campaign, some).into_iter().map(|p| p.slots).collect();
         assert_eq!(got, expected);
+    }
+    /// A page of the listing is the start of the whole list, for every page size and viewer:
+    /// the listing stops early (largest campaigns first) without changing its answer.
+    #[tokio::test]
+    async fn listing_pages_are_prefixes_of_the_whole_list() {
+        let (e, data) = demo_engine(3_000).await;
+        let mut checked = 0;
+        for org in &data.orgs {
+            let viewer = e.local_principal(&org.name).unwrap().viewer;
+            let list = |limit, min_reports| {
+                let q = CampaignQuery { limit: Some(limit), min_reports, ..Default::default() };
+                e.list_campaigns(&viewer, &q)
+                    .unwrap()
+                    .into_iter()
+                    .map(|v| (v.id, v.reports))
+                    .collect::<Vec<_>>()
+            };
+            for min in [None, Some(1), Some(3)] {
+                let whole = list(PAGE_MAX, min);
+                for limit in [1, 2, 3, 5, 8, 13] {
+                    let page = list(limit, min);
+                    assert_eq!(
+                        page,
+                        whole[..limit.min(whole.len())],
+                        "{}: limit {limit}, min {min:?}",
+                        org.name
+                    );
+                    checked += usize::from(whole.len() > limit);
+                }
+            }
+        }
+        assert!(checked >= 20, "only {checked} pages shorter than their list");
     }
 }
