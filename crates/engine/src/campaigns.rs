@@ -234,10 +234,9 @@ struct Part {
     slots: Vec<u32>,
 }
 
-/// What the campaign listing orders parts by: as [`CampaignSummaryView`]'s `reports`,
+/// What the campaign listing orders parts by besides their size: as [`CampaignSummaryView`]'s
 /// `last_seen` and newest report, without summarising the part.
 struct Rank {
-    reports: usize,
     last_seen: Option<DateTime<Utc>>,
     newest: Option<Uuid>,
 }
@@ -376,7 +375,6 @@ impl Engine {
         let idx = self.index();
         let ids = part.slots.iter().map(|s| c.ids[*s as usize]);
         Rank {
-            reports: part.slots.len(),
             last_seen: ids.clone().filter_map(|id| idx.report(viewer, id)).map(|r| r.last_seen).max(),
             newest: ids.max(),
         }
@@ -514,8 +512,9 @@ impl Engine {
         // Largest first, then most recently active, then by their newest visible report (ids
         // are time-ordered): never by the campaign id, which is a random-looking number.
         ranked.sort_by(|(a, pa), (b, pb)| {
-            b.reports
-                .cmp(&a.reports)
+            pb.slots
+                .len()
+                .cmp(&pa.slots.len())
                 .then_with(|| b.last_seen.cmp(&a.last_seen))
                 .then_with(|| b.newest.cmp(&a.newest))
                 .then_with(|| pa.id.cmp(&pb.id))
